@@ -1,0 +1,31 @@
+# workflow-telemetry: the README's quick start is `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8080
+
+.PHONY: setup build test demo bench lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@bash scripts/build.sh
+
+test: setup
+	@bash scripts/test.sh
+
+demo: setup build
+	@echo "Serving www/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	@node scripts/serve.mjs --dir www --port $(PORT)
+
+bench: setup build
+	@node bench/run.mjs
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf pkg/dist www/pkg test-results

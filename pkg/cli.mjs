@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// workflow-telemetry: NDJSON workflow events in (file or stdin), child entries
+// out as NDJSON on stdout, rejected lines on stderr with their line numbers.
+// Exit code 0 when every line was accepted, 1 when any line was rejected,
+// 2 on a usage error or an unreadable input.
+import { createReadStream } from 'node:fs';
+import { TelemetryBridge, version } from './node.mjs';
+
+const HELP = `Usage: workflow-telemetry [options] [FILE]
+
+Reads workflow events as NDJSON (one JSON object per line) from FILE, or from
+standard input when FILE is absent or "-", and writes one redacted child
+invocation entry per line to standard output. At the end of the input every
+invocation still in flight is closed as an error (finalize).
+
+Options:
+  --parent-invocation-id ID  parent CLI invocation id stamped on every entry
+                             (default: none, the key is omitted)
+  --version-string V         written as swampVersion (default "")
+  --runtime-version V        written as denoVersion (default "")
+  --platform P               written as platform (default: this platform)
+  --finalize-reason TEXT     message for invocations drained at the end
+  --max-line-bytes N         longest accepted line (default 1048576)
+  -h, --help                 show this help
+  -V, --version              show the package version
+
+Rejected lines are reported on standard error as "line N: message"; the exit
+code is 1 when any line was rejected. When the events carry timestamps, the
+final drain uses the latest event timestamp, so a recorded log gives the same
+output every time.`;
+
+function usage(message) {
+  process.stderr.write(`workflow-telemetry: ${message}\nTry --help.\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { file: undefined, parentInvocationId: '', version: '', runtimeVersion: '', platform: process.platform };
+  const takesValue = {
+    '--parent-invocation-id': 'parentInvocationId',
+    '--version-string': 'version',
+    '--runtime-version': 'runtimeVersion',
+    '--platform': 'platform',
+    '--finalize-reason': 'finalizeReason',
+    '--max-line-bytes': 'maxLineBytes',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(`${HELP}\n`);
+      process.exit(0);
+    }
+    if (arg === '-V' || arg === '--version') {
+      process.stdout.write(`${version()}\n`);
+      process.exit(0);
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag in takesValue) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) usage(`${flag} needs a value`);
+      opts[takesValue[flag]] = value;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      usage(`unknown option ${arg}`);
+    } else if (opts.file === undefined) {
+      opts.file = arg;
+    } else {
+      usage(`unexpected argument ${arg}`);
+    }
+  }
+  if (opts.maxLineBytes !== undefined) {
+    const n = Number(opts.maxLineBytes);
+    if (!Number.isInteger(n) || n < 1) usage('--max-line-bytes needs a positive integer');
+    opts.maxLineBytes = n;
+  }
+  return opts;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const bridge = new TelemetryBridge({
+    parentInvocationId: opts.parentInvocationId,
+    version: opts.version,
+    runtimeVersion: opts.runtimeVersion,
+    platform: opts.platform,
+    maxLineBytes: opts.maxLineBytes,
+  });
+  const input = opts.file === undefined || opts.file === '-' ? process.stdin : createReadStream(opts.file);
+  input.setEncoding('utf8');
+
+  let rejected = 0;
+  let lineOffset = 0; // lines consumed before the current chunk
+  let pending = '';
+  const feed = (text) => {
+    const result = bridge.observeNdjson(text);
+    if (result.entries) process.stdout.write(result.entries);
+    for (const err of result.errors) {
+      rejected += 1;
+      process.stderr.write(`line ${err.line + lineOffset}: ${err.message}\n`);
+    }
+  };
+  try {
+    for await (const chunk of input) {
+      pending += chunk;
+      const cut = pending.lastIndexOf('\n');
+      if (cut < 0) continue;
+      const complete = pending.slice(0, cut + 1);
+      pending = pending.slice(cut + 1);
+      feed(complete);
+      lineOffset += countNewlines(complete);
+    }
+  } catch (err) {
+    process.stderr.write(`workflow-telemetry: cannot read ${opts.file ?? 'standard input'}: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (pending.length > 0) feed(pending);
+  const drained = bridge.finalize(opts.finalizeReason, bridge.lastEventAt);
+  for (const entry of drained) process.stdout.write(`${JSON.stringify(entry)}\n`);
+  process.exitCode = rejected > 0 ? 1 : 0;
+}
+
+function countNewlines(text) {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
+  return n;
+}
+
+main();

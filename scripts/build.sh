@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Release build: one cargo build for wasm32, two wasm-bindgen glue targets
+# (nodejs: CommonJS, loads the wasm synchronously; web: ESM with async init),
+# one wasm-opt -Oz pass (npm binaryen; never Debian's, see toolchain.md P4).
+# The .wasm is identical for both targets, so it is optimised once and copied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+NAME=workflow_telemetry
+WASM=target/wasm32-unknown-unknown/release/$NAME.wasm
+
+cargo build --lib --release --target wasm32-unknown-unknown --quiet
+rm -rf pkg/dist
+wasm-bindgen --target nodejs --out-dir pkg/dist/node "$WASM"
+wasm-bindgen --target web --out-dir pkg/dist/web "$WASM"
+# The nodejs glue is CommonJS inside a "type": "module" package.
+echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
+tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  pkg/dist/web/${NAME}_bg.wasm -o pkg/dist/web/${NAME}_bg.wasm
+cp pkg/dist/web/${NAME}_bg.wasm pkg/dist/node/${NAME}_bg.wasm
+# The viewer serves the browser entry from www/pkg (a copy, not committed).
+rm -rf www/pkg && mkdir -p www/pkg/dist
+cp pkg/browser.js pkg/package.json www/pkg/ && cp -r pkg/dist/web www/pkg/dist/web
+raw=$(wc -c < pkg/dist/web/${NAME}_bg.wasm); gz=$(gzip -9 -c pkg/dist/web/${NAME}_bg.wasm | wc -c)
+echo "[build] ${NAME}_bg.wasm: ${raw} bytes raw, ${gz} bytes gzip -9"

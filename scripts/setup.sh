@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Idempotent install of everything the project needs on a fresh build machine
+# (Debian 12, Rust toolchain preinstalled, registries only). Follows
+# ../shared/reference/toolchain.md: tools are built from the crate registry,
+# browsers come from apt, wasm-opt and playwright-core from npm.
+# Every step is skipped when its version check already passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+# wasm-bindgen CLI must equal the crate's pinned wasm-bindgen (toolchain.md P6).
+WB_VER="${WASM_BINDGEN_VERSION:-$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock 2>/dev/null || true)}"
+WB_VER="${WB_VER:-0.2.130}"
+WASM_PACK_VER="${WASM_PACK_VERSION:-0.15.1}"
+GECKODRIVER_VER="${GECKODRIVER_VERSION:-0.37.1}"
+
+log() { printf '[setup] %s\n' "$*"; }
+has_ver() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | head -n1 | grep -q " $2\b"; }
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt || true
+
+pkgs=()
+command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || pkgs+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || pkgs+=(firefox-esr)
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+# Never install Debian's binaryen: its wasm-opt 108 corrupts wasm-bindgen output (toolchain.md P4).
+if [ ${#pkgs[@]} -gt 0 ]; then
+  log "apt: ${pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+fi
+
+if ! has_ver wasm-bindgen "$WB_VER"; then
+  log "cargo install wasm-bindgen-cli $WB_VER"
+  cargo install wasm-bindgen-cli --version "$WB_VER" --locked --force \
+    || cargo install wasm-bindgen-cli --version "$WB_VER" --force   # P2: registry lags the lockfile
+fi
+if ! has_ver wasm-pack "$WASM_PACK_VER"; then
+  log "cargo install wasm-pack $WASM_PACK_VER"
+  cargo install wasm-pack --version "$WASM_PACK_VER" --locked --force \
+    || cargo install wasm-pack --version "$WASM_PACK_VER" --force
+fi
+if ! has_ver geckodriver "$GECKODRIVER_VER"; then
+  log "cargo install geckodriver $GECKODRIVER_VER"
+  cargo install geckodriver --version "$GECKODRIVER_VER" --locked --force \
+    || cargo install geckodriver --version "$GECKODRIVER_VER" --force
+fi
+
+# npm tools (wasm-opt from binaryen, playwright-core) pinned by tools/package-lock.json.
+if [ -f tools/package-lock.json ]; then
+  if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] \
+     || ! cmp -s tools/package-lock.json tools/node_modules/.lock-stamp 2>/dev/null; then
+    log "npm ci (tools)"
+    npm ci --prefix tools --no-audit --no-fund --loglevel=error
+    cp tools/package-lock.json tools/node_modules/.lock-stamp
+  fi
+fi
+log "ok: wasm-bindgen $WB_VER, wasm-pack $WASM_PACK_VER, geckodriver $GECKODRIVER_VER"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every test layer, even after a failure, and ends with one line
+# "N passed, N failed" that counts the tests of all layers. A layer that fails
+# without reporting a failed test (a build or lint error) counts as one failure.
+# Exit status is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+LOGDIR=target/test-logs
+mkdir -p "$LOGDIR"
+PASSED=0
+FAILED=0
+
+# count <log>: adds the passed/failed counts a runner printed.
+count() {
+  local log=$1 p=0 f=0
+  # cargo test and wasm-bindgen-test-runner: "test result: ok. 12 passed; 0 failed; ..."
+  while read -r a b; do p=$((p + a)); f=$((f + b)); done < <(
+    sed -nE 's/^test result: [A-Za-z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$log")
+  # node --test (tap reporter): "# pass N" / "# fail N"
+  while read -r a; do p=$((p + a)); done < <(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log")
+  while read -r a; do f=$((f + a)); done < <(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$log")
+  echo "$p $f"
+}
+
+# layer <name> <command...>: runs one layer, logs it, adds its counts.
+layer() {
+  local name=$1; shift
+  local log="$LOGDIR/${name// /-}.log" start=$SECONDS
+  "$@" > "$log" 2>&1
+  local rc=$?
+  read -r p f < <(count "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  local verdict=ok; [ "$rc" -ne 0 ] && verdict=FAILED
+  printf '%-28s %-6s %4d passed, %d failed  (%ds)  log: %s\n' "$name" "$verdict" "$p" "$f" $((SECONDS - start)) "$log"
+  if [ "$rc" -ne 0 ]; then tail -n 40 "$log" | sed 's/^/    | /'; fi
+}
+
+# check <name> <command...>: a pass/fail check that counts as one test.
+check() {
+  local name=$1; shift
+  local log="$LOGDIR/${name// /-}.log"
+  if "$@" > "$log" 2>&1; then
+    PASSED=$((PASSED + 1)); printf '%-28s ok\n' "$name"
+  else
+    FAILED=$((FAILED + 1)); printf '%-28s FAILED  log: %s\n' "$name" "$log"; tail -n 40 "$log" | sed 's/^/    | /'
+  fi
+}
+
+check "lint: rustfmt"            cargo fmt --check
+check "lint: clippy native"      cargo clippy --all-targets --quiet -- -D warnings
+check "lint: clippy wasm32"      cargo clippy --lib --tests --target wasm32-unknown-unknown --quiet -- -D warnings
+layer "rust: native"             cargo test --tests
+check "build: release wasm"      bash scripts/build.sh
+layer "wasm: node"               wasm-pack test --mode no-install --node
+layer "wasm: chrome"             wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver
+layer "wasm: firefox"            wasm-pack test --mode no-install --headless --firefox
+layer "js: packed package"       node --test --test-reporter=tap tests/js/
+layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+
+echo
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,369 @@
+//! The telemetry bridge: a state machine from workflow events to child entries.
+//!
+//! One bridge watches one workflow run stream (nested runs included) and turns
+//! each step that ran a model method into one child `TelemetryEntry`, linked to
+//! the parent CLI invocation. Semantics follow swamp PR #1349 with every known
+//! weakness fixed:
+//!
+//! | outcome | entry |
+//! |---|---|
+//! | `method_executing` then `step_completed` | `success`, real duration |
+//! | `method_executing` then `step_failed` | `error` (or `user_error` with `userError: true`), real duration |
+//! | `step_failed` naming model and method, nothing in flight | `error`, synthesised, `durationMs` exactly 0 |
+//! | `step_failed` without model or method (structural) | none |
+//! | `step_completed` with nothing in flight | none |
+//! | `allowedFailure: true` | recorded as an error like any failure |
+//! | repeated `method_executing` for a step in flight | the earlier one closed as an error (W9) |
+//! | `finalize(reason)` | every in-flight invocation closed as an error, in start order, one shared completion instant |
+//!
+//! Failure taxonomy, next to the code as swamp keeps it: a *method failure* has a
+//! real duration; a *pre-method failure* (model lookup, validation, vault, vary
+//! key) is synthesised at 0 ms; a *structural failure* (workflow-task step, cycle,
+//! depth) produces nothing here; a *termination* (cancel, timeout, throw) is
+//! drained by `finalize`.
+//!
+//! Attribution (W4): every `started` fills a `runId -> workflowName` table; the
+//! first one is the root run. A step event with `runId` belongs to that run; one
+//! without belongs to the root run. A nested `started` never re-attributes the
+//! steps of an enclosing run. In-flight state is keyed per run.
+
+mod config;
+mod ndjson;
+pub mod scrub;
+mod step_key;
+
+use std::collections::HashMap;
+
+pub use config::BridgeConfig;
+pub use ndjson::{line_error, NdjsonReport};
+pub use step_key::{KeyView, StepKey};
+
+use crate::clock::Clock;
+use crate::entry::{
+    CommandInvocation, EntryProps, Failure, InvocationResult, TelemetryEntry, WorkflowContext,
+};
+use crate::event::{Event, StepRef, WorkflowEvent};
+use crate::ids::IdSource;
+use crate::time::Timestamp;
+
+/// The message of invocations drained by `finalize()` without a reason.
+pub const TERMINATED: &str = "workflow run terminated before completion";
+/// The message of an invocation replaced by a repeated `method_executing`.
+pub const SUPERSEDED: &str = "superseded by a repeated method_executing for the same step";
+
+/// An invocation that started and has not ended yet.
+#[derive(Debug, Clone)]
+struct InFlight {
+    /// Start order, for draining in the order invocations began.
+    seq: u64,
+    started_at: Timestamp,
+    model_name: Option<String>,
+    method_name: String,
+    model_type: Option<String>,
+    driver: Option<String>,
+}
+
+/// Counters a host can show or alert on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BridgeStats {
+    pub events: u64,
+    pub ignored: u64,
+    pub entries: u64,
+    pub synthesised: u64,
+    pub superseded: u64,
+    pub drained: u64,
+}
+
+/// The bridge. `C` supplies "now" for events without a timestamp; `I` supplies
+/// entry ids.
+pub struct TelemetryBridge<C: Clock, I: IdSource> {
+    config: BridgeConfig,
+    clock: C,
+    ids: I,
+    root_run: Option<String>,
+    run_names: HashMap<String, String>,
+    in_flight: HashMap<StepKey, InFlight>,
+    model_types: HashMap<StepKey, String>,
+    next_seq: u64,
+    finalized: bool,
+    last_event_at: Option<Timestamp>,
+    stats: BridgeStats,
+}
+
+impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
+    pub fn new(config: BridgeConfig, clock: C, ids: I) -> Self {
+        TelemetryBridge {
+            config,
+            clock,
+            ids,
+            root_run: None,
+            run_names: HashMap::new(),
+            in_flight: HashMap::new(),
+            model_types: HashMap::new(),
+            next_seq: 0,
+            finalized: false,
+            last_event_at: None,
+            stats: BridgeStats::default(),
+        }
+    }
+
+    pub fn config(&self) -> &BridgeConfig {
+        &self.config
+    }
+
+    /// How many invocations are open.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    pub fn is_finalized(&self) -> bool {
+        self.finalized
+    }
+
+    pub fn stats(&self) -> BridgeStats {
+        self.stats
+    }
+
+    /// The latest `timestamp` carried by an observed event, if any carried one:
+    /// the natural `finalize_at` instant when replaying a recorded log.
+    pub fn last_event_at(&self) -> Option<Timestamp> {
+        self.last_event_at
+    }
+
+    /// Observes one event; returns the entries it closed, in order.
+    pub fn observe(&mut self, event: &Event<'_>) -> Vec<TelemetryEntry> {
+        let mut out = Vec::new();
+        self.observe_into(event, &mut out);
+        out
+    }
+
+    /// Observes one event, appending the entries it closed to `out`. After
+    /// `finalize`, every event is ignored.
+    pub fn observe_into(&mut self, event: &Event<'_>, out: &mut Vec<TelemetryEntry>) {
+        if self.finalized {
+            return;
+        }
+        self.stats.events += 1;
+        if let Some(t) = event.timestamp {
+            self.last_event_at = Some(self.last_event_at.map_or(t, |l| l.max(t)));
+        }
+        let before = out.len();
+        match &event.kind {
+            WorkflowEvent::Started(e) => self.on_started(&e.run_id, &e.workflow_name),
+            WorkflowEvent::ModelResolved(e) => {
+                let key = self.key(&e.step);
+                self.model_types.insert(key, e.model_type.to_string());
+            }
+            WorkflowEvent::MethodExecuting(e) => {
+                let now = self.now(event);
+                let key = self.key(&e.step);
+                if let Some(earlier) = self.in_flight.remove(&key) {
+                    // W9: never lose the earlier invocation.
+                    self.stats.superseded += 1;
+                    let failure = Failure::error(SUPERSEDED);
+                    let entry = self.close(&key, earlier, now, Some(failure), None);
+                    out.push(entry);
+                }
+                let record = InFlight {
+                    seq: self.next_seq,
+                    started_at: now,
+                    model_name: e.model_name.as_deref().map(str::to_string),
+                    method_name: e.method_name.to_string(),
+                    model_type: self.model_types.get(&key).cloned(),
+                    driver: e.driver.as_deref().map(str::to_string),
+                };
+                self.next_seq += 1;
+                self.in_flight.insert(key, record);
+            }
+            WorkflowEvent::StepCompleted(e) => {
+                let now = self.now(event);
+                let probe = self.probe(&e.step);
+                let view: &dyn KeyView = &probe;
+                if let Some((key, record)) = self.in_flight.remove_entry(view) {
+                    self.model_types.remove(&key);
+                    let executor = e.executor.as_deref().map(str::to_string);
+                    out.push(self.close(&key, record, now, None, executor));
+                } else {
+                    self.model_types.remove(view);
+                }
+            }
+            WorkflowEvent::StepFailed(e) => {
+                let now = self.now(event);
+                let probe = self.probe(&e.step);
+                let view: &dyn KeyView = &probe;
+                let in_flight = self.in_flight.remove_entry(view);
+                let model_type = self.model_types.remove(view);
+                if let Some((key, record)) = in_flight {
+                    let names = [record.model_name.as_deref(), e.model_name.as_deref()];
+                    let failure = Failure {
+                        error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
+                        message: scrub::error_message(&e.error, &names),
+                        user_error: e.user_error,
+                    };
+                    out.push(self.close(&key, record, now, Some(failure), None));
+                } else if let (Some(model), Some(method)) = (
+                    e.model_name.as_deref().filter(|s| !s.is_empty()),
+                    e.method_name.as_deref().filter(|s| !s.is_empty()),
+                ) {
+                    // Pre-method failure: one instant for both ends, so durationMs
+                    // is exactly 0 (no placeholder record, W5).
+                    self.stats.synthesised += 1;
+                    let key = self.key(&e.step);
+                    let record = InFlight {
+                        seq: self.next_seq,
+                        started_at: now,
+                        model_name: Some(model.to_string()),
+                        method_name: method.to_string(),
+                        model_type,
+                        driver: e.driver.as_deref().map(str::to_string),
+                    };
+                    let failure = Failure {
+                        error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
+                        message: scrub::error_message(&e.error, &[Some(model)]),
+                        user_error: e.user_error,
+                    };
+                    out.push(self.close(&key, record, now, Some(failure), None));
+                }
+                // Otherwise a structural failure: no child entry.
+            }
+            WorkflowEvent::Other { .. } => self.stats.ignored += 1,
+        }
+        self.stats.entries += (out.len() - before) as u64;
+    }
+
+    /// Closes every in-flight invocation as an error, in start order, all with
+    /// one completion instant taken now. `reason` defaults to [`TERMINATED`]; an
+    /// empty reason leaves `errorMessage` out. Idempotent: only the first call
+    /// drains; every later call, and every later event, does nothing.
+    pub fn finalize(&mut self, reason: Option<&str>) -> Vec<TelemetryEntry> {
+        self.finalize_at(reason, None)
+    }
+
+    /// [`finalize`](Self::finalize) at a given instant instead of the clock's,
+    /// for deterministic replays of recorded logs.
+    pub fn finalize_at(
+        &mut self,
+        reason: Option<&str>,
+        at: Option<Timestamp>,
+    ) -> Vec<TelemetryEntry> {
+        if self.finalized {
+            return Vec::new();
+        }
+        self.finalized = true;
+        let now = at.unwrap_or_else(|| self.clock.now());
+        let message = reason.unwrap_or(TERMINATED).to_string();
+        let mut open: Vec<(StepKey, InFlight)> = self.in_flight.drain().collect();
+        open.sort_by_key(|(_, r)| r.seq);
+        self.model_types.clear();
+        let mut out = Vec::with_capacity(open.len());
+        for (key, record) in open {
+            let failure = Failure::error(message.clone());
+            out.push(self.close(&key, record, now, Some(failure), None));
+        }
+        self.stats.drained += out.len() as u64;
+        self.stats.entries += out.len() as u64;
+        out
+    }
+
+    fn now(&mut self, event: &Event<'_>) -> Timestamp {
+        match event.timestamp {
+            Some(t) => t,
+            None => self.clock.now(),
+        }
+    }
+
+    fn on_started(&mut self, run_id: &str, workflow_name: &str) {
+        // First name wins for each run, so a re-sent `started` cannot rename it.
+        if !self.run_names.contains_key(run_id) {
+            self.run_names
+                .insert(run_id.to_string(), workflow_name.to_string());
+        }
+        if self.root_run.is_none() {
+            self.root_run = Some(run_id.to_string());
+            // Step events that named this run before its `started` arrived were
+            // keyed by id; from now on the root's steps are keyed as root.
+            self.rekey_to_root(run_id);
+        }
+    }
+
+    fn rekey_to_root(&mut self, run_id: &str) {
+        let named = |k: &StepKey| k.run.as_deref() == Some(run_id);
+        if self.in_flight.keys().any(named) {
+            let moved: Vec<_> = self.in_flight.extract_if(|k, _| named(k)).collect();
+            for (k, v) in moved {
+                self.in_flight.insert(StepKey { run: None, ..k }, v);
+            }
+        }
+        if self.model_types.keys().any(named) {
+            let moved: Vec<_> = self.model_types.extract_if(|k, _| named(k)).collect();
+            for (k, v) in moved {
+                self.model_types.insert(StepKey { run: None, ..k }, v);
+            }
+        }
+    }
+
+    /// The run scope of a step event: `None` for the root run.
+    fn scope<'s>(&self, step: &'s StepRef<'_>) -> Option<&'s str> {
+        match step.run_id.as_deref() {
+            Some(r) if self.root_run.as_deref() != Some(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn probe<'s>(&self, step: &'s StepRef<'_>) -> (Option<&'s str>, &'s str, &'s str) {
+        (self.scope(step), &step.job_id, &step.step_id)
+    }
+
+    fn key(&self, step: &StepRef<'_>) -> StepKey {
+        StepKey::new(self.scope(step), &step.job_id, &step.step_id)
+    }
+
+    /// The workflow name and run id of a scope, as known now.
+    fn run_of(&self, scope: Option<&str>) -> (String, String) {
+        let id = match scope {
+            Some(r) => r,
+            None => self.root_run.as_deref().unwrap_or(""),
+        };
+        let name = self.run_names.get(id).cloned().unwrap_or_default();
+        (name, id.to_string())
+    }
+
+    fn close(
+        &mut self,
+        key: &StepKey,
+        record: InFlight,
+        completed_at: Timestamp,
+        failure: Option<Failure>,
+        executor: Option<String>,
+    ) -> TelemetryEntry {
+        let (workflow_name, run_id) = self.run_of(key.run.as_deref());
+        let context = WorkflowContext {
+            workflow_name,
+            run_id,
+            job_name: key.job.to_string(),
+            step_name: key.step.to_string(),
+            model_type: record.model_type,
+            driver: record.driver,
+            executor,
+        };
+        let result = match &failure {
+            None => InvocationResult::success(),
+            Some(f) => InvocationResult::failure(f),
+        };
+        TelemetryEntry::create(EntryProps {
+            id: self.ids.next_id(),
+            invocation: CommandInvocation::model_method_run(scrub::method_name(
+                &record.method_name,
+            )),
+            result,
+            started_at: record.started_at,
+            completed_at,
+            swamp_version: self.config.version.clone(),
+            deno_version: self.config.runtime_version.clone(),
+            platform: self.config.platform.clone(),
+            invocation_context: self.config.invocation_context.clone(),
+            parent_invocation_id: Some(self.config.parent_invocation_id.clone()),
+            workflow_context: Some(context),
+        })
+    }
+}

@@ -1,0 +1,31 @@
+//! `InvocationContext`: how the CLI was being used (agent session, TTY, AI tools).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::decode::{DecodeError, Fields};
+
+/// Stamped by the caller on the parent and every child entry. `configuredAiTools`
+/// distinguishes `[]` (known to be none) from absent (not detected).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationContext {
+    pub agent_session_detected: bool,
+    pub is_interactive: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configured_ai_tools: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected_ai_tool: Option<String>,
+}
+
+impl InvocationContext {
+    pub fn from_data(value: &Value, path: &str) -> Result<Self, DecodeError> {
+        let f = Fields::new(value, path)?;
+        Ok(InvocationContext {
+            agent_session_detected: f.bool("agentSessionDetected")?,
+            is_interactive: f.bool("isInteractive")?,
+            configured_ai_tools: f.opt_strings("configuredAiTools")?,
+            detected_ai_tool: f.opt_string("detectedAiTool")?,
+        })
+    }
+}

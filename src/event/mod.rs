@@ -1,0 +1,15 @@
+//! Events: the canonical workflow vocabulary the bridge consumes, read in one
+//! lenient pass and then validated per kind with errors that name the field.
+
+mod error;
+pub mod field;
+mod raw;
+mod workflow_event;
+
+pub use error::EventError;
+pub use field::JsonType;
+pub use raw::{RawEvent, RawFields};
+pub use workflow_event::{
+    Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed, StepRef,
+    WorkflowEvent,
+};

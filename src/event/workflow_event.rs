@@ -1,0 +1,252 @@
+//! The canonical workflow event vocabulary (swamp's `WorkflowRunEvent`), typed.
+
+use std::borrow::Cow;
+
+use super::error::EventError;
+use super::field::Field;
+use super::raw::{RawEvent, RawFields};
+use crate::time::Timestamp;
+
+/// An event with its optional observation instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    /// When the event happened, if the event says so (`timestamp`: ISO-8601 or
+    /// epoch ms). A recorded log with timestamps replays deterministically.
+    pub timestamp: Option<Timestamp>,
+    pub kind: WorkflowEvent<'a>,
+}
+
+/// The kinds the bridge acts on; every other kind is `Other` and ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkflowEvent<'a> {
+    Started(Started<'a>),
+    ModelResolved(ModelResolved<'a>),
+    MethodExecuting(MethodExecuting<'a>),
+    StepCompleted(StepCompleted<'a>),
+    StepFailed(StepFailed<'a>),
+    /// Any other kind (`job_started`, `completed`, `method_output`, ...).
+    Other {
+        kind: Cow<'a, str>,
+    },
+}
+
+/// Which step an event is about. `run_id` is the optional extension that
+/// scopes step events to a (possibly nested) run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef<'a> {
+    pub run_id: Option<Cow<'a, str>>,
+    pub job_id: Cow<'a, str>,
+    pub step_id: Cow<'a, str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started<'a> {
+    pub run_id: Cow<'a, str>,
+    pub workflow_name: Cow<'a, str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelResolved<'a> {
+    pub step: StepRef<'a>,
+    pub model_type: Cow<'a, str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodExecuting<'a> {
+    pub step: StepRef<'a>,
+    pub model_name: Option<Cow<'a, str>>,
+    pub method_name: Cow<'a, str>,
+    pub driver: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepCompleted<'a> {
+    pub step: StepRef<'a>,
+    pub executor: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailed<'a> {
+    pub step: StepRef<'a>,
+    pub error: Cow<'a, str>,
+    /// Error class name (extension, W6); `Error` when absent.
+    pub error_type: Option<Cow<'a, str>>,
+    /// The failure was the user's (extension, W6): status `user_error`.
+    pub user_error: bool,
+    /// Recorded as an error all the same; kept for consumers other than the bridge.
+    pub allowed_failure: bool,
+    pub model_name: Option<Cow<'a, str>>,
+    pub method_name: Option<Cow<'a, str>>,
+    pub driver: Option<Cow<'a, str>>,
+}
+
+impl<'a> WorkflowEvent<'a> {
+    /// The `kind` discriminant.
+    pub fn kind_name(&self) -> &str {
+        match self {
+            WorkflowEvent::Started(_) => "started",
+            WorkflowEvent::ModelResolved(_) => "model_resolved",
+            WorkflowEvent::MethodExecuting(_) => "method_executing",
+            WorkflowEvent::StepCompleted(_) => "step_completed",
+            WorkflowEvent::StepFailed(_) => "step_failed",
+            WorkflowEvent::Other { kind } => kind,
+        }
+    }
+}
+
+impl<'a> Event<'a> {
+    /// Reads one event from JSON text, borrowing strings from it where possible.
+    pub fn from_json(text: &'a str) -> Result<Self, ParseError> {
+        let raw: RawEvent<'a> = serde_json::from_str(text).map_err(ParseError::Json)?;
+        Event::from_raw(raw).map_err(ParseError::Event)
+    }
+
+    /// Validates a leniently read event: the fields its kind needs must be present
+    /// with the right types; fields present with a wrong type are refused even when
+    /// optional, so that nothing is half-understood.
+    pub fn from_raw(raw: RawEvent<'a>) -> Result<Self, EventError> {
+        let mut r = match raw {
+            RawEvent::Object(r) => r,
+            RawEvent::NotAnObject(found) => return Err(EventError::NotAnObject { found }),
+        };
+        let kind = match r.kind.take() {
+            None | Some(Field::Null) => {
+                return Err(EventError::Missing {
+                    field: "kind",
+                    kind: "(none)".into(),
+                })
+            }
+            Some(Field::Str(k)) => k,
+            Some(other) => {
+                return Err(EventError::WrongType {
+                    field: "kind",
+                    expected: "a string",
+                    found: other.json_type(),
+                })
+            }
+        };
+        let timestamp = timestamp(r.timestamp.take())?;
+        let v = Validator { kind: &kind };
+        let kind = match kind.as_ref() {
+            "started" => WorkflowEvent::Started(Started {
+                run_id: v.required("runId", r.run_id.take())?,
+                workflow_name: v.required("workflowName", r.workflow_name.take())?,
+            }),
+            "model_resolved" => WorkflowEvent::ModelResolved(ModelResolved {
+                step: v.step(&mut r)?,
+                model_type: v.required("modelType", r.model_type.take())?,
+            }),
+            "method_executing" => WorkflowEvent::MethodExecuting(MethodExecuting {
+                step: v.step(&mut r)?,
+                model_name: v.optional("modelName", r.model_name.take())?,
+                method_name: v.required("methodName", r.method_name.take())?,
+                driver: v.optional("driver", r.driver.take())?,
+            }),
+            "step_completed" => WorkflowEvent::StepCompleted(StepCompleted {
+                step: v.step(&mut r)?,
+                executor: v.optional("executor", r.executor.take())?,
+            }),
+            "step_failed" => WorkflowEvent::StepFailed(StepFailed {
+                step: v.step(&mut r)?,
+                error: v.required("error", r.error.take())?,
+                error_type: v.optional("errorType", r.error_type.take())?,
+                user_error: v.flag("userError", r.user_error.take())?,
+                allowed_failure: v.flag("allowedFailure", r.allowed_failure.take())?,
+                model_name: v.optional("modelName", r.model_name.take())?,
+                method_name: v.optional("methodName", r.method_name.take())?,
+                driver: v.optional("driver", r.driver.take())?,
+            }),
+            _ => WorkflowEvent::Other { kind },
+        };
+        Ok(Event { timestamp, kind })
+    }
+}
+
+/// An event line that could not be used: not JSON, or not a valid event.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("invalid JSON: {0}")]
+    Json(serde_json::Error),
+    #[error(transparent)]
+    Event(EventError),
+}
+
+impl ParseError {
+    /// The field at fault, when the JSON parsed but a field was wrong.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ParseError::Json(_) => None,
+            ParseError::Event(e) => Some(e.field()),
+        }
+    }
+}
+
+fn timestamp(f: Option<Field<'_>>) -> Result<Option<Timestamp>, EventError> {
+    match f {
+        None | Some(Field::Null) => Ok(None),
+        Some(Field::Number(ms)) => Timestamp::from_millis_f64(ms)
+            .map(Some)
+            .map_err(|reason| EventError::Timestamp { reason }),
+        Some(Field::Str(s)) => Timestamp::parse_iso(&s)
+            .map(Some)
+            .map_err(|reason| EventError::Timestamp { reason }),
+        Some(other) => Err(EventError::WrongType {
+            field: "timestamp",
+            expected: "an ISO-8601 string or epoch milliseconds",
+            found: other.json_type(),
+        }),
+    }
+}
+
+struct Validator<'k> {
+    kind: &'k str,
+}
+
+impl Validator<'_> {
+    fn required<'a>(
+        &self,
+        field: &'static str,
+        f: Option<Field<'a>>,
+    ) -> Result<Cow<'a, str>, EventError> {
+        self.optional(field, f)?.ok_or_else(|| EventError::Missing {
+            field,
+            kind: self.kind.to_string(),
+        })
+    }
+
+    fn optional<'a>(
+        &self,
+        field: &'static str,
+        f: Option<Field<'a>>,
+    ) -> Result<Option<Cow<'a, str>>, EventError> {
+        match f {
+            None | Some(Field::Null) => Ok(None),
+            Some(Field::Str(s)) => Ok(Some(s)),
+            Some(other) => Err(EventError::WrongType {
+                field,
+                expected: "a string",
+                found: other.json_type(),
+            }),
+        }
+    }
+
+    fn flag(&self, field: &'static str, f: Option<Field<'_>>) -> Result<bool, EventError> {
+        match f {
+            None | Some(Field::Null) => Ok(false),
+            Some(Field::Bool(b)) => Ok(b),
+            Some(other) => Err(EventError::WrongType {
+                field,
+                expected: "a boolean",
+                found: other.json_type(),
+            }),
+        }
+    }
+
+    fn step<'a>(&self, r: &mut RawFields<'a>) -> Result<StepRef<'a>, EventError> {
+        Ok(StepRef {
+            run_id: self.optional("runId", r.run_id.take())?,
+            job_id: self.required("jobId", r.job_id.take())?,
+            step_id: self.required("stepId", r.step_id.take())?,
+        })
+    }
+}

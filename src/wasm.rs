@@ -1,0 +1,519 @@
+//! The JavaScript binding: the only module that knows about JS.
+//!
+//! Every export has the same rhythm: convert the JS arguments (validating them
+//! into core types), call the core, convert the result back to plain JSON-
+//! compatible JS values (objects, not Maps, keys in wire order), and turn core
+//! errors into real JS `Error`s whose `name` is the core error type and whose
+//! extra properties (`path`, `field`, `expected`) say what was wrong.
+//!
+//! The host workflow must never notice telemetry failures, so the injected
+//! `clock`, `idGenerator` and `sink` callbacks are fenced: a clock that throws or
+//! returns a non-instant falls back to `Date.now()`, an id generator that throws
+//! or returns a non-string falls back to a random UUID, and a sink that throws or
+//! rejects is counted in `sinkErrors` and otherwise ignored (W2/W3).
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::bridge::{BridgeConfig, TelemetryBridge as CoreBridge};
+use crate::clock::Clock;
+use crate::entry::{self, DecodeError, InvocationContext, TelemetryEntry, WireIdentity};
+use crate::event::{Event, EventError, RawEvent};
+use crate::ids::{IdSource, RandomIds};
+use crate::ndjson::NdjsonOptions;
+use crate::redact::{redact_invocation, ArgKind, CommandSchema};
+use crate::time::Timestamp;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, for diagnostics.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+// ---------------------------------------------------------------- errors
+
+/// A JS error: `constructor` is `Error` or `TypeError`; `name` the core type.
+fn js_error(type_error: bool, name: &str, message: &str, props: &[(&str, JsValue)]) -> JsValue {
+    let err: js_sys::Error = if type_error {
+        js_sys::TypeError::new(message).into()
+    } else {
+        js_sys::Error::new(message)
+    };
+    err.set_name(name);
+    for (k, v) in props {
+        let _ = Reflect::set(&err, &JsValue::from_str(k), v);
+    }
+    err.into()
+}
+
+/// A bad argument: `TypeError` named `ArgumentError`, with the offending field.
+fn argument_error(field: &str, expected: &str) -> JsValue {
+    js_error(
+        true,
+        "ArgumentError",
+        &format!("{field}: expected {expected}"),
+        &[("field", field.into()), ("expected", expected.into())],
+    )
+}
+
+fn decode_error(e: &DecodeError) -> JsValue {
+    js_error(
+        false,
+        "DecodeError",
+        &e.to_string(),
+        &[
+            ("path", e.path.as_str().into()),
+            ("expected", e.expected.as_str().into()),
+            ("found", e.found.into()),
+        ],
+    )
+}
+
+fn event_error(e: &EventError) -> JsValue {
+    js_error(
+        true,
+        "EventError",
+        &e.to_string(),
+        &[("field", e.field().into())],
+    )
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+}
+
+/// A JS value as JSON data; `undefined` becomes `null` (absent).
+fn to_json(value: JsValue, field: &str) -> Result<Value, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|_| argument_error(field, "JSON-compatible data"))
+}
+
+// ------------------------------------------------------ option reading
+
+/// Reads properties of an options object, validating their types.
+struct Options {
+    obj: Option<Object>,
+    name: &'static str,
+}
+
+impl Options {
+    fn new(value: &JsValue, name: &'static str, required: bool) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            if required {
+                return Err(argument_error(name, "an options object"));
+            }
+            return Ok(Options { obj: None, name });
+        }
+        if !value.is_object() || Array::is_array(value) {
+            return Err(argument_error(name, "an options object"));
+        }
+        Ok(Options {
+            obj: Some(value.clone().unchecked_into()),
+            name,
+        })
+    }
+
+    fn get(&self, key: &str) -> JsValue {
+        match &self.obj {
+            Some(o) => Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED),
+            None => JsValue::UNDEFINED,
+        }
+    }
+
+    fn path(&self, key: &str) -> String {
+        format!("{}.{key}", self.name)
+    }
+
+    fn opt_string(&self, key: &str) -> Result<Option<String>, JsValue> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| argument_error(&self.path(key), "a string"))
+    }
+
+    fn string(&self, key: &str) -> Result<String, JsValue> {
+        self.opt_string(key)?
+            .ok_or_else(|| argument_error(&self.path(key), "a string"))
+    }
+
+    fn opt_function(&self, key: &str) -> Result<Option<Function>, JsValue> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| argument_error(&self.path(key), "a function"))
+    }
+
+    fn opt_strings(&self, key: &str) -> Result<Option<Vec<String>>, JsValue> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        strings(&v, &self.path(key)).map(Some)
+    }
+
+    fn opt_positive_integer(&self, key: &str) -> Result<Option<usize>, JsValue> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        match v.as_f64() {
+            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 4_294_967_295.0 => Ok(Some(n as usize)),
+            _ => Err(argument_error(&self.path(key), "a positive integer")),
+        }
+    }
+}
+
+fn strings(v: &JsValue, path: &str) -> Result<Vec<String>, JsValue> {
+    if !Array::is_array(v) {
+        return Err(argument_error(path, "an array of strings"));
+    }
+    let arr: &Array = v.unchecked_ref();
+    arr.iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.as_string()
+                .ok_or_else(|| argument_error(&format!("{path}[{i}]"), "a string"))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------- injected sources
+
+/// The caller's `clock`, fenced: anything but a valid instant means `Date.now()`.
+struct JsClock(Option<Function>);
+
+impl Clock for JsClock {
+    fn now(&mut self) -> Timestamp {
+        let from_caller = self
+            .0
+            .as_ref()
+            .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
+            .and_then(|v| v.as_f64())
+            .and_then(|ms| Timestamp::from_millis_f64(ms).ok());
+        from_caller.unwrap_or_else(|| {
+            Timestamp::from_millis_f64(js_sys::Date::now()).unwrap_or(Timestamp::EPOCH)
+        })
+    }
+}
+
+/// The caller's `idGenerator`, fenced: anything but a non-empty string means a
+/// random UUID v4.
+struct JsIds {
+    generator: Option<Function>,
+    random: RandomIds,
+}
+
+impl IdSource for JsIds {
+    fn next_id(&mut self) -> String {
+        let from_caller = self
+            .generator
+            .as_ref()
+            .and_then(|f| f.call0(&JsValue::UNDEFINED).ok())
+            .and_then(|v| v.as_string())
+            .filter(|s| !s.is_empty());
+        from_caller.unwrap_or_else(|| self.random.next_id())
+    }
+}
+
+/// The caller's `sink`, fenced: throws and rejected promises are counted, never
+/// propagated.
+struct JsSink {
+    f: Function,
+    errors: std::rc::Rc<std::cell::Cell<u32>>,
+    on_reject: Closure<dyn FnMut(JsValue)>,
+}
+
+impl JsSink {
+    fn new(f: Function) -> Self {
+        let errors = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let counter = errors.clone();
+        let on_reject =
+            Closure::new(move |_reason: JsValue| counter.set(counter.get().saturating_add(1)));
+        JsSink {
+            f,
+            errors,
+            on_reject,
+        }
+    }
+
+    fn deliver(&self, entry: &JsValue) {
+        match self.f.call1(&JsValue::UNDEFINED, entry) {
+            Err(_) => self.errors.set(self.errors.get().saturating_add(1)),
+            Ok(ret) => {
+                if let Some(p) = ret.dyn_ref::<Promise>() {
+                    let _ = p.catch(&self.on_reject);
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------- bridge
+
+/// Turns workflow events into redacted child invocation entries.
+#[wasm_bindgen(js_name = TelemetryBridge)]
+pub struct JsTelemetryBridge {
+    inner: CoreBridge<JsClock, JsIds>,
+    sink: Option<JsSink>,
+    ndjson: NdjsonOptions,
+}
+
+#[wasm_bindgen(js_class = TelemetryBridge)]
+impl JsTelemetryBridge {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsTelemetryBridge, JsValue> {
+        let o = Options::new(&options, "options", true)?;
+        let invocation_context = match o.get("invocationContext") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => {
+                let data = to_json(v, "options.invocationContext")?;
+                Some(
+                    InvocationContext::from_data(&data, "options.invocationContext")
+                        .map_err(|e| decode_error(&e))?,
+                )
+            }
+        };
+        let config = BridgeConfig {
+            parent_invocation_id: o.string("parentInvocationId")?,
+            version: o.opt_string("version")?.unwrap_or_default(),
+            runtime_version: o.opt_string("runtimeVersion")?.unwrap_or_default(),
+            platform: o.opt_string("platform")?.unwrap_or_default(),
+            invocation_context,
+        };
+        let clock = JsClock(o.opt_function("clock")?);
+        let ids = JsIds {
+            generator: o.opt_function("idGenerator")?,
+            random: RandomIds::new(),
+        };
+        let sink = o.opt_function("sink")?.map(JsSink::new);
+        let mut ndjson = NdjsonOptions::default();
+        if let Some(n) = o.opt_positive_integer("maxLineBytes")? {
+            ndjson.max_line_bytes = n;
+        }
+        Ok(JsTelemetryBridge {
+            inner: CoreBridge::new(config, clock, ids),
+            sink,
+            ndjson,
+        })
+    }
+
+    /// Observes one event object; returns the entries it closed, in order.
+    pub fn observe(&mut self, event: JsValue) -> Result<Array, JsValue> {
+        let raw = RawEvent::deserialize_js(event)?;
+        let event = Event::from_raw(raw).map_err(|e| event_error(&e))?;
+        let entries = self.inner.observe(&event);
+        self.emit(&entries)
+    }
+
+    /// Closes every in-flight invocation as an error. Idempotent; never throws
+    /// because of a sink. `at` (epoch ms or ISO-8601) replaces the clock reading.
+    pub fn finalize(&mut self, reason: JsValue, at: JsValue) -> Result<Array, JsValue> {
+        let reason = match reason {
+            r if r.is_undefined() || r.is_null() => None,
+            r => Some(
+                r.as_string()
+                    .ok_or_else(|| argument_error("reason", "a string"))?,
+            ),
+        };
+        let at = instant(&at, "at")?;
+        let entries = self.inner.finalize_at(reason.as_deref(), at);
+        self.emit(&entries)
+    }
+
+    /// Observes one event per line; returns the entries as NDJSON text, the
+    /// number of accepted lines, and one error per rejected line.
+    #[wasm_bindgen(js_name = observeNdjson)]
+    pub fn observe_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+        let text = text
+            .as_string()
+            .ok_or_else(|| argument_error("text", "a string"))?;
+        let sink = self.sink.as_ref();
+        let report = self.inner.observe_ndjson_with(&text, self.ndjson, |entry| {
+            if let (Some(s), Ok(v)) = (sink, to_js(entry)) {
+                s.deliver(&v);
+            }
+        });
+        to_js(&report)
+    }
+
+    #[wasm_bindgen(getter, js_name = inFlight)]
+    pub fn in_flight(&self) -> u32 {
+        self.inner.in_flight() as u32
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn finalized(&self) -> bool {
+        self.inner.is_finalized()
+    }
+
+    /// The latest event `timestamp` seen (epoch ms), if any event carried one.
+    #[wasm_bindgen(getter, js_name = lastEventAt)]
+    pub fn last_event_at(&self) -> Option<f64> {
+        self.inner.last_event_at().map(|t| t.millis() as f64)
+    }
+
+    /// How many sink calls threw or rejected.
+    #[wasm_bindgen(getter, js_name = sinkErrors)]
+    pub fn sink_errors(&self) -> u32 {
+        self.sink.as_ref().map_or(0, |s| s.errors.get())
+    }
+
+    /// Counters: events, ignored, entries, synthesised, superseded, drained.
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let s = self.inner.stats();
+        to_js(&serde_json::json!({
+            "events": s.events,
+            "ignored": s.ignored,
+            "entries": s.entries,
+            "synthesised": s.synthesised,
+            "superseded": s.superseded,
+            "drained": s.drained,
+        }))
+    }
+}
+
+impl JsTelemetryBridge {
+    fn emit(&self, entries: &[TelemetryEntry]) -> Result<Array, JsValue> {
+        let out = Array::new_with_length(entries.len() as u32);
+        for (i, e) in entries.iter().enumerate() {
+            let v = to_js(e)?;
+            if let Some(s) = &self.sink {
+                s.deliver(&v);
+            }
+            out.set(i as u32, v);
+        }
+        Ok(out)
+    }
+}
+
+impl RawEvent<'static> {
+    fn deserialize_js(event: JsValue) -> Result<Self, JsValue> {
+        use serde::Deserialize;
+        RawEvent::deserialize(serde_wasm_bindgen::Deserializer::from(event)).map_err(|e| {
+            js_error(
+                true,
+                "EventError",
+                &format!("event: {e}"),
+                &[("field", "event".into())],
+            )
+        })
+    }
+}
+
+fn instant(v: &JsValue, field: &str) -> Result<Option<Timestamp>, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    let parsed = if let Some(ms) = v.as_f64() {
+        Timestamp::from_millis_f64(ms)
+    } else if let Some(s) = v.as_string() {
+        Timestamp::parse_iso(&s)
+    } else {
+        return Err(argument_error(
+            field,
+            "epoch milliseconds or an ISO-8601 string",
+        ));
+    };
+    parsed
+        .map(Some)
+        .map_err(|e| argument_error(field, &format!("a valid instant ({e})")))
+}
+
+// ---------------------------------------------------------- functions
+
+/// Wraps entries in swamp's ingest envelope.
+#[wasm_bindgen(js_name = toWire)]
+pub fn to_wire(entries: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    if !Array::is_array(&entries) {
+        return Err(argument_error("entries", "an array of entries"));
+    }
+    let o = Options::new(&options, "options", true)?;
+    let who = WireIdentity {
+        distinct_id: o.string("distinctId")?,
+        repo_id: o.opt_string("repoId")?,
+    };
+    let decoded = decode_entries(&entries)?;
+    to_js(&entry::to_wire(&decoded, &who))
+}
+
+fn decode_entries(entries: &JsValue) -> Result<Vec<TelemetryEntry>, JsValue> {
+    let arr: &Array = entries.unchecked_ref();
+    arr.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let data = to_json(v, &format!("entries[{i}]"))?;
+            TelemetryEntry::from_data(&data).map_err(|mut e| {
+                e.path = format!("entries[{i}].{}", e.path);
+                decode_error(&e)
+            })
+        })
+        .collect()
+}
+
+/// Validates entry data and returns it in canonical form.
+#[wasm_bindgen(js_name = decodeEntry)]
+pub fn decode_entry(data: JsValue) -> Result<JsValue, JsValue> {
+    let data = to_json(data, "data")?;
+    let entry = TelemetryEntry::from_data(&data).map_err(|e| decode_error(&e))?;
+    to_js(&entry)
+}
+
+/// Redacts a direct CLI invocation's argv.
+#[wasm_bindgen(js_name = redactInvocation)]
+pub fn redact_invocation_js(argv: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let argv = strings(&argv, "argv")?;
+    let o = Options::new(&options, "options", false)?;
+    let mut schema = CommandSchema::swamp();
+    let schemas = o.get("argSchemas");
+    if !(schemas.is_undefined() || schemas.is_null()) {
+        schema.arg_schemas = arg_schemas(&schemas)?;
+    }
+    if let Some(g) = o.opt_strings("globalOptions")? {
+        schema.global_options = g;
+    }
+    if let Some(b) = o.opt_strings("booleanFlags")? {
+        schema.boolean_flags = b;
+    }
+    to_js(&redact_invocation(&argv, &schema))
+}
+
+fn arg_schemas(v: &JsValue) -> Result<std::collections::HashMap<String, Vec<ArgKind>>, JsValue> {
+    const PATH: &str = "options.argSchemas";
+    if !v.is_object() || Array::is_array(v) {
+        return Err(argument_error(PATH, "an object of argument schemas"));
+    }
+    let mut out = std::collections::HashMap::new();
+    for pair in Object::entries(v.unchecked_ref()).iter() {
+        let pair: Array = pair.unchecked_into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let path = format!("{PATH}.{key}");
+        let kinds = strings(&pair.get(1), &path)?
+            .iter()
+            .enumerate()
+            .map(|(i, k)| match k.as_str() {
+                "categorical" => Ok(ArgKind::Categorical),
+                "redact" => Ok(ArgKind::Redact),
+                _ => Err(argument_error(
+                    &format!("{path}[{i}]"),
+                    "one of categorical, redact",
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.insert(key, kinds);
+    }
+    Ok(out)
+}

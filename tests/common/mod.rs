@@ -1,0 +1,436 @@
+//! Binding tests shared by the Node and browser suites: every case runs in Node,
+//! headless Chrome and headless Firefox.
+#![allow(dead_code)]
+
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use workflow_telemetry::wasm::{decode_entry, redact_invocation_js, to_wire, JsTelemetryBridge};
+
+pub fn json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+pub fn stringify(v: &JsValue) -> String {
+    JSON::stringify(v).unwrap().as_string().unwrap()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+/// A bridge with options given as JSON, plus a fixed clock and sequential ids.
+pub fn bridge(options: &str) -> JsTelemetryBridge {
+    JsTelemetryBridge::new(json(options)).unwrap()
+}
+
+/// Options with functions, each given as the body of a factory that returns the
+/// function (so it can keep state in its closure).
+fn with_fns(options: &str, fns: &[(&str, &str)]) -> JsValue {
+    let o = json(options);
+    for (k, body) in fns {
+        let f = Function::new_no_args(body)
+            .call0(&JsValue::UNDEFINED)
+            .unwrap();
+        Reflect::set(&o, &(*k).into(), &f).unwrap();
+    }
+    o
+}
+
+/// Clock at 2026-02-05T10:00:00.000Z advancing 250 ms per reading; ids id-1, id-2, ...
+fn deterministic() -> JsTelemetryBridge {
+    let o = with_fns(
+        r#"{"parentInvocationId":"parent-1","version":"1.2.3","runtimeVersion":"2.0.0","platform":"linux"}"#,
+        &[
+            (
+                "clock",
+                "let t = 1770285600000 - 250; return () => (t += 250);",
+            ),
+            ("idGenerator", "let n = 0; return () => 'id-' + (++n);"),
+        ],
+    );
+    JsTelemetryBridge::new(o).unwrap()
+}
+
+fn error_of<T>(r: Result<T, JsValue>) -> js_sys::Error {
+    let Err(e) = r else {
+        panic!("expected an error")
+    };
+    assert!(e.is_instance_of::<js_sys::Error>(), "not a JS Error: {e:?}");
+    e.unchecked_into()
+}
+
+#[wasm_bindgen_test]
+fn observe_returns_plain_objects_in_wire_order() {
+    let mut b = deterministic();
+    assert_eq!(
+        b.observe(json(
+            r#"{"kind":"started","runId":"r1","workflowName":"wf"}"#
+        ))
+        .unwrap()
+        .length(),
+        0
+    );
+    b.observe(json(
+        r#"{"kind":"model_resolved","jobId":"j","stepId":"s","modelType":"command/shell"}"#,
+    ))
+    .unwrap();
+    b.observe(json(r#"{"kind":"method_executing","jobId":"j","stepId":"s","modelName":"secret-model","methodName":"fit","driver":"raw"}"#)).unwrap();
+    assert_eq!(b.in_flight(), 1);
+    let out = b
+        .observe(json(
+            r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+        ))
+        .unwrap();
+    assert_eq!(out.length(), 1);
+    let entry = out.get(0);
+    assert_eq!(
+        Object::get_prototype_of(&entry),
+        Object::get_prototype_of(&Object::new())
+    );
+    assert_eq!(
+        stringify(&entry),
+        r#"{"id":"id-1","invocation":{"command":"model","args":["run","<REDACTED>","fit"],"optionKeys":[],"globalOptions":[],"subcommand":"method"},"result":{"status":"success","exitCode":0},"startedAt":"2026-02-05T10:00:00.000Z","completedAt":"2026-02-05T10:00:00.250Z","durationMs":250,"swampVersion":"1.2.3","denoVersion":"2.0.0","platform":"linux","parentInvocationId":"parent-1","workflowContext":{"workflowName":"wf","runId":"r1","jobName":"j","stepName":"s","modelType":"command/shell","driver":"raw"}}"#
+    );
+    assert!(!stringify(&entry).contains("secret-model"));
+    assert_eq!(b.in_flight(), 0);
+}
+
+#[wasm_bindgen_test]
+fn constructor_rejects_bad_options_with_real_errors() {
+    let e = error_of(JsTelemetryBridge::new(json("{}")));
+    assert!(e.is_instance_of::<js_sys::TypeError>());
+    assert_eq!(e.name(), "ArgumentError");
+    assert_eq!(
+        String::from(e.message()),
+        "options.parentInvocationId: expected a string"
+    );
+    let e = error_of(JsTelemetryBridge::new(JsValue::UNDEFINED));
+    assert_eq!(
+        String::from(e.message()),
+        "options: expected an options object"
+    );
+    let e = error_of(JsTelemetryBridge::new(json(
+        r#"{"parentInvocationId":"p","clock":5}"#,
+    )));
+    assert_eq!(
+        String::from(e.message()),
+        "options.clock: expected a function"
+    );
+    let e = error_of(JsTelemetryBridge::new(json(
+        r#"{"parentInvocationId":"p","invocationContext":{"agentSessionDetected":"yes","isInteractive":true}}"#,
+    )));
+    assert_eq!(e.name(), "DecodeError");
+    assert_eq!(
+        String::from(e.message()),
+        "options.invocationContext.agentSessionDetected: expected a boolean"
+    );
+}
+
+#[wasm_bindgen_test]
+fn invalid_events_throw_and_change_nothing() {
+    let mut b = deterministic();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m"}"#,
+    ))
+    .unwrap();
+    let e = error_of(b.observe(json(r#"{"kind":"step_completed","jobId":"j","stepId":7}"#)));
+    assert_eq!(e.name(), "EventError");
+    assert_eq!(
+        String::from(e.message()),
+        "stepId: expected a string, got number"
+    );
+    assert_eq!(get(&e, "field").as_string().as_deref(), Some("stepId"));
+    let e = error_of(b.observe(JsValue::from_str("nope")));
+    assert_eq!(
+        String::from(e.message()),
+        "event: expected an object, got string"
+    );
+    assert_eq!(b.in_flight(), 1, "the failed events applied nothing");
+    let out = b
+        .observe(json(r#"{"kind":"report_started","anything":[1,2]}"#))
+        .unwrap();
+    assert_eq!(out.length(), 0, "unknown kinds are accepted and ignored");
+}
+
+#[wasm_bindgen_test]
+fn finalize_drains_once_and_ignores_later_events() {
+    let mut b = deterministic();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"a","stepId":"x:y","methodName":"m1"}"#,
+    ))
+    .unwrap();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"b:c","stepId":"z","methodName":"m2"}"#,
+    ))
+    .unwrap();
+    let out = b.finalize(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    assert_eq!(out.length(), 2);
+    let first = out.get(0);
+    assert_eq!(
+        get(&get(&first, "workflowContext"), "stepName")
+            .as_string()
+            .as_deref(),
+        Some("x:y")
+    );
+    assert_eq!(
+        get(&get(&out.get(1), "workflowContext"), "jobName")
+            .as_string()
+            .as_deref(),
+        Some("b:c")
+    );
+    assert_eq!(
+        get(&get(&first, "result"), "errorMessage")
+            .as_string()
+            .as_deref(),
+        Some("workflow run terminated before completion")
+    );
+    assert_eq!(
+        get(&first, "completedAt").as_string(),
+        get(&out.get(1), "completedAt").as_string()
+    );
+    assert!(b.finalized());
+    assert_eq!(
+        b.finalize(JsValue::from_str("again"), JsValue::UNDEFINED)
+            .unwrap()
+            .length(),
+        0
+    );
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"a","stepId":"b","methodName":"m"}"#,
+    ))
+    .unwrap();
+    assert_eq!(b.in_flight(), 0);
+}
+
+#[wasm_bindgen_test]
+fn finalize_at_an_instant_and_custom_reason() {
+    let mut b = deterministic();
+    b.observe(json(r#"{"kind":"method_executing","jobId":"a","stepId":"b","methodName":"m","timestamp":"2026-02-05T10:00:00.000Z"}"#)).unwrap();
+    let out = b
+        .finalize(
+            JsValue::from_str("cancelled"),
+            JsValue::from_str("2026-02-05T10:00:09.000Z"),
+        )
+        .unwrap();
+    let e = out.get(0);
+    assert_eq!(get(&e, "durationMs").as_f64(), Some(9000.0));
+    assert_eq!(
+        get(&get(&e, "result"), "errorMessage")
+            .as_string()
+            .as_deref(),
+        Some("cancelled")
+    );
+    let e = error_of(deterministic().finalize(JsValue::from_f64(1.0), JsValue::UNDEFINED));
+    assert_eq!(String::from(e.message()), "reason: expected a string");
+}
+
+#[wasm_bindgen_test]
+fn observe_ndjson_reports_bad_lines_and_keeps_the_rest() {
+    let mut b = deterministic();
+    let text = "{\"kind\":\"method_executing\",\"jobId\":\"j\",\"stepId\":\"s\",\"methodName\":\"m\"}\n\
+                not json\n\
+                \n\
+                {\"kind\":\"step_failed\",\"jobId\":\"j\"}\n\
+                {\"kind\":\"step_failed\",\"jobId\":\"j\",\"stepId\":\"s\",\"error\":\"boom\\nstack\",\"userError\":true,\"errorType\":\"UserError\"}\n";
+    let r = b.observe_ndjson(JsValue::from_str(text)).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(2.0));
+    let errors: Array = get(&r, "errors").unchecked_into();
+    assert_eq!(errors.length(), 2);
+    assert_eq!(get(&errors.get(0), "line").as_f64(), Some(2.0));
+    assert_eq!(
+        get(&errors.get(0), "kind").as_string().as_deref(),
+        Some("invalid_json")
+    );
+    assert_eq!(get(&errors.get(1), "line").as_f64(), Some(4.0));
+    assert_eq!(
+        get(&errors.get(1), "field").as_string().as_deref(),
+        Some("stepId")
+    );
+    let entries = get(&r, "entries").as_string().unwrap();
+    let lines: Vec<&str> = entries.lines().collect();
+    assert_eq!(lines.len(), 1);
+    assert!(entries.ends_with('\n'));
+    assert!(lines[0].contains(r#""result":{"status":"user_error","exitCode":1,"errorType":"UserError","errorMessage":"boom"}"#), "{}", lines[0]);
+    let e = error_of(b.observe_ndjson(JsValue::from_f64(3.0)));
+    assert_eq!(String::from(e.message()), "text: expected a string");
+}
+
+#[wasm_bindgen_test]
+fn failing_sinks_are_fenced_and_counted() {
+    let o = with_fns(
+        r#"{"parentInvocationId":"p"}"#,
+        &[("sink", "return () => { throw new Error('sink down'); };")],
+    );
+    let mut b = JsTelemetryBridge::new(o).unwrap();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m"}"#,
+    ))
+    .unwrap();
+    let out = b
+        .observe(json(
+            r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+        ))
+        .unwrap();
+    assert_eq!(out.length(), 1, "the entry is still returned");
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"t","methodName":"m"}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        b.finalize(JsValue::UNDEFINED, JsValue::UNDEFINED)
+            .unwrap()
+            .length(),
+        1
+    );
+    assert_eq!(b.sink_errors(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn rejecting_sinks_are_counted_asynchronously() {
+    let o = with_fns(
+        r#"{"parentInvocationId":"p"}"#,
+        &[("sink", "return () => Promise.reject(new Error('later'));")],
+    );
+    let mut b = JsTelemetryBridge::new(o).unwrap();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m"}"#,
+    ))
+    .unwrap();
+    b.observe(json(
+        r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+    ))
+    .unwrap();
+    // Let the rejection handler run.
+    let tick = js_sys::Promise::resolve(&JsValue::NULL);
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    let tick = js_sys::Promise::resolve(&JsValue::NULL);
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+    assert_eq!(b.sink_errors(), 1);
+}
+
+#[wasm_bindgen_test]
+fn broken_clock_and_id_generator_fall_back() {
+    let o = with_fns(
+        r#"{"parentInvocationId":"p"}"#,
+        &[
+            ("clock", "return () => NaN;"),
+            (
+                "idGenerator",
+                "return () => { throw new Error('no ids'); };",
+            ),
+        ],
+    );
+    let mut b = JsTelemetryBridge::new(o).unwrap();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m"}"#,
+    ))
+    .unwrap();
+    let e = b
+        .observe(json(
+            r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+        ))
+        .unwrap()
+        .get(0);
+    let started = get(&e, "startedAt").as_string().unwrap();
+    assert!(!started.starts_with("1970"), "{started}");
+    assert!(js_sys::Date::parse(&started) > 1.7e12);
+    assert_eq!(get(&e, "id").as_string().unwrap().len(), 36);
+}
+
+#[wasm_bindgen_test]
+fn to_wire_builds_the_envelope() {
+    let mut b = deterministic();
+    b.observe(json(
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m"}"#,
+    ))
+    .unwrap();
+    let one = b
+        .observe(json(
+            r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+        ))
+        .unwrap();
+    let body = to_wire(
+        one.clone().into(),
+        json(r#"{"distinctId":"user-1","repoId":"repo-9"}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        get(&body, "event").as_string().as_deref(),
+        Some("cli_invocation")
+    );
+    assert_eq!(
+        get(&body, "distinct_id").as_string().as_deref(),
+        Some("user-1")
+    );
+    let props = get(&body, "properties");
+    let keys: Vec<String> = Object::keys(props.unchecked_ref::<Object>())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert_eq!(keys.last().map(String::as_str), Some("$repo_id"));
+    assert_eq!(keys[0], "id");
+    let two = one.concat(&one);
+    let body = to_wire(two.into(), json(r#"{"distinctId":"user-1"}"#)).unwrap();
+    let events: Array = get(&body, "events").unchecked_into();
+    assert_eq!(events.length(), 2);
+    assert!(!stringify(&body).contains("$repo_id"));
+    let e = error_of(to_wire(
+        json(r#"[{"id":"x"}]"#),
+        json(r#"{"distinctId":"u"}"#),
+    ));
+    assert_eq!(
+        String::from(e.message()),
+        "entries[0].invocation: expected an object"
+    );
+    let e = error_of(to_wire(Array::new().into(), json("{}")));
+    assert_eq!(
+        String::from(e.message()),
+        "options.distinctId: expected a string"
+    );
+}
+
+#[wasm_bindgen_test]
+fn decode_entry_names_the_field_path() {
+    let good = r#"{"id":"3b241101-e2bb-4255-8caf-4136c566a962","invocation":{"command":"model","args":["run","<REDACTED>","fit"],"optionKeys":[],"globalOptions":[],"subcommand":"method"},"result":{"status":"success","exitCode":0},"startedAt":"2026-02-05T10:00:00.000Z","completedAt":"2026-02-05T10:00:01.000Z","durationMs":1000,"swampVersion":"1","denoVersion":"2","platform":"linux"}"#;
+    assert_eq!(stringify(&decode_entry(json(good)).unwrap()), good);
+    let bad = good.replace(r#""status":"success""#, r#""status":"ok""#);
+    let e = error_of(decode_entry(json(&bad)));
+    assert_eq!(e.name(), "DecodeError");
+    assert_eq!(
+        String::from(e.message()),
+        "result.status: expected one of success, error, user_error"
+    );
+    assert_eq!(
+        get(&e, "path").as_string().as_deref(),
+        Some("result.status")
+    );
+}
+
+#[wasm_bindgen_test]
+fn redact_invocation_defaults_and_custom_schemas() {
+    let argv = json(r#"["--json","model","method","run","my-model","fit","--input","secret"]"#);
+    let inv = redact_invocation_js(argv.clone(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(
+        stringify(&inv),
+        r#"{"command":"model","args":["run","<REDACTED>","fit"],"optionKeys":["--input"],"globalOptions":["--json"],"subcommand":"method"}"#
+    );
+    let custom = json(
+        r#"{"argSchemas":{"model method":["categorical","categorical","redact"]},"globalOptions":[],"booleanFlags":["--json"]}"#,
+    );
+    let inv = redact_invocation_js(argv, custom).unwrap();
+    assert_eq!(
+        stringify(&inv),
+        r#"{"command":"model","args":["run","my-model","<REDACTED>"],"optionKeys":["--input"],"globalOptions":[],"subcommand":"method"}"#
+    );
+    let e = error_of(redact_invocation_js(json("[1]"), JsValue::UNDEFINED));
+    assert_eq!(String::from(e.message()), "argv[0]: expected a string");
+    let e = error_of(redact_invocation_js(
+        json("[]"),
+        json(r#"{"argSchemas":{"x":["keep"]}}"#),
+    ));
+    assert_eq!(
+        String::from(e.message()),
+        "options.argSchemas.x[0]: expected one of categorical, redact"
+    );
+}

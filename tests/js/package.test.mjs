@@ -1,0 +1,152 @@
+// The packed npm package, installed into a temporary project: both Node entry
+// forms, the browser entry driven from Node, the exports map, and the CLI.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installPacked } from './pack.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const SAMPLE = join(ROOT, 'www', 'samples', 'swamp-deploy.ndjson');
+const NAMES = ['TelemetryBridge', 'toWire', 'decodeEntry', 'redactInvocation', 'version', 'init', 'initSync'];
+let pkg;
+let esm;
+
+before(async () => {
+  pkg = installPacked();
+  writeFileSync(join(pkg.project, 'esm.mjs'),
+    "export * as api from 'workflow-telemetry';\nexport const resolved = import.meta.resolve('workflow-telemetry');\n");
+  esm = await import(pathToFileURL(join(pkg.project, 'esm.mjs')).href);
+});
+
+test('import and require expose the same names and share one wasm instance', () => {
+  const cjs = pkg.require('workflow-telemetry');
+  for (const name of NAMES) {
+    assert.equal(typeof esm.api[name], 'function', `import: ${name}`);
+    assert.equal(typeof cjs[name], 'function', `require: ${name}`);
+  }
+  assert.equal(esm.api.TelemetryBridge, cjs.TelemetryBridge);
+  assert.match(esm.resolved, /\/node_modules\/workflow-telemetry\/node\.mjs$/);
+  assert.match(pkg.resolve('workflow-telemetry'), /\/node_modules\/workflow-telemetry\/node\.cjs$/);
+});
+
+test('the Node entry is usable synchronously, with no init', () => {
+  const { TelemetryBridge } = pkg.require('workflow-telemetry');
+  const b = new TelemetryBridge({ parentInvocationId: 'p' });
+  b.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+  assert.equal(b.inFlight, 1);
+});
+
+test('the packed tarball ships only the package files', () => {
+  const listing = execFileSync('tar', ['-tzf', pkg.tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  assert.deepEqual(listing, [
+    'package/browser.js', 'package/cli.mjs', 'package/dist/node/package.json',
+    'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bg.wasm',
+    'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
+    'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
+  ]);
+  const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
+  assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'browser', 'default']);
+  const dts = readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'index.d.ts'), 'utf8');
+  const code = dts.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  assert.doesNotMatch(code, /\bany\b/, 'no `any` in the public types');
+  assert.match(dts, /export type WorkflowEvent =/);
+});
+
+test('the browser entry initialises from bytes and gives the same results', async () => {
+  const browserEntry = await import(pathToFileURL(pkg.resolve('workflow-telemetry/browser')).href);
+  const wasmPath = pkg.resolve('workflow-telemetry/workflow_telemetry_bg.wasm');
+  await browserEntry.init(readFileSync(wasmPath));
+  const text = readFileSync(SAMPLE, 'utf8');
+  const run = (api) => {
+    let n = 0;
+    const b = new api.TelemetryBridge({ parentInvocationId: 'p', idGenerator: () => `id-${++n}` });
+    const r = b.observeNdjson(text);
+    return r.entries + JSON.stringify(b.finalize(undefined, b.lastEventAt));
+  };
+  assert.equal(run(browserEntry), run(esm.api));
+});
+
+test('the bundled sample gives the documented entries', () => {
+  const { TelemetryBridge, decodeEntry, toWire } = esm.api;
+  const b = new TelemetryBridge({ parentInvocationId: 'parent', version: '1.0.0', runtimeVersion: '2.1.0', platform: 'linux' });
+  const r = b.observeNdjson(readFileSync(SAMPLE, 'utf8'));
+  assert.deepEqual(r.errors, []);
+  const entries = r.entries.trim().split('\n').map((l) => JSON.parse(l)).concat(b.finalize(undefined, b.lastEventAt));
+  const summary = entries.map((e) => [e.workflowContext.workflowName, e.workflowContext.jobName,
+    e.workflowContext.stepName, e.result.status, e.durationMs]);
+  assert.deepEqual(summary, [
+    ['deploy-fleet', 'build', 'compile', 'success', 4200],
+    ['deploy-fleet', 'build', 'lint', 'error', 790],
+    ['deploy-fleet', 'deploy', 'rollout-eu-west', 'error', 30000],
+    ['deploy-fleet', 'deploy', 'rollout-us:east', 'success', 7490],
+    ['deploy-fleet', 'deploy', 'verify', 'user_error', 0],
+    ['notify', 'deploy', 'rollout-us:east', 'success', 490],
+    ['deploy-fleet', 'deploy', 'smoke-test', 'error', 3900],
+  ]);
+  const text = JSON.stringify(entries);
+  for (const secret of ['builder', 'linter', 'fleet-api', 'verify-model', 'slack', 'prober', 'ghp_s3cr3t', 'stack:']) {
+    assert.ok(!text.includes(secret), `${secret} leaked`);
+  }
+  assert.equal(entries[4].result.errorMessage, "Vary dimension 'region' not found in <REDACTED>");
+  assert.equal(entries[6].invocation.args[2], '<REDACTED>', 'unresolved expression redacted');
+  for (const e of entries) assert.deepEqual(decodeEntry(e), e);
+  const body = toWire(entries, { distinctId: 'user-1', repoId: 'repo-1' });
+  assert.equal(body.events.length, 7);
+  assert.equal(body.events[0].properties.$repo_id, 'repo-1');
+});
+
+function cli(args, input) {
+  return spawnSync(pkg.bin, args, { input, encoding: 'utf8' });
+}
+
+test('cli --help and --version', () => {
+  const help = cli(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: workflow-telemetry/);
+  const v = cli(['--version']);
+  assert.equal(v.status, 0);
+  assert.equal(v.stdout.trim(), esm.api.version());
+  const bad = cli(['--nope']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown option --nope/);
+});
+
+test('cli turns a file into NDJSON entries and exits 0', () => {
+  const r = cli(['--parent-invocation-id', 'P-1', SAMPLE]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const entries = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(entries.length, 7);
+  assert.ok(entries.every((e) => e.parentInvocationId === 'P-1'));
+  const again = cli(['--parent-invocation-id', 'P-1', SAMPLE]);
+  const strip = (s) => s.replace(/"id":"[0-9a-f-]{36}"/g, '"id":"…"');
+  assert.equal(strip(again.stdout), strip(r.stdout), 'timestamped logs replay identically');
+});
+
+test('cli reads stdin, reports bad lines with numbers on stderr and exits 1', () => {
+  const input = [
+    '{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m","timestamp":1000}',
+    'garbage',
+    '{"kind":"step_completed","jobId":"j","stepId":"s","timestamp":3000}',
+    '{"kind":"step_failed","jobId":"j","stepId":"t","error":5}',
+  ].join('\n');
+  const r = cli([], input);
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.slice(0, 8)), ['line 2: ', 'line 4: ']);
+  assert.match(r.stderr, /line 4: error: expected a string, got number/);
+  const entries = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].durationMs, 2000);
+});
+
+test('cli keeps line numbers right across input chunks', () => {
+  const lines = [];
+  for (let i = 0; i < 5000; i++) lines.push(`{"kind":"step_started","jobId":"j","stepId":"s${i}","pad":"${'x'.repeat(40)}"}`);
+  lines[4321] = '{broken';
+  const r = cli([], lines.join('\n'));
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.split('\n')[0].slice(0, 11), 'line 4322: ');
+});
