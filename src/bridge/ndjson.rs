@@ -21,39 +21,22 @@ pub struct NdjsonReport {
     pub errors: Vec<LineError>,
 }
 
-impl NdjsonReport {
-    pub(crate) fn push_entries(&mut self, entries: &[TelemetryEntry]) {
-        for e in entries {
-            // Serialising a TelemetryEntry to a String cannot fail.
-            if serde_json::to_writer(string_writer(&mut self.entries), e).is_ok() {
-                self.entries.push('\n');
-            }
+/// Entries serialised as NDJSON into one byte buffer: one pass, no per-write
+/// UTF-8 checks (serde_json writes only UTF-8; the buffer is validated once).
+#[derive(Default)]
+pub(crate) struct NdjsonWriter(Vec<u8>);
+
+impl NdjsonWriter {
+    pub(crate) fn push(&mut self, entry: &TelemetryEntry) {
+        // Writing a TelemetryEntry into a Vec cannot fail.
+        if serde_json::to_writer(&mut self.0, entry).is_ok() {
+            self.0.push(b'\n');
         }
     }
-}
 
-/// A `Vec<u8>` view of a String for serde_json; serde_json only writes UTF-8.
-fn string_writer(s: &mut String) -> StringWriter<'_> {
-    StringWriter(s)
-}
-
-struct StringWriter<'a>(&'a mut String);
-
-impl std::io::Write for StringWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match std::str::from_utf8(buf) {
-            Ok(s) => {
-                self.0.push_str(s);
-                Ok(buf.len())
-            }
-            Err(_) => Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "not UTF-8",
-            )),
-        }
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    pub(crate) fn finish(self) -> String {
+        String::from_utf8(self.0)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
@@ -89,6 +72,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         mut visit: impl FnMut(&TelemetryEntry),
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();
+        let mut out = NdjsonWriter::default();
         let mut closed = Vec::new();
         for (line, body) in lines(text) {
             if body.len() > options.max_line_bytes {
@@ -103,13 +87,16 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                 Ok(event) => {
                     report.accepted += 1;
                     self.observe_into(&event, &mut closed);
-                    report.push_entries(&closed);
-                    closed.iter().for_each(&mut visit);
+                    for entry in &closed {
+                        out.push(entry);
+                        visit(entry);
+                    }
                     closed.clear();
                 }
                 Err(e) => report.errors.push(line_error(line, &e)),
             }
         }
+        report.entries = out.finish();
         report
     }
 }

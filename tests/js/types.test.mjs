@@ -1,0 +1,74 @@
+// The TypeScript declarations, checked by tsc in strict mode from a consumer
+// project that installed the packed tarball. `@ts-expect-error` lines prove the
+// types are precise: if a type were too loose, the directive would be unused
+// and tsc would fail.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { installPacked } from './pack.mjs';
+
+const TSC = resolve(import.meta.dirname, '..', '..', 'tools', 'node_modules', '.bin', 'tsc');
+let pkg;
+
+const CONSUMER = `
+import { TelemetryBridge, toWire, decodeEntry, redactInvocation, init, version } from 'workflow-telemetry';
+import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody } from 'workflow-telemetry';
+
+await init();
+const bridge = new TelemetryBridge({ parentInvocationId: 'p', clock: () => Date.now(), idGenerator: () => 'x' });
+const event: WorkflowEvent = { kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 5 };
+const entries: TelemetryEntryData[] = bridge.observe(event);
+const drained: TelemetryEntryData[] = bridge.finalize('cancelled', '2026-02-05T10:00:00.000Z');
+
+function describe(e: WorkflowEvent): string {
+  switch (e.kind) {
+    case 'step_failed': return e.error + (e.userError ? ' (user)' : '');
+    case 'started': return e.workflowName;
+    case 'method_executing': return e.methodName;
+    default: return e.kind;
+  }
+}
+describe(event);
+
+const result = bridge.observeNdjson('');
+const first: LineError | undefined = result.errors[0];
+const line: number | undefined = first?.line;
+const accepted: number = result.accepted;
+const body: WireBody = toWire([...entries, ...drained], { distinctId: 'u', repoId: 'r' });
+const count: number = 'events' in body ? body.events.length : body.properties.durationMs;
+const status: 'success' | 'error' | 'user_error' = decodeEntry({}).result.status;
+const inv = redactInvocation(['model', 'method', 'run'], { argSchemas: { 'model method': ['categorical', 'redact'] } });
+const sub: string | undefined = inv.subcommand;
+const v: string = version();
+const inFlight: number = bridge.inFlight;
+
+// @ts-expect-error methodName is required on method_executing
+const missing: WorkflowEvent = { kind: 'method_executing', jobId: 'j', stepId: 's' };
+// @ts-expect-error statuses are a closed set
+const badStatus: TelemetryEntryData['result']['status'] = 'ok';
+// @ts-expect-error parentInvocationId is required
+new TelemetryBridge({});
+// @ts-expect-error argument kinds are a closed set
+redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
+// @ts-expect-error inFlight is read-only
+bridge.inFlight = 3;
+
+export { line, accepted, count, status, sub, v, inFlight, missing, badStatus };
+`;
+
+before(() => {
+  pkg = installPacked();
+  writeFileSync(join(pkg.project, 'consumer.ts'), CONSUMER);
+});
+
+for (const moduleResolution of ['nodenext', 'bundler']) {
+  test(`the declarations type-check a strict consumer (moduleResolution ${moduleResolution})`, () => {
+    const module = moduleResolution === 'nodenext' ? 'nodenext' : 'esnext';
+    const r = spawnSync(TSC, ['--noEmit', '--strict', '--target', 'es2022', '--module', module,
+      '--moduleResolution', moduleResolution, '--lib', 'es2022,dom', 'consumer.ts'],
+    { cwd: pkg.project, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+}
