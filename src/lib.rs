@@ -25,6 +25,7 @@ pub mod event;
 pub mod ids;
 pub mod ndjson;
 pub mod redact;
+pub mod run;
 pub mod time;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]

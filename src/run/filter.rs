@@ -1,0 +1,212 @@
+//! The parameter filter: redaction applied where payload data enters the run
+//! model, so that no snapshot, export or viewer can show a filtered value.
+//!
+//! A key is filtered when it contains one of the substrings (case-insensitive)
+//! or matches one of the regular expressions. Its value, whatever its type, is
+//! replaced by the mask. Free text (error messages, reasons) is also scanned for
+//! `key=value` and `key: value` pairs whose key is filtered, and the value is
+//! masked there too, because secrets travel in error strings as often as in
+//! payload keys.
+
+use regex_lite::Regex;
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// Tasker's default `filter_parameters`.
+pub const DEFAULT_FILTERS: [&str; 10] = [
+    "passw",
+    "email",
+    "secret",
+    "token",
+    "_key",
+    "crypt",
+    "salt",
+    "certificate",
+    "otp",
+    "ssn",
+];
+/// The default mask.
+pub const DEFAULT_MASK: &str = "[REDACTED]";
+
+/// A filter that could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("filterPatterns[{index}]: invalid regular expression: {reason}")]
+pub struct FilterError {
+    pub index: usize,
+    pub reason: String,
+}
+
+/// Keys to mask, and the mask.
+#[derive(Debug, Clone)]
+pub struct ParameterFilter {
+    substrings: Vec<String>,
+    patterns: Vec<Regex>,
+    mask: String,
+}
+
+impl Default for ParameterFilter {
+    fn default() -> Self {
+        ParameterFilter {
+            substrings: DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect(),
+            patterns: Vec::new(),
+            mask: DEFAULT_MASK.to_string(),
+        }
+    }
+}
+
+impl ParameterFilter {
+    /// A filter from key substrings (matched case-insensitively), regular
+    /// expressions (matched against the key) and a mask.
+    pub fn new(
+        substrings: &[String],
+        patterns: &[String],
+        mask: &str,
+    ) -> Result<Self, FilterError> {
+        let patterns = patterns
+            .iter()
+            .enumerate()
+            .map(|(index, p)| {
+                Regex::new(p).map_err(|e| FilterError {
+                    index,
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ParameterFilter {
+            substrings: substrings
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_lowercase())
+                .collect(),
+            patterns,
+            mask: mask.to_string(),
+        })
+    }
+
+    pub fn mask(&self) -> &str {
+        &self.mask
+    }
+
+    /// Whether values under `key` are masked.
+    pub fn is_filtered(&self, key: &str) -> bool {
+        let lower = key.to_lowercase();
+        self.substrings.iter().any(|s| lower.contains(s.as_str()))
+            || self.patterns.iter().any(|p| p.is_match(key))
+    }
+
+    /// A copy of `value` with every filtered key's value masked, at any depth,
+    /// and every string scanned as free text.
+    pub fn redact_value(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    let v = if self.is_filtered(k) {
+                        Value::String(self.mask.clone())
+                    } else {
+                        self.redact_value(v)
+                    };
+                    out.insert(k.clone(), v);
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.redact_value(v)).collect())
+            }
+            Value::String(s) => Value::String(self.redact_text(s)),
+            other => other.clone(),
+        }
+    }
+
+    /// Free text with the value of every `key=value` or `key: value` pair whose
+    /// key is filtered replaced by the mask. The value runs to the next
+    /// whitespace, `,`, `;`, `&` or closing quote.
+    pub fn redact_text(&self, text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let sep = bytes[i];
+            if sep == b'=' || sep == b':' {
+                // The key is the identifier-ish run before the separator.
+                let mut k = i;
+                while k > 0 && is_key_byte(bytes[k - 1]) {
+                    k -= 1;
+                }
+                let key = &text[k..i];
+                let mut v = i + 1;
+                while v < bytes.len() && (bytes[v] == b' ' || bytes[v] == b'"' || bytes[v] == b'\'')
+                {
+                    v += 1;
+                }
+                let mut end = v;
+                while end < bytes.len() && !is_value_end(bytes[end]) {
+                    end += 1;
+                }
+                if !key.is_empty() && end > v && self.is_filtered(key) {
+                    out.push_str(&text[copied..v]);
+                    out.push_str(&self.mask);
+                    copied = end;
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+}
+
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
+}
+
+fn is_value_end(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b',' | b';' | b'&' | b'"' | b'\'' | b')' | b']' | b'}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn default_filter_masks_tasker_keys_at_any_depth() {
+        let f = ParameterFilter::default();
+        let v = json!({"card_token": "tok_1", "customer": {"Email": "a@b.c", "name": "Ada"},
+                       "items": [{"api_key": 5, "sku": "x"}], "password_hint": null});
+        let r = f.redact_value(&v);
+        assert_eq!(
+            r,
+            json!({"card_token": "[REDACTED]", "customer": {"Email": "[REDACTED]", "name": "Ada"},
+                   "items": [{"api_key": "[REDACTED]", "sku": "x"}], "password_hint": "[REDACTED]"})
+        );
+    }
+
+    #[test]
+    fn free_text_pairs_are_masked() {
+        let f = ParameterFilter::default();
+        assert_eq!(
+            f.redact_text("auth failed: token=abc123, user=ada; api_key: \"k-9\" done"),
+            "auth failed: token=[REDACTED], user=ada; api_key: \"[REDACTED]\" done"
+        );
+        assert_eq!(
+            f.redact_text("plain message: nothing here"),
+            "plain message: nothing here"
+        );
+    }
+
+    #[test]
+    fn custom_patterns_and_mask() {
+        let f = ParameterFilter::new(&["pin".into()], &["^x-.*-id$".into()], "***").unwrap();
+        let r = f.redact_value(&json!({"PIN": 1234, "x-tenant-id": "t", "token": "kept"}));
+        assert_eq!(
+            r,
+            json!({"PIN": "***", "x-tenant-id": "***", "token": "kept"})
+        );
+        let e = ParameterFilter::new(&[], &["(".into()], "*").unwrap_err();
+        assert_eq!(e.index, 0);
+    }
+}

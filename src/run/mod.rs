@@ -1,0 +1,227 @@
+//! The run model: one picture of every workflow run, from swamp, orchestrator
+//! and Tasker event streams.
+//!
+//! Each event's dialect is detected by its shape ([`input`]): a `kind` is
+//! swamp's vocabulary; a dotted name under `event`, `event_type` or `name` is
+//! the orchestrator's (`job.lifecycle.*`, `job.module.*`) or Tasker's (`task.*`,
+//! `step.*`, `workflow.*`). Each dialect adapter validates the whole event
+//! first, then applies it to its run through that dialect's state machine, so a
+//! malformed event is refused whole and an illegal transition is recorded as a
+//! violation, never applied silently. Payloads are redacted by the
+//! [`ParameterFilter`] as they enter.
+
+mod analytics;
+pub mod filter;
+pub mod input;
+pub mod model;
+mod orchestrator;
+mod slot;
+pub mod status;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub use analytics::{RunSummary, StepStat, WorkflowAggregate};
+pub use filter::{FilterError, ParameterFilter};
+pub use input::IngestError;
+pub use model::{
+    Attempt, Dialect, Failure, FailureClass, Job, Run, Step, StepCounts, Transition, Violation,
+};
+pub use status::{RunStatus, StepStatus};
+
+use crate::clock::Clock;
+use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
+use crate::time::Timestamp;
+use input::Input;
+use slot::RunSlot;
+
+/// What the model is told at construction.
+#[derive(Debug, Clone, Default)]
+pub struct RunModelOptions {
+    pub filter: ParameterFilter,
+    /// Steps longer than this are marked over threshold (Tasker's bottleneck
+    /// thresholds); per-step-name values in `step_thresholds_ms` win.
+    pub step_threshold_ms: Option<i64>,
+    pub step_thresholds_ms: HashMap<String, i64>,
+    pub ndjson: NdjsonOptions,
+}
+
+/// State shared by the dialect adapters.
+pub(crate) struct RunModelCore {
+    pub filter: ParameterFilter,
+    /// The latest instant seen; events without a timestamp are placed here.
+    pub last_at: Option<Timestamp>,
+    runs: Vec<RunSlot>,
+    index: HashMap<(Dialect, String), usize>,
+}
+
+impl RunModelCore {
+    /// The run with this id in this dialect, created by `make` if new.
+    pub fn run_slot(
+        &mut self,
+        dialect: Dialect,
+        id: &str,
+        make: impl FnOnce() -> Run,
+    ) -> &mut RunSlot {
+        let key = (dialect, id.to_string());
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.runs.push(RunSlot::new(make()));
+                let i = self.runs.len() - 1;
+                self.index.insert(key, i);
+                i
+            }
+        };
+        &mut self.runs[i]
+    }
+}
+
+/// The outcome of an NDJSON batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    pub accepted: usize,
+    pub errors: Vec<LineError>,
+}
+
+/// The run model.
+pub struct RunModel<C: Clock> {
+    core: RunModelCore,
+    clock: C,
+    step_threshold_ms: Option<i64>,
+    step_thresholds_ms: HashMap<String, i64>,
+    ndjson: NdjsonOptions,
+}
+
+impl<C: Clock> RunModel<C> {
+    pub fn new(options: RunModelOptions, clock: C) -> Self {
+        RunModel {
+            core: RunModelCore {
+                filter: options.filter,
+                last_at: None,
+                runs: Vec::new(),
+                index: HashMap::new(),
+            },
+            clock,
+            step_threshold_ms: options.step_threshold_ms,
+            step_thresholds_ms: options.step_thresholds_ms,
+            ndjson: options.ndjson,
+        }
+    }
+
+    /// Ingests one event (a JSON value). A malformed event is refused whole.
+    pub fn ingest(&mut self, event: &Value) -> Result<(), IngestError> {
+        self.ingest_at_line(event, None)
+    }
+
+    fn ingest_at_line(&mut self, event: &Value, line: Option<usize>) -> Result<(), IngestError> {
+        let input = Input::read(event)?;
+        let result = match input.dialect {
+            Dialect::Orchestrator => orchestrator::ingest(&mut self.core, &input, line),
+            Dialect::Swamp => Err(IngestError::Unsupported {
+                field: "kind",
+                dialect: "swamp",
+            }),
+            Dialect::Tasker => Err(IngestError::Unsupported {
+                field: "event",
+                dialect: "Tasker",
+            }),
+        };
+        if result.is_ok() {
+            if let Some(t) = input.timestamp {
+                self.core.last_at = Some(self.core.last_at.map_or(t, |l| l.max(t)));
+            }
+        }
+        result
+    }
+
+    /// Ingests one event per line. A bad line is reported with its number and
+    /// skipped; every other line is applied, in order.
+    pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
+        let mut report = IngestReport::default();
+        for (line, body) in lines(text) {
+            let result = if body.len() > self.ndjson.max_line_bytes {
+                Err(IngestError::TooLong {
+                    len: body.len(),
+                    max: self.ndjson.max_line_bytes,
+                })
+            } else {
+                serde_json::from_str::<Value>(body)
+                    .map_err(|e| IngestError::Json(e.to_string()))
+                    .and_then(|v| self.ingest_at_line(&v, Some(line)))
+            };
+            match result {
+                Ok(()) => report.accepted += 1,
+                Err(e) => report.errors.push(line_error(line, &e)),
+            }
+        }
+        report
+    }
+
+    /// Every run, with its analytics, and per-workflow aggregates.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
+        let runs: Vec<RunDetail> = self
+            .core
+            .runs
+            .iter()
+            .map(|s| self.detail(&s.run, now))
+            .collect();
+        let workflows = analytics::aggregates(&runs);
+        Snapshot { runs, workflows }
+    }
+
+    /// One run by id.
+    pub fn run(&mut self, id: &str) -> Option<RunDetail> {
+        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
+        self.core
+            .runs
+            .iter()
+            .find(|s| s.run.id == id)
+            .map(|s| self.detail(&s.run, now))
+    }
+
+    fn detail(&self, run: &Run, now: Timestamp) -> RunDetail {
+        let mut run = run.clone();
+        let summary = analytics::summarise(
+            &mut run,
+            now,
+            self.step_threshold_ms,
+            &self.step_thresholds_ms,
+        );
+        RunDetail { run, summary }
+    }
+}
+
+/// A run with its analytics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: Run,
+    pub summary: RunSummary,
+}
+
+/// Every run, and aggregates per workflow name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub runs: Vec<RunDetail>,
+    pub workflows: Vec<WorkflowAggregate>,
+}
+
+fn line_error(line: usize, e: &IngestError) -> LineError {
+    let kind = match e {
+        IngestError::Json(_) => LineErrorKind::InvalidJson,
+        IngestError::TooLong { .. } => LineErrorKind::LineTooLong,
+        _ => LineErrorKind::InvalidEvent,
+    };
+    LineError {
+        line,
+        kind,
+        field: e.field().map(str::to_string),
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,340 @@
+//! The run model's data: runs, jobs, steps, attempts, transitions, violations.
+//! It serialises (camelCase, absent values omitted) as the snapshot the viewer
+//! and exporters read.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::status::{RunStatus, StepStatus};
+use crate::entry::TelemetryEntry;
+use crate::time::Timestamp;
+
+/// Which vocabulary a run was described in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// swamp's workflow events (`kind`).
+    Swamp,
+    /// An orchestrator's `job.lifecycle.*` / `job.module.*` events.
+    Orchestrator,
+    /// Tasker's `task.*` / `step.*` events.
+    Tasker,
+}
+
+/// One state change, as the dialect names its states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transition {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub to: String,
+    /// The event that caused it.
+    pub event: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    /// Time spent in `from`, when both instants are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_previous_ms: Option<i64>,
+}
+
+/// A transition the dialect's state machine does not allow, or an event that
+/// cannot be placed. Recorded, never applied silently, never a crash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    /// The offending event's name (`kind` or dotted name).
+    pub event: String,
+    /// Input line, when the event came from NDJSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub to: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+}
+
+/// How a failure is classified, for operators and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// A method (swamp) or module (orchestrator) or step handler (Tasker) failed.
+    Method,
+    /// A structural failure: workflow-task step, nesting, cycle, validation
+    /// before the method, or a failure with no step to blame.
+    Structural,
+    /// An illegal transition was observed.
+    Transition,
+    /// A crash (`job.module.panic`).
+    Panic,
+    /// Cancelled or timed out from outside.
+    Cancellation,
+}
+
+/// A failure: what, why, and its class. Messages are redacted at ingestion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub class: FailureClass,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    pub message: String,
+    /// Recorded as failed, but the run was allowed to continue (swamp `allowedFailure`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub allowed: bool,
+}
+
+/// One try of a step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub number: u32,
+    pub status: StepStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+}
+
+/// A step (swamp step, orchestrator module, Tasker step).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// Unique within the run: `job/step` for swamp, the module or step name otherwise.
+    pub id: String,
+    pub job: String,
+    pub name: String,
+    pub status: StepStatus,
+    /// The dialect's state name.
+    pub state: String,
+    pub attempts: Vec<Attempt>,
+    pub transitions: Vec<Transition>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    /// Step inputs and results, redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<Value>,
+    /// A nested run started by this step (swamp workflow-task steps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_run: Option<String>,
+    /// The redacted child telemetry entry of this step (swamp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<TelemetryEntry>,
+    /// Over its duration threshold.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub over_threshold: bool,
+    /// On the run's critical path.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub critical: bool,
+}
+
+impl Step {
+    pub fn new(id: String, job: String, name: String, state: &str, status: StepStatus) -> Self {
+        Step {
+            id,
+            job,
+            name,
+            status,
+            state: state.to_string(),
+            attempts: Vec::new(),
+            transitions: Vec::new(),
+            depends_on: Vec::new(),
+            error: None,
+            queued_at: None,
+            started_at: None,
+            ended_at: None,
+            duration_ms: None,
+            inputs: None,
+            results: None,
+            child_run: None,
+            telemetry: None,
+            over_threshold: false,
+            critical: false,
+        }
+    }
+
+    /// The current attempt, opening the first if none exists.
+    pub fn attempt_mut(&mut self) -> &mut Attempt {
+        if self.attempts.is_empty() {
+            self.attempts.push(Attempt::new(1));
+        }
+        let last = self.attempts.len() - 1;
+        &mut self.attempts[last]
+    }
+
+    /// Opens a new attempt (a retry).
+    pub fn new_attempt(&mut self) -> &mut Attempt {
+        let n = self.attempts.len() as u32 + 1;
+        self.attempts.push(Attempt::new(n));
+        let last = self.attempts.len() - 1;
+        &mut self.attempts[last]
+    }
+}
+
+impl Attempt {
+    pub fn new(number: u32) -> Self {
+        Attempt {
+            number,
+            status: StepStatus::Pending,
+            queued_at: None,
+            started_at: None,
+            ended_at: None,
+            duration_ms: None,
+            error: None,
+        }
+    }
+}
+
+/// A job within a run (swamp jobs; a single implicit job otherwise).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// Fan-out accountability: every step is in exactly one bucket, so
+/// `spawned == pending + running + completed + failed + panicked + cancelled + skipped`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepCounts {
+    pub spawned: u32,
+    pub pending: u32,
+    pub running: u32,
+    pub completed: u32,
+    pub failed: u32,
+    pub panicked: u32,
+    pub cancelled: u32,
+    pub skipped: u32,
+}
+
+impl StepCounts {
+    pub fn add(&mut self, status: StepStatus) {
+        self.spawned += 1;
+        match status {
+            StepStatus::Pending | StepStatus::Queued => self.pending += 1,
+            StepStatus::Running | StepStatus::Retrying => self.running += 1,
+            StepStatus::Completed => self.completed += 1,
+            StepStatus::Failed => self.failed += 1,
+            StepStatus::Panicked => self.panicked += 1,
+            StepStatus::Cancelled => self.cancelled += 1,
+            StepStatus::Skipped => self.skipped += 1,
+        }
+    }
+
+    /// The invariant: the buckets add up to `spawned`.
+    pub fn adds_up(&self) -> bool {
+        self.pending
+            + self.running
+            + self.completed
+            + self.failed
+            + self.panicked
+            + self.cancelled
+            + self.skipped
+            == self.spawned
+    }
+}
+
+/// A run (swamp workflow run, orchestrator job, Tasker task).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run {
+    pub id: String,
+    pub dialect: Dialect,
+    pub name: String,
+    pub status: RunStatus,
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_correlation_id: Option<String>,
+    /// The enclosing run of a nested run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_run: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_step: Option<String>,
+    /// The parent CLI invocation of the child telemetry entries (swamp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_invocation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<Value>,
+    pub jobs: Vec<Job>,
+    pub steps: Vec<Step>,
+    pub transitions: Vec<Transition>,
+    pub violations: Vec<Violation>,
+}
+
+impl Run {
+    pub fn new(id: String, dialect: Dialect, name: String, state: &str, status: RunStatus) -> Self {
+        Run {
+            id,
+            dialect,
+            name,
+            status,
+            state: state.to_string(),
+            project: None,
+            correlation_id: None,
+            parent_correlation_id: None,
+            parent_run: None,
+            parent_step: None,
+            parent_invocation_id: None,
+            queued_at: None,
+            started_at: None,
+            ended_at: None,
+            error: None,
+            context: None,
+            jobs: Vec::new(),
+            steps: Vec::new(),
+            transitions: Vec::new(),
+            violations: Vec::new(),
+        }
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    pub fn counts(&self) -> StepCounts {
+        let mut c = StepCounts::default();
+        for s in &self.steps {
+            c.add(s.status);
+        }
+        c
+    }
+}
