@@ -66,6 +66,7 @@ pub fn summarise(
         let limit = per_step.get(&step.name).copied().or(threshold);
         step.over_threshold = matches!((step.duration_ms, limit), (Some(d), Some(l)) if d > l);
     }
+    derive_job_dependencies(run);
     let critical_path = critical_path(run);
     for step in &mut run.steps {
         step.critical = critical_path.contains(&step.id);
@@ -122,6 +123,45 @@ pub fn summarise(
         over_threshold,
         failure,
         violation_count: run.violations.len(),
+    }
+}
+
+/// Where jobs declare `dependsOn` (swamp's `started.jobs`), each step without
+/// its own dependencies depends on every step of the jobs its job depends on,
+/// so the critical path can follow the declared graph instead of guessing from
+/// time.
+fn derive_job_dependencies(run: &mut Run) {
+    if !run.jobs.iter().any(|j| !j.depends_on.is_empty()) {
+        return;
+    }
+    let deps_of: HashMap<&str, &Vec<String>> = run
+        .jobs
+        .iter()
+        .map(|j| (j.name.as_str(), &j.depends_on))
+        .collect();
+    let mut by_job: HashMap<&str, Vec<String>> = HashMap::new();
+    for s in &run.steps {
+        by_job.entry(s.job.as_str()).or_default().push(s.id.clone());
+    }
+    let derived: Vec<Vec<String>> = run
+        .steps
+        .iter()
+        .map(|s| {
+            if !s.depends_on.is_empty() {
+                return s.depends_on.clone();
+            }
+            deps_of
+                .get(s.job.as_str())
+                .map(|jobs| {
+                    jobs.iter()
+                        .flat_map(|j| by_job.get(j.as_str()).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    for (s, d) in run.steps.iter_mut().zip(derived) {
+        s.depends_on = d;
     }
 }
 

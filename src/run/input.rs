@@ -28,6 +28,9 @@ pub enum IngestError {
     },
     #[error("timestamp: {0}")]
     Timestamp(TimestampError),
+    /// A swamp event the telemetry bridge's vocabulary refuses.
+    #[error(transparent)]
+    Event(crate::event::EventError),
     #[error("line is {len} bytes, longer than the limit of {max} bytes")]
     TooLong { len: usize, max: usize },
     /// A dialect the run model does not map yet (work in progress: swamp and
@@ -51,6 +54,7 @@ impl IngestError {
             | IngestError::WrongType { field, .. }
             | IngestError::Unsupported { field, .. } => Some(field),
             IngestError::Timestamp(_) => Some("timestamp"),
+            IngestError::Event(e) => Some(e.field()),
         }
     }
 }
@@ -61,6 +65,7 @@ pub fn type_name(v: &Value) -> &'static str {
 
 /// An event being ingested.
 pub struct Input<'v> {
+    pub value: &'v Value,
     pub map: &'v Map<String, Value>,
     pub name: String,
     pub dialect: Dialect,
@@ -107,6 +112,7 @@ impl<'v> Input<'v> {
         };
         let timestamp = timestamp(map.get("timestamp"))?;
         Ok(Input {
+            value,
             map,
             name,
             dialect,

@@ -17,6 +17,7 @@ pub mod model;
 mod orchestrator;
 mod slot;
 pub mod status;
+mod swamp;
 
 use std::collections::HashMap;
 
@@ -46,11 +47,16 @@ pub struct RunModelOptions {
     pub step_threshold_ms: Option<i64>,
     pub step_thresholds_ms: HashMap<String, i64>,
     pub ndjson: NdjsonOptions,
+    /// Parent invocation, versions and platform for swamp child entries.
+    pub bridge: crate::bridge::BridgeConfig,
 }
 
 /// State shared by the dialect adapters.
 pub(crate) struct RunModelCore {
     pub filter: ParameterFilter,
+    /// Stamped on the child telemetry entries of swamp runs.
+    pub bridge_config: crate::bridge::BridgeConfig,
+    swamp: swamp::SwampState,
     /// The latest instant seen; events without a timestamp are placed here.
     pub last_at: Option<Timestamp>,
     runs: Vec<RunSlot>,
@@ -59,6 +65,10 @@ pub(crate) struct RunModelCore {
 
 impl RunModelCore {
     /// The run with this id in this dialect, created by `make` if new.
+    pub fn has_run(&self, dialect: Dialect, id: &str) -> bool {
+        self.index.contains_key(&(dialect, id.to_string()))
+    }
+
     pub fn run_slot(
         &mut self,
         dialect: Dialect,
@@ -100,6 +110,8 @@ impl<C: Clock> RunModel<C> {
         RunModel {
             core: RunModelCore {
                 filter: options.filter,
+                bridge_config: options.bridge,
+                swamp: swamp::SwampState::default(),
                 last_at: None,
                 runs: Vec::new(),
                 index: HashMap::new(),
@@ -120,10 +132,7 @@ impl<C: Clock> RunModel<C> {
         let input = Input::read(event)?;
         let result = match input.dialect {
             Dialect::Orchestrator => orchestrator::ingest(&mut self.core, &input, line),
-            Dialect::Swamp => Err(IngestError::Unsupported {
-                field: "kind",
-                dialect: "swamp",
-            }),
+            Dialect::Swamp => swamp::ingest(&mut self.core, &input, line),
             Dialect::Tasker => Err(IngestError::Unsupported {
                 field: "event",
                 dialect: "Tasker",

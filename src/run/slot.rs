@@ -33,9 +33,17 @@ impl RunSlot {
         self.steps.get(id).copied()
     }
 
-    /// The step with this id, added (pending) if new.
-    pub fn step_mut(&mut self, id: &str, job: &str, name: &str, initial_state: &str) -> &mut Step {
-        let idx = match self.steps.get(id) {
+    /// The index of the step under `key`, added (pending) if new; `key` must
+    /// identify the step unambiguously (see [`step_key`]), `id` is for display.
+    pub fn step_at(
+        &mut self,
+        key: &str,
+        id: &str,
+        job: &str,
+        name: &str,
+        initial_state: &str,
+    ) -> usize {
+        match self.steps.get(key) {
             Some(&i) => i,
             None => {
                 let i = self.run.steps.len();
@@ -46,10 +54,15 @@ impl RunSlot {
                     initial_state,
                     StepStatus::Pending,
                 ));
-                self.steps.insert(id.to_string(), i);
+                self.steps.insert(key.to_string(), i);
                 i
             }
-        };
+        }
+    }
+
+    /// The step with this id (its own key), added (pending) if new.
+    pub fn step_mut(&mut self, id: &str, job: &str, name: &str, initial_state: &str) -> &mut Step {
+        let idx = self.step_at(id, id, job, name, initial_state);
         &mut self.run.steps[idx]
     }
 
@@ -120,6 +133,12 @@ impl RunSlot {
         step.status = status;
         true
     }
+}
+
+/// An unambiguous index key for a (job, step) pair: length-prefixed, so names
+/// may contain any character (the W1 lesson).
+pub fn step_key(job: &str, step: &str) -> String {
+    format!("{}:{job}{step}", job.len())
 }
 
 fn transition(from: Option<String>, mv: &Move<'_>, previous_at: Option<Timestamp>) -> Transition {

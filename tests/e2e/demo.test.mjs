@@ -32,7 +32,7 @@ test('the demo page loads the sample through the wasm bridge', async () => {
     ['✗ error', 'deploy', 'smoke-test', '<REDACTED>', '3900 ms'],
   ]);
   assert.equal(got[5][1], 'notify · run-nested-1');
-  assert.match(await page.textContent('#status'), /24 events accepted, 0 rejected, 7 entries/);
+  assert.match(await page.textContent('#status'), /25 events accepted, 0 rejected, 7 entries/);
   const html = await page.content();
   for (const secret of ['fleet-api', 'verify-model', 'ghp_s3cr3t']) {
     assert.ok(!(await page.textContent('#entries')).includes(secret), `${secret} in the table`);

@@ -1,0 +1,484 @@
+//! The swamp dialect: workflow runs from canonical `kind` events.
+//!
+//! Run machine: running (at `started`) -> completed | failed | cancelled (at
+//! `completed` or `error`). Step machine: pending -> running (`step_started`)
+//! -> executing (`method_executing`) -> completed | failed | skipped; a
+//! terminal step never moves again. A nested `started` (one that arrives while
+//! a run is active) is a child of the innermost active run and of its running
+//! workflow-task step; nested runs never send `completed`, so they end with the
+//! step that ran them. Every event is also fed to a telemetry bridge per root
+//! run, and each child entry is attached to its step (the bridge's logic is
+//! reused, not repeated).
+
+use serde::Deserialize;
+
+use super::input::{IngestError, Input};
+use super::model::{Dialect, Failure, FailureClass, Job, Run};
+use super::slot::{step_key, Move, RunSlot};
+use super::status::{RunStatus, StepStatus};
+use super::RunModelCore;
+use crate::bridge::TelemetryBridge;
+use crate::clock::Clock;
+use crate::entry::TelemetryEntry;
+use crate::event::{Event, RawEvent, WorkflowEvent};
+use crate::ids::RandomIds;
+use crate::time::Timestamp;
+
+/// The bridge's clock inside the run model: the instant of the event being
+/// ingested (its timestamp, or the latest instant seen).
+#[derive(Clone, Default)]
+pub struct EventClock(pub std::rc::Rc<std::cell::Cell<Option<Timestamp>>>);
+
+impl Clock for EventClock {
+    fn now(&mut self) -> Timestamp {
+        self.0.get().unwrap_or(Timestamp::EPOCH)
+    }
+}
+
+/// swamp-specific state of the model.
+#[derive(Default)]
+pub struct SwampState {
+    /// Active runs, outermost first.
+    active: Vec<String>,
+    /// The latest root run, active or not: where step events without `runId`
+    /// go once no run is active (they are then late, and recorded as such).
+    last_root: Option<String>,
+    bridge: Option<TelemetryBridge<EventClock, RandomIds>>,
+    clock: EventClock,
+    /// Model names seen per (run, step key): never shown, only scrubbed from
+    /// error text, as the bridge does for entries.
+    model_names: std::collections::HashMap<(String, String), String>,
+}
+
+impl SwampState {
+    fn root(&self) -> Option<String> {
+        self.active
+            .first()
+            .cloned()
+            .or_else(|| self.last_root.clone())
+    }
+}
+
+fn step_state(kind: &str) -> Option<(&'static str, StepStatus)> {
+    Some(match kind {
+        "step_started" => ("running", StepStatus::Running),
+        "method_executing" => ("executing", StepStatus::Running),
+        "step_completed" => ("completed", StepStatus::Completed),
+        "step_failed" => ("failed", StepStatus::Failed),
+        "step_skipped" => ("skipped", StepStatus::Skipped),
+        _ => return None,
+    })
+}
+
+fn step_terminal(state: &str) -> bool {
+    matches!(state, "completed" | "failed" | "skipped" | "cancelled")
+}
+
+pub(super) fn ingest(
+    core: &mut RunModelCore,
+    input: &Input<'_>,
+    line: Option<usize>,
+) -> Result<(), IngestError> {
+    // Validate: the bridge's typed view checks the five kinds it acts on.
+    let raw = RawEvent::deserialize(input.value).map_err(|e| IngestError::Json(e.to_string()))?;
+    let event = Event::from_raw(raw).map_err(IngestError::Event)?;
+    let kind = input.name.as_str();
+    let run_id = input.opt_str("runId")?.map(str::to_string);
+    let job = input.opt_str("jobId")?.map(str::to_string);
+    let step = input.opt_str("stepId")?.map(str::to_string);
+    if step_state(kind).is_some() && (job.is_none() || step.is_none()) {
+        let field = if job.is_none() { "jobId" } else { "stepId" };
+        return Err(IngestError::Missing {
+            field,
+            event: kind.to_string(),
+        });
+    }
+    let at = input.timestamp.or(core.last_at);
+    core.swamp.clock.0.set(at);
+    // Remember model names, and redact free text before any run is borrowed.
+    let names_key = match (&job, &step) {
+        (Some(j), Some(s)) => {
+            let run = run_id
+                .clone()
+                .or_else(|| core.swamp.root())
+                .unwrap_or_default();
+            Some((run, step_key(j, s)))
+        }
+        _ => None,
+    };
+    if let (Some(k), Some(model)) = (&names_key, input.opt_str("modelName")?) {
+        if !model.is_empty() {
+            core.swamp.model_names.insert(k.clone(), model.to_string());
+        }
+    }
+    let failure_message = match &event.kind {
+        WorkflowEvent::StepFailed(f) => {
+            let known = names_key
+                .as_ref()
+                .and_then(|k| core.swamp.model_names.get(k))
+                .map(String::as_str);
+            let scrubbed = crate::bridge::scrub::error_message(
+                first_line(&f.error),
+                &[known, f.model_name.as_deref()],
+            );
+            Some(core.filter.redact_text(&scrubbed))
+        }
+        _ => None,
+    };
+    if matches!(kind, "step_completed" | "step_failed" | "step_skipped") {
+        if let Some(k) = &names_key {
+            core.swamp.model_names.remove(k);
+        }
+    }
+    let error_reason = (kind == "error").then(|| core.filter.redact_text(&error_text(input)));
+
+    match &event.kind {
+        WorkflowEvent::Started(s) => {
+            let id = s.run_id.to_string();
+            let mv = Move {
+                event: kind,
+                to_state: "running",
+                reason: None,
+                at,
+                line,
+            };
+            let parent = core.swamp.active.last().cloned();
+            if core.has_run(Dialect::Swamp, &id) {
+                let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
+                slot.violation(&mv, None, None, format!("run {id} started twice"));
+            } else {
+                let name = s.workflow_name.to_string();
+                let jobs = jobs_of(input);
+                let slot = core.run_slot(Dialect::Swamp, &id, || {
+                    Run::new(
+                        id.clone(),
+                        Dialect::Swamp,
+                        name,
+                        "pending",
+                        RunStatus::Pending,
+                    )
+                });
+                slot.run.jobs = jobs;
+                slot.run.started_at = at;
+                slot.move_run(&mv, RunStatus::Running, true);
+                if parent.is_none() {
+                    core.swamp.last_root = Some(id.clone());
+                    core.swamp.bridge = Some(TelemetryBridge::new(
+                        core.bridge_config.clone(),
+                        core.swamp.clock.clone(),
+                        RandomIds::new(),
+                    ));
+                } else if let Some(p) = &parent {
+                    let parent_step = core
+                        .run_slot(Dialect::Swamp, p, || unreachable_run(p))
+                        .run
+                        .steps
+                        .iter()
+                        .rev()
+                        .find(|st| st.state == "running" && st.child_run.is_none())
+                        .map(|st| st.id.clone());
+                    if let Some(ps) = &parent_step {
+                        let pslot = core.run_slot(Dialect::Swamp, p, || unreachable_run(p));
+                        if let Some(st) = pslot.run.steps.iter_mut().find(|st| &st.id == ps) {
+                            st.child_run = Some(id.clone());
+                        }
+                    }
+                    let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
+                    slot.run.parent_run = Some(p.clone());
+                    slot.run.parent_step = parent_step;
+                }
+                core.swamp.active.push(id);
+            }
+        }
+        WorkflowEvent::Other { .. } if kind == "completed" || kind == "error" => {
+            let Some(root) = run_id.clone().or_else(|| core.swamp.root()) else {
+                return Ok(());
+            };
+            let cancelled = kind == "error" && error_text(input).to_lowercase().contains("cancel");
+            let status_field = input.opt_str("status").ok().flatten().unwrap_or("");
+            let slot = core.run_slot(Dialect::Swamp, &root, || unreachable_run(&root));
+            let any_failed = slot.run.steps.iter().any(|s| {
+                s.status == StepStatus::Failed && !s.error.as_ref().is_some_and(|e| e.allowed)
+            });
+            let (to, status) = if cancelled || status_field == "cancelled" {
+                ("cancelled", RunStatus::Cancelled)
+            } else if kind == "error" || any_failed || status_field == "failed" {
+                ("failed", RunStatus::Failed)
+            } else {
+                ("completed", RunStatus::Completed)
+            };
+            let reason = error_reason.clone();
+            let mv = Move {
+                event: kind,
+                to_state: to,
+                reason: reason.clone(),
+                at,
+                line,
+            };
+            let terminal = slot.run.status.is_terminal();
+            if slot.move_run(&mv, status, !terminal) {
+                slot.run.ended_at = at;
+                if kind == "error" {
+                    let class = if cancelled {
+                        FailureClass::Cancellation
+                    } else {
+                        FailureClass::Structural
+                    };
+                    slot.run.error = Some(Failure {
+                        class,
+                        error_type: None,
+                        message: reason.unwrap_or_default(),
+                        allowed: false,
+                    });
+                }
+                cancel_open_steps(slot, kind, at, line);
+                if core.swamp.active.first() == Some(&root) {
+                    let nested: Vec<String> = core.swamp.active.drain(..).skip(1).collect();
+                    for n in nested {
+                        let s = core.run_slot(Dialect::Swamp, &n, || unreachable_run(&n));
+                        let mv = Move {
+                            event: kind,
+                            to_state: to,
+                            reason: None,
+                            at,
+                            line,
+                        };
+                        if s.move_run(&mv, status, !s.run.status.is_terminal()) {
+                            s.run.ended_at = at;
+                            cancel_open_steps(s, kind, at, line);
+                        }
+                    }
+                    if let Some(mut bridge) = core.swamp.bridge.take() {
+                        let drained = bridge.finalize_at(None, at);
+                        attach(core, &root, drained);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+
+    if let (Some((to, status)), Some(job), Some(step)) = (step_state(kind), &job, &step) {
+        let target = run_id
+            .clone()
+            .or_else(|| core.swamp.root())
+            .unwrap_or_default();
+        let slot = core.run_slot(Dialect::Swamp, &target, || {
+            Run::new(
+                target.clone(),
+                Dialect::Swamp,
+                String::new(),
+                "pending",
+                RunStatus::Pending,
+            )
+        });
+        let key = step_key(job, step);
+        let idx = slot.step_at(&key, &format!("{job}/{step}"), job, step, "pending");
+        let from = slot.run.steps[idx].state.clone();
+        let mut mv = Move {
+            event: kind,
+            to_state: to,
+            reason: None,
+            at,
+            line,
+        };
+        if slot.run.status.is_terminal() {
+            let msg = format!("step {job}/{step} event after run {target} ended");
+            slot.violation(&mv, Some(&format!("{job}/{step}")), Some(&from), msg);
+        } else if step_terminal(&from) || (from == "executing" && to == "running") {
+            let allowed = false;
+            slot.move_step(idx, &mv, status, allowed);
+        } else if from != to || kind == "method_executing" {
+            if from == "executing" && kind == "method_executing" {
+                let msg = format!("method_executing repeated for step {job}/{step}");
+                slot.violation(&mv, Some(&format!("{job}/{step}")), Some(&from), msg);
+            }
+            mv.reason = failure_message.clone();
+            slot.move_step(idx, &mv, status, true);
+            let st = &mut slot.run.steps[idx];
+            st.attempt_mut().status = status;
+            match kind {
+                "step_started" | "method_executing" => {
+                    let attempt = st.attempt_mut();
+                    attempt.started_at = attempt.started_at.or(at);
+                    st.started_at = st.started_at.or(at);
+                }
+                _ => {
+                    st.attempt_mut().ended_at = at;
+                    st.ended_at = at;
+                    if let WorkflowEvent::StepFailed(f) = &event.kind {
+                        let class = if from == "executing"
+                            || (f.model_name.is_some() && f.method_name.is_some())
+                        {
+                            FailureClass::Method
+                        } else {
+                            FailureClass::Structural
+                        };
+                        let failure = Failure {
+                            class,
+                            error_type: Some(
+                                f.error_type.as_deref().unwrap_or("Error").to_string(),
+                            ),
+                            message: failure_message.clone().unwrap_or_default(),
+                            allowed: f.allowed_failure,
+                        };
+                        st.attempt_mut().error = Some(failure.clone());
+                        st.error = Some(failure);
+                    }
+                    if let Some(child) = st.child_run.clone() {
+                        let (cto, cstatus) = if status == StepStatus::Completed {
+                            ("completed", RunStatus::Completed)
+                        } else {
+                            ("failed", RunStatus::Failed)
+                        };
+                        let cs = core.run_slot(Dialect::Swamp, &child, || unreachable_run(&child));
+                        let cmv = Move {
+                            event: kind,
+                            to_state: cto,
+                            reason: None,
+                            at,
+                            line,
+                        };
+                        if cs.move_run(&cmv, cstatus, !cs.run.status.is_terminal()) {
+                            cs.run.ended_at = at;
+                        }
+                        core.swamp.active.retain(|r| r != &child);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(j) = &job {
+        if kind.starts_with("job_") {
+            let target = run_id
+                .clone()
+                .or_else(|| core.swamp.root())
+                .unwrap_or_default();
+            let status = input
+                .opt_str("status")
+                .ok()
+                .flatten()
+                .map(str::to_string)
+                .unwrap_or_else(|| kind.trim_start_matches("job_").to_string());
+            let slot = core.run_slot(Dialect::Swamp, &target, || {
+                Run::new(
+                    target.clone(),
+                    Dialect::Swamp,
+                    String::new(),
+                    "pending",
+                    RunStatus::Pending,
+                )
+            });
+            match slot.run.jobs.iter_mut().find(|x| &x.name == j) {
+                Some(x) => x.status = Some(status),
+                None => slot.run.jobs.push(Job {
+                    name: j.clone(),
+                    depends_on: Vec::new(),
+                    status: Some(status),
+                }),
+            }
+        }
+    }
+
+    // Child telemetry entries, from the same events, through the bridge.
+    if let Some(bridge) = core.swamp.bridge.as_mut() {
+        let entries = bridge.observe(&event);
+        let root = core.swamp.active.first().cloned().unwrap_or_default();
+        attach(core, &root, entries);
+    }
+    Ok(())
+}
+
+fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>) {
+    for entry in entries {
+        let Some(wc) = entry.workflow_context.clone() else {
+            continue;
+        };
+        let run = if wc.run_id.is_empty() {
+            root.to_string()
+        } else {
+            wc.run_id.clone()
+        };
+        if !core.has_run(Dialect::Swamp, &run) {
+            continue;
+        }
+        let slot = core.run_slot(Dialect::Swamp, &run, || unreachable_run(&run));
+        if let Some(idx) = slot.step_index(&step_key(&wc.job_name, &wc.step_name)) {
+            slot.run.steps[idx].telemetry = Some(entry);
+        }
+    }
+}
+
+fn cancel_open_steps(slot: &mut RunSlot, kind: &str, at: Option<Timestamp>, line: Option<usize>) {
+    for idx in 0..slot.run.steps.len() {
+        if !slot.run.steps[idx].status.is_terminal() {
+            let mv = Move {
+                event: kind,
+                to_state: "cancelled",
+                reason: None,
+                at,
+                line,
+            };
+            slot.move_step(idx, &mv, StepStatus::Cancelled, true);
+            let st = &mut slot.run.steps[idx];
+            st.ended_at = at;
+            let a = st.attempt_mut();
+            a.status = StepStatus::Cancelled;
+            a.ended_at = at;
+        }
+    }
+}
+
+fn jobs_of(input: &Input<'_>) -> Vec<Job> {
+    let Some(serde_json::Value::Array(jobs)) = input.get("jobs") else {
+        return Vec::new();
+    };
+    jobs.iter()
+        .filter_map(|j| {
+            let name = j.get("id")?.as_str()?.to_string();
+            let depends_on = j
+                .get("dependsOn")
+                .and_then(|d| d.as_array())
+                .map(|d| {
+                    d.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(Job {
+                name,
+                depends_on,
+                status: None,
+            })
+        })
+        .collect()
+}
+
+fn error_text(input: &Input<'_>) -> String {
+    match input.get("error") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Object(o)) => {
+            let code = o.get("code").and_then(|c| c.as_str()).unwrap_or("");
+            let msg = o.get("message").and_then(|c| c.as_str()).unwrap_or("");
+            format!("{code}: {msg}")
+                .trim_start_matches(": ")
+                .to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.split(['\n', '\r']).next().unwrap_or("")
+}
+
+/// Only reached for runs already known to exist.
+fn unreachable_run(id: &str) -> Run {
+    Run::new(
+        id.to_string(),
+        Dialect::Swamp,
+        String::new(),
+        "pending",
+        RunStatus::Pending,
+    )
+}
