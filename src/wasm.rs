@@ -517,3 +517,120 @@ fn arg_schemas(v: &JsValue) -> Result<std::collections::HashMap<String, Vec<ArgK
     }
     Ok(out)
 }
+
+// ---------------------------------------------------------- run model
+
+/// One picture of every workflow run, from swamp, orchestrator and Tasker events.
+#[wasm_bindgen(js_name = RunModel)]
+pub struct JsRunModel {
+    inner: crate::run::RunModel<JsClock>,
+}
+
+fn ingest_error(e: &crate::run::IngestError) -> JsValue {
+    let field = e.field().map_or(JsValue::UNDEFINED, JsValue::from);
+    js_error(true, "IngestError", &e.to_string(), &[("field", field)])
+}
+
+#[wasm_bindgen(js_class = RunModel)]
+impl JsRunModel {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsRunModel, JsValue> {
+        use crate::run::{ParameterFilter, RunModelOptions, DEFAULT_FILTERS, DEFAULT_MASK};
+        let o = Options::new(&options, "options", false)?;
+        let substrings = o
+            .opt_strings("filterParameters")?
+            .unwrap_or_else(|| DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect());
+        let patterns = o.opt_strings("filterPatterns")?.unwrap_or_default();
+        let mask = o
+            .opt_string("filterMask")?
+            .unwrap_or_else(|| DEFAULT_MASK.to_string());
+        let filter = ParameterFilter::new(&substrings, &patterns, &mask).map_err(|e| {
+            argument_error(
+                &format!("options.filterPatterns[{}]", e.index),
+                &format!("a valid regular expression ({})", e.reason),
+            )
+        })?;
+        let mut opts = RunModelOptions {
+            filter,
+            ..Default::default()
+        };
+        opts.step_threshold_ms = o.opt_positive_integer("stepThresholdMs")?.map(|n| n as i64);
+        let per_step = o.get("stepThresholdsMs");
+        if !(per_step.is_undefined() || per_step.is_null()) {
+            if !per_step.is_object() || Array::is_array(&per_step) {
+                return Err(argument_error(
+                    "options.stepThresholdsMs",
+                    "an object of step name to milliseconds",
+                ));
+            }
+            for pair in Object::entries(per_step.unchecked_ref()).iter() {
+                let pair: Array = pair.unchecked_into();
+                let name = pair.get(0).as_string().unwrap_or_default();
+                let ms = pair
+                    .get(1)
+                    .as_f64()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| {
+                        argument_error(
+                            &format!("options.stepThresholdsMs.{name}"),
+                            "a non-negative number of milliseconds",
+                        )
+                    })?;
+                opts.step_thresholds_ms.insert(name, ms as i64);
+            }
+        }
+        if let Some(n) = o.opt_positive_integer("maxLineBytes")? {
+            opts.ndjson.max_line_bytes = n;
+        }
+        opts.bridge = BridgeConfig {
+            parent_invocation_id: o.opt_string("parentInvocationId")?.unwrap_or_default(),
+            version: o.opt_string("version")?.unwrap_or_default(),
+            runtime_version: o.opt_string("runtimeVersion")?.unwrap_or_default(),
+            platform: o.opt_string("platform")?.unwrap_or_default(),
+            invocation_context: None,
+        };
+        let clock = JsClock(o.opt_function("clock")?);
+        Ok(JsRunModel {
+            inner: crate::run::RunModel::new(opts, clock),
+        })
+    }
+
+    /// Ingests one event object of any dialect. Throws an `IngestError` (with
+    /// `field`) for a malformed event; nothing of it is applied.
+    pub fn ingest(&mut self, event: JsValue) -> Result<(), JsValue> {
+        let value: Value = serde_wasm_bindgen::from_value(event).map_err(|e| {
+            js_error(
+                true,
+                "IngestError",
+                &format!("event: expected a JSON-compatible object ({e})"),
+                &[("field", "event".into())],
+            )
+        })?;
+        self.inner.ingest(&value).map_err(|e| ingest_error(&e))
+    }
+
+    /// Ingests one event per line: `{ accepted, errors: [{ line, kind, field?, message }] }`.
+    #[wasm_bindgen(js_name = ingestNdjson)]
+    pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+        let text = text
+            .as_string()
+            .ok_or_else(|| argument_error("text", "a string"))?;
+        to_js(&self.inner.ingest_ndjson(&text))
+    }
+
+    /// Every run with its analytics, and per-workflow aggregates.
+    pub fn snapshot(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.snapshot())
+    }
+
+    /// One run by id, or `undefined`.
+    pub fn run(&mut self, run_id: JsValue) -> Result<JsValue, JsValue> {
+        let id = run_id
+            .as_string()
+            .ok_or_else(|| argument_error("runId", "a string"))?;
+        match self.inner.run(&id) {
+            Some(d) => to_js(&d),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+}

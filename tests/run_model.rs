@@ -596,3 +596,121 @@ fn swamp_job_dependencies_drive_the_critical_path() {
     assert_eq!(d.summary.critical_path, vec!["a/x", "c/z"]);
     assert_eq!(d.summary.bottleneck.as_deref(), Some("a/x"));
 }
+
+fn tasker_sample() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/www/samples/tasker-checkout.ndjson"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_tasker_sample_keeps_the_retry_as_an_attempt() {
+    let mut m = model();
+    let r = m.ingest_ndjson(&tasker_sample());
+    assert_eq!(r.errors, vec![]);
+    let snap = m.snapshot();
+    assert_eq!(snap.runs.len(), 1);
+    let d = &snap.runs[0];
+    assert_eq!(
+        (d.run.id.as_str(), d.run.name.as_str(), d.run.status),
+        ("4812", "checkout", RunStatus::Completed)
+    );
+    assert_eq!(d.run.correlation_id.as_deref(), Some("tsk_lx2v9k_ab12cd"));
+    assert!(d.run.violations.is_empty(), "{:#?}", d.run.violations);
+    let steps: Vec<_> = d
+        .run
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.status, s.attempts.len()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("validate_cart", StepStatus::Completed, 1),
+            ("reserve_inventory", StepStatus::Completed, 1),
+            ("charge_payment", StepStatus::Completed, 2),
+            ("send_confirmation", StepStatus::Completed, 1),
+        ]
+    );
+    let charge = &d.run.steps[2];
+    assert_eq!(charge.attempts[0].status, StepStatus::Failed);
+    assert!(
+        charge.attempts[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("timeout")
+            || charge.attempts[0]
+                .error
+                .as_ref()
+                .unwrap()
+                .message
+                .contains("timed out")
+    );
+    assert_eq!(charge.attempts[1].status, StepStatus::Completed);
+    assert!(charge.error.is_none());
+    assert_eq!(d.run.steps[0].duration_ms, Some(148));
+    assert_eq!(d.run.steps[1].depends_on, vec!["validate_cart"]);
+    assert_eq!(
+        d.summary.critical_path,
+        vec![
+            "validate_cart",
+            "reserve_inventory",
+            "charge_payment",
+            "send_confirmation"
+        ]
+    );
+    assert_eq!(d.summary.bottleneck.as_deref(), Some("charge_payment"));
+    assert!(d.summary.counts.adds_up());
+    let text = serde_json::to_string(&snap).unwrap();
+    assert!(!text.contains("tok_live_SECRET123"), "card token leaked");
+    assert!(!text.contains("ada@example.com"), "email leaked");
+    assert!(text.contains("\"customer_email\":\"[REDACTED]\""));
+}
+
+#[test]
+fn tasker_illegal_transitions_are_violations() {
+    let mut m = model();
+    let e = |name: &str, extra: Value| {
+        let mut v = json!({"event": name, "task_id": 1, "task_name": "t"});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    m.ingest(&e("task.start_requested", json!({}))).unwrap();
+    m.ingest(&e("step.completed", json!({"step_name": "s"})))
+        .unwrap();
+    m.ingest(&e("step.execution_requested", json!({"step_name": "s"})))
+        .unwrap();
+    m.ingest(&e("task.completed", json!({}))).unwrap();
+    m.ingest(&e("task.start_requested", json!({}))).unwrap();
+    m.ingest(&e("step.failed", json!({"step_name": "s"})))
+        .unwrap();
+    let d = m.run("1").unwrap();
+    assert_eq!(d.run.status, RunStatus::Completed);
+    let v: Vec<_> = d
+        .run
+        .violations
+        .iter()
+        .map(|v| (v.event.as_str(), v.from.as_deref(), v.to.as_str()))
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            ("step.execution_requested", Some("complete"), "in_progress"),
+            ("task.start_requested", Some("complete"), "steps_in_process"),
+            ("step.failed", None, "error"),
+        ]
+    );
+    assert!(m
+        .ingest(&json!({"event": "step.completed", "step_name": "s"}))
+        .is_err());
+    let err = m
+        .ingest(&json!({"event": "step.completed", "task_id": 1}))
+        .unwrap_err();
+    assert_eq!(err.field(), Some("step_name"));
+}

@@ -33,13 +33,6 @@ pub enum IngestError {
     Event(crate::event::EventError),
     #[error("line is {len} bytes, longer than the limit of {max} bytes")]
     TooLong { len: usize, max: usize },
-    /// A dialect the run model does not map yet (work in progress: swamp and
-    /// Tasker adapters).
-    #[error("{field}: {dialect} events are not mapped by the run model yet")]
-    Unsupported {
-        field: &'static str,
-        dialect: &'static str,
-    },
 }
 
 impl IngestError {
@@ -51,8 +44,7 @@ impl IngestError {
             IngestError::NoName => Some("kind"),
             IngestError::UnknownDialect { field, .. }
             | IngestError::Missing { field, .. }
-            | IngestError::WrongType { field, .. }
-            | IngestError::Unsupported { field, .. } => Some(field),
+            | IngestError::WrongType { field, .. } => Some(field),
             IngestError::Timestamp(_) => Some("timestamp"),
             IngestError::Event(e) => Some(e.field()),
         }

@@ -18,6 +18,8 @@ mod orchestrator;
 mod slot;
 pub mod status;
 mod swamp;
+mod tasker;
+pub mod tasker_states;
 
 use std::collections::HashMap;
 
@@ -25,7 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use analytics::{RunSummary, StepStat, WorkflowAggregate};
-pub use filter::{FilterError, ParameterFilter};
+pub use filter::{FilterError, ParameterFilter, DEFAULT_FILTERS, DEFAULT_MASK};
 pub use input::IngestError;
 pub use model::{
     Attempt, Dialect, Failure, FailureClass, Job, Run, Step, StepCounts, Transition, Violation,
@@ -133,10 +135,7 @@ impl<C: Clock> RunModel<C> {
         let result = match input.dialect {
             Dialect::Orchestrator => orchestrator::ingest(&mut self.core, &input, line),
             Dialect::Swamp => swamp::ingest(&mut self.core, &input, line),
-            Dialect::Tasker => Err(IngestError::Unsupported {
-                field: "event",
-                dialect: "Tasker",
-            }),
+            Dialect::Tasker => tasker::ingest(&mut self.core, &input, line),
         };
         if result.is_ok() {
             if let Some(t) = input.timestamp {
