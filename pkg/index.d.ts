@@ -222,6 +222,207 @@ export class TelemetryBridge {
   free(): void;
 }
 
+// --------------------------------------------------------------- run model
+
+/** Which vocabulary a run was described in. */
+export type Dialect = 'swamp' | 'orchestrator' | 'tasker';
+export type RunStatus = 'pending' | 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type StepStatus =
+  | 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'panicked' | 'cancelled' | 'skipped';
+/** method: a method/module/handler failed; structural: no method to blame (workflow-task
+ *  step, validation before the method); transition: an illegal transition; panic: a crash;
+ *  cancellation: cancelled or timed out from outside. */
+export type FailureClass = 'method' | 'structural' | 'transition' | 'panic' | 'cancellation';
+
+/** Any JSON value (redacted payloads: inputs, results, context). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Transition {
+  /** Absent for the first transition out of the initial state. */
+  from?: string;
+  /** The dialect's state name (`Running`, `in_progress`, `executing`, ...). */
+  to: string;
+  /** The event that caused it. */
+  event: string;
+  reason?: string;
+  /** ISO-8601 UTC. */
+  at?: string;
+  /** Milliseconds spent in `from`. */
+  inPreviousMs?: number;
+}
+
+/** A transition the dialect's state machine does not allow, recorded with the offending event. */
+export interface Violation {
+  event: string;
+  /** Input line, when the event came from NDJSON. */
+  line?: number;
+  step?: string;
+  from?: string;
+  to: string;
+  message: string;
+  at?: string;
+}
+
+export interface RunFailure {
+  class: FailureClass;
+  errorType?: string;
+  /** Redacted, first line only. */
+  message: string;
+  /** Failed, but the run was allowed to continue (swamp `allowedFailure`). */
+  allowed?: true;
+}
+
+export interface Attempt {
+  number: number;
+  status: StepStatus;
+  queuedAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  error?: RunFailure;
+}
+
+export interface StepDetail {
+  /** Unique within the run: `job/step` for swamp, the module or step name otherwise. */
+  id: string;
+  job: string;
+  name: string;
+  status: StepStatus;
+  /** The dialect's state name. */
+  state: string;
+  attempts: Attempt[];
+  transitions: Transition[];
+  dependsOn?: string[];
+  error?: RunFailure;
+  queuedAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  inputs?: JsonValue;
+  results?: JsonValue;
+  /** The nested run this step started (swamp workflow-task steps). */
+  childRun?: string;
+  /** The step's redacted child telemetry entry (swamp). */
+  telemetry?: TelemetryEntryData;
+  overThreshold?: true;
+  critical?: true;
+}
+
+export interface JobDetail {
+  name: string;
+  dependsOn?: string[];
+  status?: string;
+}
+
+/** Fan-out accountability: `spawned` equals the sum of the other buckets. */
+export interface StepCounts {
+  spawned: number;
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  panicked: number;
+  cancelled: number;
+  skipped: number;
+}
+
+export interface RunSummary {
+  durationMs?: number;
+  queueWaitMs?: number;
+  executionMs?: number;
+  timeInStateMs: Record<string, number>;
+  counts: StepCounts;
+  /** Step ids, first to last. */
+  criticalPath: string[];
+  bottleneck?: string;
+  overThreshold: string[];
+  failure?: FailureClass;
+  violationCount: number;
+}
+
+export interface RunDetail {
+  id: string;
+  dialect: Dialect;
+  name: string;
+  status: RunStatus;
+  state: string;
+  project?: string;
+  correlationId?: string;
+  parentCorrelationId?: string;
+  parentRun?: string;
+  parentStep?: string;
+  parentInvocationId?: string;
+  queuedAt?: string;
+  startedAt?: string;
+  endedAt?: string;
+  error?: RunFailure;
+  context?: JsonValue;
+  jobs: JobDetail[];
+  steps: StepDetail[];
+  transitions: Transition[];
+  violations: Violation[];
+  summary: RunSummary;
+}
+
+export interface StepStat {
+  name: string;
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export interface WorkflowAggregate {
+  name: string;
+  runs: number;
+  failed: number;
+  failureRate: number;
+  steps: StepStat[];
+}
+
+export interface RunSnapshot {
+  runs: RunDetail[];
+  workflows: WorkflowAggregate[];
+}
+
+export interface RunModelOptions {
+  /** Key substrings whose values are masked (case-insensitive). Default Tasker's:
+   *  passw email secret token _key crypt salt certificate otp ssn. */
+  filterParameters?: string[];
+  /** Regular expressions matched against keys. */
+  filterPatterns?: string[];
+  /** Default `[REDACTED]`. */
+  filterMask?: string;
+  /** Steps longer than this are marked `overThreshold`. */
+  stepThresholdMs?: number;
+  /** Per step name; wins over `stepThresholdMs`. */
+  stepThresholdsMs?: Record<string, number>;
+  /** Stamped on swamp child entries. */
+  parentInvocationId?: string;
+  version?: string;
+  runtimeVersion?: string;
+  platform?: string;
+  /** "Now" for running steps when events carry no timestamps; default `Date.now`. */
+  clock?: () => number;
+  maxLineBytes?: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  errors: LineError[];
+}
+
+export class RunModel {
+  /** @throws {TypeError} named `ArgumentError` for a bad option (e.g. an invalid pattern). */
+  constructor(options?: RunModelOptions);
+  /** Any dialect: swamp `kind` events, orchestrator `job.*`, Tasker `task.*`/`step.*`.
+   *  @throws {TypeError} named `IngestError` (with `field`); nothing of the event is applied. */
+  ingest(event: object): void;
+  ingestNdjson(text: string): IngestResult;
+  snapshot(): RunSnapshot;
+  run(runId: string): RunDetail | undefined;
+  free(): void;
+}
+
 // ------------------------------------------------------------------- wire
 
 export interface WireOptions {

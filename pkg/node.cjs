@@ -7,6 +7,7 @@ const wasm = require('./dist/node/workflow_telemetry.js');
 
 module.exports = {
   TelemetryBridge: wasm.TelemetryBridge,
+  RunModel: wasm.RunModel,
   toWire: wasm.toWire,
   decodeEntry: wasm.decodeEntry,
   redactInvocation: wasm.redactInvocation,

@@ -93,6 +93,14 @@ pub(super) fn ingest(
             event: kind.to_string(),
         });
     }
+    let correlation = match input.opt_str("correlationId")? {
+        Some(c) => Some(c.to_string()),
+        None => input.opt_str("correlation_id")?.map(str::to_string),
+    };
+    let parent_correlation = match input.opt_str("parentCorrelationId")? {
+        Some(c) => Some(c.to_string()),
+        None => input.opt_str("parent_correlation_id")?.map(str::to_string),
+    };
     let at = input.timestamp.or(core.last_at);
     core.swamp.clock.0.set(at);
     // Remember model names, and redact free text before any run is borrowed.
@@ -159,6 +167,8 @@ pub(super) fn ingest(
                     )
                 });
                 slot.run.jobs = jobs;
+                slot.run.correlation_id = correlation.clone();
+                slot.run.parent_correlation_id = parent_correlation.clone();
                 slot.run.started_at = at;
                 slot.move_run(&mv, RunStatus::Running, true);
                 if parent.is_none() {
@@ -183,7 +193,11 @@ pub(super) fn ingest(
                             st.child_run = Some(id.clone());
                         }
                     }
+                    let parent_corr = core.run_slot(Dialect::Swamp, p, || unreachable_run(p)).run.correlation_id.clone();
                     let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
+                    if slot.run.parent_correlation_id.is_none() {
+                        slot.run.parent_correlation_id = parent_corr;
+                    }
                     slot.run.parent_run = Some(p.clone());
                     slot.run.parent_step = parent_step;
                 }

@@ -10,7 +10,7 @@ import { installPacked } from './pack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'www', 'samples', 'swamp-deploy.ndjson');
-const NAMES = ['TelemetryBridge', 'toWire', 'decodeEntry', 'redactInvocation', 'version', 'init', 'initSync'];
+const NAMES = ['TelemetryBridge', 'RunModel', 'toWire', 'decodeEntry', 'redactInvocation', 'version', 'init', 'initSync'];
 let pkg;
 let esm;
 
@@ -149,4 +149,51 @@ test('cli keeps line numbers right across input chunks', () => {
   const r = cli([], lines.join('\n'));
   assert.equal(r.status, 1);
   assert.equal(r.stderr.split('\n')[0].slice(0, 11), 'line 4322: ');
+});
+
+const SAMPLES = join(ROOT, 'www', 'samples');
+
+test('RunModel maps each bundled sample, and no planted secret survives', () => {
+  const { RunModel } = esm.api;
+  const expectations = {
+    'swamp-deploy.ndjson': [['run-7f3a', 'swamp', 'cancelled', 7], ['run-nested-1', 'swamp', 'failed', 1]],
+    'orchestrator-build.ndjson': [['job-4821', 'orchestrator', 'failed', 4]],
+    'tasker-checkout.ndjson': [['4812', 'tasker', 'completed', 4]],
+  };
+  for (const [file, expected] of Object.entries(expectations)) {
+    const model = new RunModel({ stepThresholdMs: 20000 });
+    const result = model.ingestNdjson(readFileSync(join(SAMPLES, file), 'utf8'));
+    assert.deepEqual(result.errors, [], file);
+    const snap = model.snapshot();
+    assert.deepEqual(snap.runs.map((r) => [r.id, r.dialect, r.status, r.steps.length]), expected, file);
+    for (const run of snap.runs) {
+      const c = run.summary.counts;
+      assert.equal(c.pending + c.running + c.completed + c.failed + c.panicked + c.cancelled + c.skipped, c.spawned, file);
+    }
+    const text = JSON.stringify(snap);
+    for (const secret of ['ghp_s3cr3t', 'hunter2', 'tok_live_SECRET123', 'ada@example.com', 'fleet-api', 'verify-model']) {
+      assert.ok(!text.includes(secret), `${secret} leaked from ${file}`);
+    }
+    model.free();
+  }
+});
+
+test('RunModel details: attempts, child entries, critical path, violations', () => {
+  const { RunModel } = esm.api;
+  const tasker = new RunModel();
+  tasker.ingestNdjson(readFileSync(join(SAMPLES, 'tasker-checkout.ndjson'), 'utf8'));
+  const charge = tasker.run('4812').steps.find((s) => s.name === 'charge_payment');
+  assert.deepEqual(charge.attempts.map((a) => a.status), ['failed', 'completed']);
+  const swamp = new RunModel({ parentInvocationId: 'parent-1' });
+  swamp.ingestNdjson(readFileSync(join(SAMPLES, 'swamp-deploy.ndjson'), 'utf8'));
+  const root = swamp.run('run-7f3a');
+  const compile = root.steps.find((s) => s.id === 'build/compile');
+  assert.equal(compile.telemetry.parentInvocationId, 'parent-1');
+  assert.deepEqual(compile.telemetry.invocation.args, ['run', '<REDACTED>', 'run']);
+  assert.ok(root.summary.criticalPath.length > 0);
+  const orch = new RunModel();
+  orch.ingest({ event: 'job.lifecycle.enqueue', job_id: 'x', timestamp: 0 });
+  orch.ingest({ event: 'job.lifecycle.complete', job_id: 'x', timestamp: 5 });
+  assert.equal(orch.run('x').violations[0].to, 'Completed');
+  assert.throws(() => orch.ingest({ event: 'job.lifecycle.start' }), (e) => e instanceof TypeError && e.name === 'IngestError' && e.field === 'job_id');
 });

@@ -13,8 +13,8 @@ const TSC = resolve(import.meta.dirname, '..', '..', 'tools', 'node_modules', '.
 let pkg;
 
 const CONSUMER = `
-import { TelemetryBridge, toWire, decodeEntry, redactInvocation, init, version } from 'workflow-telemetry';
-import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody } from 'workflow-telemetry';
+import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version } from 'workflow-telemetry';
+import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus } from 'workflow-telemetry';
 
 await init();
 const bridge = new TelemetryBridge({ parentInvocationId: 'p', clock: () => Date.now(), idGenerator: () => 'x' });
@@ -44,6 +44,15 @@ const sub: string | undefined = inv.subcommand;
 const v: string = version();
 const inFlight: number = bridge.inFlight;
 
+const model = new RunModel({ stepThresholdMs: 1000, filterParameters: ['pin'] });
+model.ingest({ event: 'job.lifecycle.enqueue', job_id: 'j' });
+const snapshot: RunSnapshot = model.snapshot();
+const detail: RunDetail | undefined = model.run('j');
+const stepStatus: StepStatus | undefined = detail?.steps[0]?.status;
+const critical: string[] = snapshot.runs[0].summary.criticalPath;
+// @ts-expect-error run statuses are a closed set
+const badRun: RunDetail['status'] = 'done';
+
 // @ts-expect-error methodName is required on method_executing
 const missing: WorkflowEvent = { kind: 'method_executing', jobId: 'j', stepId: 's' };
 // @ts-expect-error statuses are a closed set
@@ -55,7 +64,7 @@ redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
 // @ts-expect-error inFlight is read-only
 bridge.inFlight = 3;
 
-export { line, accepted, count, status, sub, v, inFlight, missing, badStatus };
+export { line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {
