@@ -722,21 +722,33 @@ fn correlation_ids_are_kept_and_nested_runs_inherit_the_parent_one() {
         r#"{"kind":"step_started","jobId":"j","stepId":"call","timestamp":1}"#,
         r#"{"kind":"started","runId":"inner","workflowName":"i","correlationId":"corr-2","timestamp":2}"#,
     ]);
-    assert_eq!(m.run("outer").unwrap().run.correlation_id.as_deref(), Some("corr-1"));
+    assert_eq!(
+        m.run("outer").unwrap().run.correlation_id.as_deref(),
+        Some("corr-1")
+    );
     let inner = m.run("inner").unwrap();
     assert_eq!(inner.run.correlation_id.as_deref(), Some("corr-2"));
     assert_eq!(inner.run.parent_correlation_id.as_deref(), Some("corr-1"));
     let mut t = model();
     t.ingest(&json!({"event": "task.start_requested", "task_id": "t", "correlation_id": "c", "parent_correlation_id": "p"})).unwrap();
     let d = t.run("t").unwrap();
-    assert_eq!((d.run.correlation_id.as_deref(), d.run.parent_correlation_id.as_deref()), (Some("c"), Some("p")));
+    assert_eq!(
+        (
+            d.run.correlation_id.as_deref(),
+            d.run.parent_correlation_id.as_deref()
+        ),
+        (Some("c"), Some("p"))
+    );
 }
 
 #[test]
 fn duplicate_events_are_recorded_once_and_flagged() {
     let mut m = model();
     let spawn = ev("job.module.spawn", json!({"module": "m", "timestamp": 1}));
-    let done = ev("job.module.complete", json!({"module": "m", "timestamp": 2}));
+    let done = ev(
+        "job.module.complete",
+        json!({"module": "m", "timestamp": 2}),
+    );
     for e in [
         ev("job.lifecycle.enqueue", json!({"timestamp": 0})),
         ev("job.lifecycle.start", json!({"timestamp": 0})),
@@ -769,16 +781,27 @@ fn out_of_order_events_are_kept_and_flagged_not_lost() {
     // The module's result arrives before its spawn, and the job's start after
     // its first module event.
     let mut m = model();
-    m.ingest(&ev("job.lifecycle.enqueue", json!({"timestamp": 0}))).unwrap();
-    m.ingest(&ev("job.module.complete", json!({"module": "m", "duration_ms": 40, "timestamp": 50}))).unwrap();
-    m.ingest(&ev("job.lifecycle.start", json!({"timestamp": 5}))).unwrap();
-    m.ingest(&ev("job.lifecycle.complete", json!({"timestamp": 60}))).unwrap();
+    m.ingest(&ev("job.lifecycle.enqueue", json!({"timestamp": 0})))
+        .unwrap();
+    m.ingest(&ev(
+        "job.module.complete",
+        json!({"module": "m", "duration_ms": 40, "timestamp": 50}),
+    ))
+    .unwrap();
+    m.ingest(&ev("job.lifecycle.start", json!({"timestamp": 5})))
+        .unwrap();
+    m.ingest(&ev("job.lifecycle.complete", json!({"timestamp": 60})))
+        .unwrap();
     let d = m.run("j1").unwrap();
     assert_eq!(d.run.status, RunStatus::Completed);
     let s = &d.run.steps[0];
     assert_eq!(s.status, StepStatus::Completed, "the result is kept");
     assert_eq!(s.attempts[0].duration_ms, Some(40));
-    assert_eq!(s.started_at.map(|t| t.millis()), Some(10), "start derived from duration");
+    assert_eq!(
+        s.started_at.map(|t| t.millis()),
+        Some(10),
+        "start derived from duration"
+    );
     let msgs: Vec<_> = d.run.violations.iter().map(|v| v.message.clone()).collect();
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     assert!(msgs[0].contains("while job j1 is Queued"));

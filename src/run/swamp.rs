@@ -101,6 +101,8 @@ pub(super) fn ingest(
         Some(c) => Some(c.to_string()),
         None => input.opt_str("parent_correlation_id")?.map(str::to_string),
     };
+    let parent_invocation =
+        Some(core.bridge_config.parent_invocation_id.clone()).filter(|p| !p.is_empty());
     let at = input.timestamp.or(core.last_at);
     core.swamp.clock.0.set(at);
     // Remember model names, and redact free text before any run is borrowed.
@@ -168,6 +170,7 @@ pub(super) fn ingest(
                 });
                 slot.run.jobs = jobs;
                 slot.run.correlation_id = correlation.clone();
+                slot.run.parent_invocation_id = parent_invocation.clone();
                 slot.run.parent_correlation_id = parent_correlation.clone();
                 slot.run.started_at = at;
                 slot.move_run(&mv, RunStatus::Running, true);
@@ -193,7 +196,11 @@ pub(super) fn ingest(
                             st.child_run = Some(id.clone());
                         }
                     }
-                    let parent_corr = core.run_slot(Dialect::Swamp, p, || unreachable_run(p)).run.correlation_id.clone();
+                    let parent_corr = core
+                        .run_slot(Dialect::Swamp, p, || unreachable_run(p))
+                        .run
+                        .correlation_id
+                        .clone();
                     let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
                     if slot.run.parent_correlation_id.is_none() {
                         slot.run.parent_correlation_id = parent_corr;

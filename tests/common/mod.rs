@@ -442,25 +442,52 @@ use workflow_telemetry::wasm::JsRunModel;
 #[wasm_bindgen_test]
 fn run_model_ingests_every_dialect_and_snapshots_plain_objects() {
     let mut m = JsRunModel::new(json(r#"{"stepThresholdMs":100}"#)).unwrap();
-    m.ingest(json(r#"{"event":"job.lifecycle.enqueue","job_id":"j1","project_id":"shop","timestamp":0}"#)).unwrap();
-    m.ingest(json(r#"{"event":"job.lifecycle.start","job_id":"j1","timestamp":10}"#)).unwrap();
-    m.ingest(json(r#"{"event":"job.module.spawn","job_id":"j1","module":"build","timestamp":10}"#)).unwrap();
+    m.ingest(json(
+        r#"{"event":"job.lifecycle.enqueue","job_id":"j1","project_id":"shop","timestamp":0}"#,
+    ))
+    .unwrap();
+    m.ingest(json(
+        r#"{"event":"job.lifecycle.start","job_id":"j1","timestamp":10}"#,
+    ))
+    .unwrap();
+    m.ingest(json(
+        r#"{"event":"job.module.spawn","job_id":"j1","module":"build","timestamp":10}"#,
+    ))
+    .unwrap();
     m.ingest(json(r#"{"event":"job.module.error","job_id":"j1","module":"build","error":"token=abc boom","timestamp":500}"#)).unwrap();
-    m.ingest(json(r#"{"kind":"started","runId":"r1","workflowName":"wf","timestamp":0}"#)).unwrap();
-    m.ingest(json(r#"{"event_type":"task.start_requested","task_id":7,"task_name":"checkout","timestamp":0}"#)).unwrap();
+    m.ingest(json(
+        r#"{"kind":"started","runId":"r1","workflowName":"wf","timestamp":0}"#,
+    ))
+    .unwrap();
+    m.ingest(json(
+        r#"{"event_type":"task.start_requested","task_id":7,"task_name":"checkout","timestamp":0}"#,
+    ))
+    .unwrap();
     let snap = m.snapshot().unwrap();
     let runs: Array = get(&snap, "runs").unchecked_into();
     assert_eq!(runs.length(), 3);
     let job = m.run(JsValue::from_str("j1")).unwrap();
     assert_eq!(get(&job, "status").as_string().as_deref(), Some("running"));
-    assert_eq!(get(&job, "dialect").as_string().as_deref(), Some("orchestrator"));
+    assert_eq!(
+        get(&job, "dialect").as_string().as_deref(),
+        Some("orchestrator")
+    );
     let summary = get(&job, "summary");
     assert_eq!(get(&summary, "queueWaitMs").as_f64(), Some(10.0));
     assert_eq!(stringify(&get(&summary, "overThreshold")), r#"["build"]"#);
-    assert_eq!(stringify(&get(&get(&summary, "timeInStateMs"), "Queued")), "10");
+    assert_eq!(
+        stringify(&get(&get(&summary, "timeInStateMs"), "Queued")),
+        "10"
+    );
     let step = Array::from(&get(&job, "steps")).get(0);
-    assert_eq!(get(&get(&step, "error"), "message").as_string().as_deref(), Some("token=[REDACTED] boom"));
-    assert_eq!(get(&step, "startedAt").as_string().as_deref(), Some("1970-01-01T00:00:00.010Z"));
+    assert_eq!(
+        get(&get(&step, "error"), "message").as_string().as_deref(),
+        Some("token=[REDACTED] boom")
+    );
+    assert_eq!(
+        get(&step, "startedAt").as_string().as_deref(),
+        Some("1970-01-01T00:00:00.010Z")
+    );
     assert!(m.run(JsValue::from_str("nope")).unwrap().is_undefined());
 }
 
@@ -469,15 +496,26 @@ fn run_model_refuses_bad_events_and_options_with_real_errors() {
     let mut m = JsRunModel::new(JsValue::UNDEFINED).unwrap();
     let e = error_of(m.ingest(json(r#"{"event":"job.lifecycle.start"}"#)));
     assert_eq!(e.name(), "IngestError");
-    assert_eq!(String::from(e.message()), "job_id: missing, required by job.lifecycle.start");
+    assert_eq!(
+        String::from(e.message()),
+        "job_id: missing, required by job.lifecycle.start"
+    );
     assert_eq!(get(&e, "field").as_string().as_deref(), Some("job_id"));
-    let r = m.ingest_ndjson(JsValue::from_str("{\"event\":\"job.lifecycle.enqueue\",\"job_id\":1}\n{oops\n")).unwrap();
+    let r = m
+        .ingest_ndjson(JsValue::from_str(
+            "{\"event\":\"job.lifecycle.enqueue\",\"job_id\":1}\n{oops\n",
+        ))
+        .unwrap();
     assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
     let errors: Array = get(&r, "errors").unchecked_into();
     assert_eq!(get(&errors.get(0), "line").as_f64(), Some(2.0));
     let e = error_of(JsRunModel::new(json(r#"{"filterPatterns":["("]}"#)));
     assert_eq!(e.name(), "ArgumentError");
-    assert!(String::from(e.message()).starts_with("options.filterPatterns[0]: expected a valid regular expression"));
+    assert!(String::from(e.message())
+        .starts_with("options.filterPatterns[0]: expected a valid regular expression"));
     let e = error_of(JsRunModel::new(json(r#"{"stepThresholdsMs":{"a":-1}}"#)));
-    assert_eq!(String::from(e.message()), "options.stepThresholdsMs.a: expected a non-negative number of milliseconds");
+    assert_eq!(
+        String::from(e.message()),
+        "options.stepThresholdsMs.a: expected a non-negative number of milliseconds"
+    );
 }

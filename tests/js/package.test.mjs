@@ -187,6 +187,7 @@ test('RunModel details: attempts, child entries, critical path, violations', () 
   const swamp = new RunModel({ parentInvocationId: 'parent-1' });
   swamp.ingestNdjson(readFileSync(join(SAMPLES, 'swamp-deploy.ndjson'), 'utf8'));
   const root = swamp.run('run-7f3a');
+  assert.equal(root.parentInvocationId, 'parent-1');
   const compile = root.steps.find((s) => s.id === 'build/compile');
   assert.equal(compile.telemetry.parentInvocationId, 'parent-1');
   assert.deepEqual(compile.telemetry.invocation.args, ['run', '<REDACTED>', 'run']);
