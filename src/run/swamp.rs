@@ -325,7 +325,12 @@ pub(super) fn ingest(
                     st.started_at = st.started_at.or(at);
                 }
                 _ => {
-                    st.attempt_mut().ended_at = at;
+                    let attempt = st.attempt_mut();
+                    attempt.ended_at = at;
+                    attempt.duration_ms = match (attempt.started_at, at) {
+                        (Some(s), Some(e)) => Some(e.millis_since(s)),
+                        _ => None,
+                    };
                     st.ended_at = at;
                     if let WorkflowEvent::StepFailed(f) = &event.kind {
                         let class = if from == "executing"

@@ -1,0 +1,269 @@
+// The run viewer: wires loading, the runs list, the summary header, the
+// timeline and the detail panel to one view state kept in the URL hash.
+import { $, download, el, fill } from './dom.js';
+import { ms } from './format.js';
+import { fetchSameOrigin, parse } from './loader.js';
+import { matches, renderRuns } from './runs.js';
+import { renderDetail } from './detail.js';
+import { renderSummary } from './summary.js';
+import { Timeline } from './timeline.js';
+import { readHash, writeHash } from './state.js';
+
+const DEFAULT_SAMPLE = 'samples/swamp-deploy.ndjson';
+const FAILED = new Set(['failed', 'panicked']);
+
+const state = { ...readHash(), status: readHash().status ?? 'all' };
+let data = { runs: [], workflows: [] };
+let runsById = new Map();
+const collapsed = new Set();
+
+const timeline = new Timeline($('#timeline'), {
+  onSelect: (key) => selectStep(key),
+  onToggle: (key) => toggle(key),
+  onZoom: (view) => { state.zoom = view; writeHash(state); },
+});
+
+// ------------------------------------------------------------ selection
+
+function currentRun() {
+  return runsById.get(state.run);
+}
+
+/** The step of a row key `<runId>|<stepId>`, with its run. */
+function stepOf(key) {
+  if (!key) return {};
+  const bar = key.indexOf('|');
+  const run = runsById.get(key.slice(0, bar));
+  const step = run?.steps.find((s) => s.id === key.slice(bar + 1));
+  return { run, step };
+}
+
+/** Steps of a run and its nested runs, each with its row key. */
+function allSteps(run, seen = new Set()) {
+  if (!run || seen.has(run.id)) return [];
+  seen.add(run.id);
+  return run.steps.flatMap((s) => [
+    { key: `${run.id}|${s.id}`, step: s, run },
+    ...(s.childRun ? allSteps(runsById.get(s.childRun), seen) : []),
+  ]);
+}
+
+/** The first failure: the earliest failed step that was not an allowed failure. */
+function firstFailure(run) {
+  const failed = allSteps(run).filter(({ step }) => FAILED.has(step.status));
+  const rank = ({ step }) => [step.error?.allowed ? 1 : 0, ms(step.endedAt) ?? ms(step.startedAt) ?? Infinity];
+  failed.sort((a, b) => { const x = rank(a); const y = rank(b); return x[0] - y[0] || x[1] - y[1]; });
+  return failed[0]?.key;
+}
+
+function hasFailure(run) {
+  return run.status === 'failed' || allSteps(run).some(({ step }) => FAILED.has(step.status) && !step.error?.allowed);
+}
+
+function expandTo(key) {
+  // Open the groups and nested runs on the way to a step.
+  const { run, step } = stepOf(key);
+  if (!run || !step) return;
+  collapsed.delete(`${run.id}|job:${step.job}`);
+  let r = run;
+  while (r?.parentRun) {
+    const parent = runsById.get(r.parentRun);
+    const via = parent?.steps.find((s) => s.childRun === r.id);
+    if (via) {
+      collapsed.delete(`${parent.id}|${via.id}`);
+      collapsed.delete(`${parent.id}|job:${via.job}`);
+    }
+    r = parent;
+  }
+}
+
+function topRun(run) {
+  let r = run;
+  const seen = new Set();
+  while (r?.parentRun && runsById.has(r.parentRun) && !seen.has(r.id)) {
+    seen.add(r.id);
+    r = runsById.get(r.parentRun);
+  }
+  return r;
+}
+
+function selectRun(id, { step } = {}) {
+  state.run = id;
+  state.zoom = undefined;
+  const run = currentRun();
+  state.step = step ?? (run ? firstFailure(run) : undefined);
+  if (state.step) expandTo(state.step);
+  renderAll({ scroll: true });
+}
+
+function selectStep(key) {
+  state.step = key;
+  expandTo(key);
+  timeline.select(key);
+  renderDetailPanel();
+  writeHash(state);
+}
+
+function toggle(key) {
+  if (collapsed.has(key)) collapsed.delete(key);
+  else collapsed.add(key);
+  timeline.refreshRows();
+}
+
+// ------------------------------------------------------------ rendering
+
+function renderDetailPanel() {
+  const { run, step } = stepOf(state.step);
+  renderDetail($('#detail'), run, step, timeline.origin);
+}
+
+function renderAll({ scroll = false } = {}) {
+  const shown = renderRuns($('#runs'), data.runs, state, (id) => selectRun(id));
+  $('#run-count').textContent = `${shown.length} of ${data.runs.length}`;
+  const run = currentRun();
+  renderSummary($('#summary'), run, runsById, (id) => selectRun(id));
+  timeline.critical = state.crit;
+  timeline.absolute = state.abs;
+  timeline.setRun(run, runsById, collapsed, state.zoom);
+  if (state.step) timeline.select(state.step, { scroll });
+  renderDetailPanel();
+  $('#crit').setAttribute('aria-pressed', String(state.crit));
+  $('#abs').setAttribute('aria-pressed', String(state.abs));
+  const entries = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => s.telemetry));
+  $('#export-entries').disabled = entries.length === 0;
+  writeHash(state);
+}
+
+function showErrors(errors, accepted) {
+  const box = $('#rejected');
+  if (errors.length === 0) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  fill(box,
+    el('summary', {}, `${errors.length} line${errors.length === 1 ? '' : 's'} rejected, ${accepted} accepted`),
+    el('ul', {}, errors.slice(0, 200).map((e) => el('li', {}, `line ${e.line}: ${e.message}`))),
+    errors.length > 200 ? el('p', { className: 'muted' }, `… and ${errors.length - 200} more`) : null);
+}
+
+// ------------------------------------------------------------ loading
+
+async function load(text, source) {
+  const progress = $('#progress');
+  const status = $('#load-status');
+  document.body.dataset.state = 'loading';
+  progress.hidden = false;
+  progress.value = 0;
+  status.textContent = `Parsing ${source}…`;
+  try {
+    const result = await parse(text, { stepThresholdMs: Number(state.threshold) || undefined }, (f) => {
+      progress.value = f;
+      status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
+    });
+    data = result.snapshot;
+    runsById = new Map(data.runs.map((r) => [r.id, r]));
+    collapsed.clear();
+    const requested = readHash();
+    if (requested.run && runsById.has(requested.run)) {
+      state.run = requested.run;
+      state.step = requested.step;
+      state.zoom = requested.zoom;
+      if (state.step) expandTo(state.step);
+    } else {
+      const visible = data.runs.filter((r) => matches(r, state.status, state.q));
+      const pick = visible.find(hasFailure) ?? visible[0] ?? data.runs[0];
+      state.run = pick && topRun(pick).id;
+      state.step = pick ? firstFailure(currentRun()) : undefined;
+      state.zoom = undefined;
+      if (state.step) expandTo(state.step);
+    }
+    $('#source').textContent = source;
+    showErrors(result.errors, result.accepted);
+    status.textContent = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'} from ${result.accepted} events` +
+      `${result.errors.length ? `, ${result.errors.length} lines rejected` : ''} · parsed in ${Math.round(result.ms)} ms`;
+    renderAll({ scroll: true });
+    document.body.dataset.state = 'ready';
+  } catch (err) {
+    status.textContent = `Could not load ${source}: ${err.message}`;
+    document.body.dataset.state = 'error';
+  } finally {
+    progress.hidden = true;
+  }
+}
+
+async function loadUrl(src) {
+  try {
+    await load(await fetchSameOrigin(src), src);
+  } catch (err) {
+    $('#load-status').textContent = err.message;
+    document.body.dataset.state = 'error';
+  }
+}
+
+async function loadFile(file) {
+  if (!file) return;
+  await load(await file.text(), file.name);
+}
+
+// ------------------------------------------------------------ controls
+
+$('#file').addEventListener('change', (e) => { loadFile(e.target.files[0]); e.target.value = ''; });
+$('#sample').addEventListener('change', (e) => { if (e.target.value) loadUrl(e.target.value); });
+$('#paste-open').addEventListener('click', () => { $('#paste-dialog').showModal(); $('#paste-text').focus(); });
+$('#paste-cancel').addEventListener('click', () => $('#paste-dialog').close());
+$('#paste-load').addEventListener('click', () => {
+  const text = $('#paste-text').value;
+  $('#paste-dialog').close();
+  if (text.trim()) load(text, 'pasted text');
+});
+document.addEventListener('paste', (e) => {
+  if (e.target.closest?.('input, textarea, dialog')) return;
+  const text = e.clipboardData?.getData('text');
+  if (text?.trim()) load(text, 'pasted text');
+});
+for (const type of ['dragenter', 'dragover']) {
+  window.addEventListener(type, (e) => { e.preventDefault(); document.body.classList.add('dropping'); });
+}
+window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) document.body.classList.remove('dropping'); });
+window.addEventListener('drop', (e) => {
+  e.preventDefault();
+  document.body.classList.remove('dropping');
+  loadFile(e.dataTransfer?.files?.[0]);
+});
+
+$('#status-filter').value = state.status;
+$('#text-filter').value = state.q ?? '';
+$('#status-filter').addEventListener('change', (e) => { state.status = e.target.value; renderAll(); });
+$('#text-filter').addEventListener('input', (e) => { state.q = e.target.value; renderAll(); });
+$('#crit').addEventListener('click', () => { state.crit = !state.crit; renderAll(); });
+$('#abs').addEventListener('click', () => { state.abs = !state.abs; renderAll(); });
+$('#zoom-in').addEventListener('click', () => timeline.zoomBy(0.5));
+$('#zoom-out').addEventListener('click', () => timeline.zoomBy(2));
+$('#zoom-fit').addEventListener('click', () => timeline.setZoom(timeline.fitView()));
+$('#expand-all').addEventListener('click', () => { collapsed.clear(); timeline.refreshRows(); });
+$('#collapse-all').addEventListener('click', () => {
+  for (const row of timeline.rows) if (row.hasChildren) collapsed.add(row.key);
+  timeline.refreshRows();
+});
+$('#export-entries').addEventListener('click', () => {
+  const lines = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => JSON.stringify(s.telemetry)));
+  download('child-entries.ndjson', `${lines.join('\n')}\n`);
+});
+document.addEventListener('keydown', (e) => {
+  if (e.target.closest?.('input, textarea, select, dialog')) return;
+  if (e.key === '/') { e.preventDefault(); $('#text-filter').focus(); }
+  else if (e.key === 'c' && !e.ctrlKey && !e.metaKey) { state.crit = !state.crit; renderAll(); }
+  else if (e.key === 't' && !e.ctrlKey && !e.metaKey) timeline.scroller.focus();
+});
+window.addEventListener('hashchange', () => {
+  const next = readHash();
+  Object.assign(state, { status: 'all', q: undefined, zoom: undefined, step: undefined }, next);
+  $('#status-filter').value = state.status;
+  $('#text-filter').value = state.q ?? '';
+  if (state.step) expandTo(state.step);
+  renderAll({ scroll: true });
+});
+
+const src = new URLSearchParams(location.search).get('src');
+loadUrl(src ?? DEFAULT_SAMPLE);

@@ -1,0 +1,68 @@
+// Loading a log: from a file (picker or drop), pasted text or a same-origin
+// URL. Parsing happens in a Web Worker; if workers are unavailable it runs on
+// the main thread in chunks, yielding between them.
+import { init, RunModel } from '../pkg/browser.js';
+import { ingestChunks } from './ingest.js';
+
+let worker;
+let seq = 0;
+
+function getWorker() {
+  if (worker === undefined) {
+    try {
+      worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    } catch {
+      worker = null;
+    }
+  }
+  return worker;
+}
+
+/** Parses `text` into a run snapshot. `onProgress(fraction)` reports 0..1. */
+export function parse(text, options, onProgress) {
+  const w = getWorker();
+  if (!w) return parseHere(text, options, onProgress);
+  const id = ++seq;
+  return new Promise((resolve, reject) => {
+    const onMessage = (ev) => {
+      if (id !== seq) return; // a newer load superseded this one
+      const msg = ev.data;
+      if (msg.type === 'progress') onProgress?.(msg.done / msg.total);
+      else {
+        w.removeEventListener('message', onMessage);
+        w.removeEventListener('error', onError);
+        if (msg.type === 'done') resolve(msg);
+        else reject(new Error(msg.message));
+      }
+    };
+    const onError = () => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      worker = null;
+      parseHere(text, options, onProgress).then(resolve, reject);
+    };
+    w.addEventListener('message', onMessage);
+    w.addEventListener('error', onError);
+    w.postMessage({ type: 'load', text, options });
+  });
+}
+
+async function parseHere(text, options, onProgress) {
+  const t0 = performance.now();
+  await init();
+  const model = new RunModel(options ?? {});
+  const pause = () => new Promise((r) => setTimeout(r, 0));
+  const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(done / total), pause);
+  const snapshot = model.snapshot();
+  model.free();
+  return { snapshot, accepted, errors, ms: performance.now() - t0 };
+}
+
+/** Fetches a same-origin URL; anything else is refused. */
+export async function fetchSameOrigin(src) {
+  const url = new URL(src, location.href);
+  if (url.origin !== location.origin) throw new Error(`refusing ${src}: only same-origin logs can be loaded`);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${src}: HTTP ${res.status}`);
+  return res.text();
+}

@@ -1,0 +1,26 @@
+// The parsing worker: runs the wasm RunModel off the main thread, so a
+// 100,000-event log never freezes the page. Messages in: {type: 'load', text,
+// options}; out: {type: 'progress', done, total} then {type: 'done', snapshot,
+// accepted, errors, ms} or {type: 'error', message}.
+import { init, RunModel } from '../pkg/browser.js';
+import { ingestChunks } from './ingest.js';
+
+const ready = init(new URL('../pkg/dist/web/workflow_telemetry_bg.wasm', import.meta.url));
+
+self.addEventListener('message', async (ev) => {
+  const { type, text, options } = ev.data ?? {};
+  if (type !== 'load') return;
+  const t0 = performance.now();
+  try {
+    await ready;
+    const model = new RunModel(options ?? {});
+    const { accepted, errors } = await ingestChunks(model, text, (done, total) => {
+      self.postMessage({ type: 'progress', done, total });
+    });
+    const snapshot = model.snapshot();
+    model.free();
+    self.postMessage({ type: 'done', snapshot, accepted, errors, ms: performance.now() - t0 });
+  } catch (err) {
+    self.postMessage({ type: 'error', message: String(err?.message ?? err) });
+  }
+});
