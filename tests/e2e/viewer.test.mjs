@@ -38,8 +38,9 @@ const SAMPLES = {
     title: 'checkout',
     rows: ['validate_cart', 'reserve_inventory', 'charge_payment', 'send_confirmation'],
     statuses: { charge_payment: 'completed', send_confirmation: 'completed' },
-    selected: undefined,
-    error: undefined,
+    // No step failed: the bottleneck is selected, showing its failed first attempt.
+    selected: 'charge_payment',
+    error: 'Payment gateway timeout after 10000ms (POST /v1/charges)',
   },
 };
 

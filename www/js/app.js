@@ -56,6 +56,11 @@ function firstFailure(run) {
   return failed[0]?.key;
 }
 
+/** Where no step failed, the step the time went to: the run's bottleneck. */
+function firstOfInterest(run) {
+  return firstFailure(run) ?? (run?.summary.bottleneck ? `${run.id}|${run.summary.bottleneck}` : undefined);
+}
+
 function hasFailure(run) {
   return run.status === 'failed' || allSteps(run).some(({ step }) => FAILED.has(step.status) && !step.error?.allowed);
 }
@@ -91,7 +96,7 @@ function selectRun(id, { step } = {}) {
   state.run = id;
   state.zoom = undefined;
   const run = currentRun();
-  state.step = step ?? (run ? firstFailure(run) : undefined);
+  state.step = step ?? (run ? firstOfInterest(run) : undefined);
   if (state.step) expandTo(state.step);
   renderAll({ scroll: true });
 }
@@ -174,7 +179,7 @@ async function load(text, source) {
       const visible = data.runs.filter((r) => matches(r, state.status, state.q));
       const pick = visible.find(hasFailure) ?? visible[0] ?? data.runs[0];
       state.run = pick && topRun(pick).id;
-      state.step = pick ? firstFailure(currentRun()) : undefined;
+      state.step = pick ? firstOfInterest(currentRun()) : undefined;
       state.zoom = undefined;
       if (state.step) expandTo(state.step);
     }

@@ -29,7 +29,8 @@ export function renderDetail(node, run, step, originMs) {
     fill(node, el('p', { className: 'empty' }, 'Select a step to see its details.'));
     return;
   }
-  const err = step.error ?? step.attempts.findLast?.((a) => a.error)?.error;
+  const failedAttempt = step.error ? undefined : [...step.attempts].reverse().find((a) => a.error);
+  const err = step.error ?? failedAttempt?.error;
   fill(node,
     el('div', { className: 'd-head' },
       el('span', { className: `badge status-${step.status}` }, `${statusIcon(step.status)} ${step.status}`),
@@ -38,7 +39,7 @@ export function renderDetail(node, run, step, originMs) {
       step.critical ? el('span', { className: 'chip chip-crit' }, 'critical path') : null,
       step.overThreshold ? el('span', { className: 'chip chip-warn' }, '⏱ over threshold') : null),
     err ? el('div', { className: 'error-box', role: 'alert' },
-      el('strong', {}, err.errorType ? `${err.errorType} · ${err.class}` : err.class),
+      el('strong', {}, failedAttempt ? `attempt ${failedAttempt.number} failed · ` : '', err.errorType ? `${err.errorType} · ${err.class}` : err.class),
       err.allowed ? el('span', { className: 'chip' }, 'allowed failure') : null,
       el('p', {}, withMarkers(err.message || '(no message)'))) : null,
     section('Timing', el('dl', { className: 'fields' },

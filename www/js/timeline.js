@@ -262,8 +262,9 @@ export class Timeline {
         const left = this.x(sp[0]);
         const right = this.x(sp[1]);
         // The label goes after the bar, or before it when the bar ends near the edge.
-        const style = right > 88 ? `right:calc(${100 - left}% + 4px)` : `left:calc(${right}% + 4px)`;
-        track.append(el('span', { className: 'tl-dur', style }, duration(s.durationMs ?? sp[1] - sp[0])));
+        let style = `left:calc(${right}% + 4px)`;
+        if (right > 88) style = left > 12 ? `right:calc(${100 - left}% + 4px)` : 'right:4px';
+        track.append(el('span', { className: `tl-dur${right > 88 && left <= 12 ? ' on-bar' : ''}`, style }, duration(s.durationMs ?? sp[1] - sp[0])));
       }
     }
     return el('div', {
