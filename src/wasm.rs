@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use crate::bridge::{BridgeConfig, TelemetryBridge as CoreBridge};
 use crate::clock::Clock;
 use crate::entry::{self, DecodeError, InvocationContext, TelemetryEntry, WireIdentity};
-use crate::event::{Event, EventError, RawEvent};
+use crate::event::{Event, EventError, ParseError};
 use crate::ids::{IdSource, RandomIds};
 use crate::ndjson::NdjsonOptions;
 use crate::redact::{redact_invocation, ArgKind, CommandSchema};
@@ -85,15 +85,31 @@ fn event_error(e: &EventError) -> JsValue {
     )
 }
 
+/// A Rust value as a plain JS value. Values cross the boundary as JSON text,
+/// one `JSON.parse` per call: far fewer crossings than building objects field by
+/// field, and one serialiser in the wasm instead of two.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+    let text = serde_json::to_string(value)
+        .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))?;
+    js_sys::JSON::parse(&text)
 }
 
-/// A JS value as JSON data; `undefined` becomes `null` (absent).
+/// A JS value as JSON text (`JSON.stringify`); `undefined` becomes `null`.
+/// Cycles, BigInts and other values JSON cannot hold are refused.
+fn json_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
+    if value.is_undefined() {
+        return Ok("null".to_string());
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| argument_error(field, "JSON-compatible data"))
+}
+
+/// A JS value as JSON data.
 fn to_json(value: JsValue, field: &str) -> Result<Value, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|_| argument_error(field, "JSON-compatible data"))
+    let text = json_text(&value, field)?;
+    serde_json::from_str(&text).map_err(|_| argument_error(field, "JSON-compatible data"))
 }
 
 // ------------------------------------------------------ option reading
@@ -313,8 +329,16 @@ impl JsTelemetryBridge {
 
     /// Observes one event object; returns the entries it closed, in order.
     pub fn observe(&mut self, event: JsValue) -> Result<Array, JsValue> {
-        let raw = RawEvent::deserialize_js(event)?;
-        let event = Event::from_raw(raw).map_err(|e| event_error(&e))?;
+        let text = json_text(&event, "event")?;
+        let event = Event::from_json(&text).map_err(|e| match e {
+            ParseError::Event(e) => event_error(&e),
+            ParseError::Json(e) => js_error(
+                true,
+                "EventError",
+                &format!("event: {e}"),
+                &[("field", "event".into())],
+            ),
+        })?;
         let entries = self.inner.observe(&event);
         self.emit(&entries)
     }
@@ -387,30 +411,16 @@ impl JsTelemetryBridge {
 }
 
 impl JsTelemetryBridge {
+    /// The entries as a JS array (one `JSON.parse`), each handed to the sink.
     fn emit(&self, entries: &[TelemetryEntry]) -> Result<Array, JsValue> {
-        let out = Array::new_with_length(entries.len() as u32);
-        for (i, e) in entries.iter().enumerate() {
-            let v = to_js(e)?;
-            if let Some(s) = &self.sink {
-                s.deliver(&v);
-            }
-            out.set(i as u32, v);
+        if entries.is_empty() {
+            return Ok(Array::new());
+        }
+        let out: Array = to_js(entries)?.unchecked_into();
+        if let Some(s) = &self.sink {
+            out.iter().for_each(|v| s.deliver(&v));
         }
         Ok(out)
-    }
-}
-
-impl RawEvent<'static> {
-    fn deserialize_js(event: JsValue) -> Result<Self, JsValue> {
-        use serde::Deserialize;
-        RawEvent::deserialize(serde_wasm_bindgen::Deserializer::from(event)).map_err(|e| {
-            js_error(
-                true,
-                "EventError",
-                &format!("event: {e}"),
-                &[("field", "event".into())],
-            )
-        })
     }
 }
 
@@ -598,14 +608,7 @@ impl JsRunModel {
     /// Ingests one event object of any dialect. Throws an `IngestError` (with
     /// `field`) for a malformed event; nothing of it is applied.
     pub fn ingest(&mut self, event: JsValue) -> Result<(), JsValue> {
-        let value: Value = serde_wasm_bindgen::from_value(event).map_err(|e| {
-            js_error(
-                true,
-                "IngestError",
-                &format!("event: expected a JSON-compatible object ({e})"),
-                &[("field", "event".into())],
-            )
-        })?;
+        let value = to_json(event, "event")?;
         self.inner.ingest(&value).map_err(|e| ingest_error(&e))
     }
 
