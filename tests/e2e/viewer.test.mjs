@@ -241,3 +241,19 @@ test('dark mode follows the system setting', async () => {
   await page.screenshot({ path: join(SCREENSHOTS, 'viewer-dark.png') });
   await page.close();
 });
+
+test('a slow-step threshold marks steps over it and survives in the link', async () => {
+  const { page, problems } = await newPage(ctx);
+  await page.goto(`${ctx.base}/?src=samples/swamp-deploy.ndjson`);
+  await loaded(page, 'samples/swamp-deploy.ndjson');
+  assert.equal(await page.$$eval('.tl-row .thresh', (n) => n.length), 0);
+  await page.fill('#threshold', '5');
+  await page.press('#threshold', 'Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.tl-row .thresh').length > 0);
+  const marked = await page.$$eval('.tl-row', (rows) => rows.filter((r) => r.querySelector('.thresh')).map((r) => r.querySelector('.name').textContent));
+  assert.deepEqual(marked, ['rollout-us:east', 'rollout-eu-west']);
+  assert.match(await page.evaluate(() => location.hash), /thr=5/);
+  assert.equal((await seen(page)).selected, 'rollout-eu-west', 'the selection is kept across the re-read');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

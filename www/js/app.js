@@ -14,6 +14,7 @@ const FAILED = new Set(['failed', 'panicked']);
 
 const state = { ...readHash(), status: readHash().status ?? 'all' };
 let data = { runs: [], workflows: [] };
+let last = { text: '', source: '' };
 let runsById = new Map();
 const collapsed = new Set();
 
@@ -162,7 +163,9 @@ async function load(text, source) {
   progress.value = 0;
   status.textContent = `Parsing ${source}…`;
   try {
-    const result = await parse(text, { stepThresholdMs: Number(state.threshold) || undefined }, (f) => {
+    last = { text, source };
+    const thresholdMs = Number(state.thr) > 0 ? Math.round(Number(state.thr) * 1000) : undefined;
+    const result = await parse(text, { stepThresholdMs: thresholdMs }, (f) => {
       progress.value = f;
       status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
     });
@@ -239,6 +242,13 @@ window.addEventListener('drop', (e) => {
 
 $('#status-filter').value = state.status;
 $('#text-filter').value = state.q ?? '';
+$('#threshold').value = state.thr ?? '';
+$('#threshold').addEventListener('change', (e) => {
+  state.thr = Number(e.target.value) > 0 ? e.target.value : undefined;
+  writeHash(state);
+  // Thresholds are computed by the run model: re-read the log with the new one.
+  if (last.text) load(last.text, last.source);
+});
 $('#status-filter').addEventListener('change', (e) => { state.status = e.target.value; renderAll(); });
 $('#text-filter').addEventListener('input', (e) => { state.q = e.target.value; renderAll(); });
 $('#crit').addEventListener('click', () => { state.crit = !state.crit; renderAll(); });

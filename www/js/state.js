@@ -1,8 +1,9 @@
 // View state, kept in the URL hash so a link reproduces the view:
 // #run=<id>&step=<id>&status=<filter>&q=<text>&zoom=<from>,<to>&crit=1
-// (zoom in milliseconds relative to the run's start).
+// &thr=<seconds> (zoom in milliseconds relative to the run's start; thr is the
+// slow-step threshold).
 
-const KEYS = ['run', 'step', 'status', 'q', 'zoom', 'crit', 'abs'];
+const KEYS = ['run', 'step', 'status', 'q', 'zoom', 'crit', 'abs', 'thr'];
 
 export function readHash(hash = location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
@@ -29,6 +30,7 @@ export function writeHash(state) {
   if (state.zoom) params.set('zoom', state.zoom.map((v) => Math.round(v)).join(','));
   if (state.crit) params.set('crit', '1');
   if (state.abs) params.set('abs', '1');
+  if (state.thr) params.set('thr', String(state.thr));
   const next = `#${params.toString()}`;
   if (next !== location.hash) history.replaceState(null, '', `${location.pathname}${location.search}${next}`);
 }
