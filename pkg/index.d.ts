@@ -238,7 +238,7 @@ export type FailureClass = 'method' | 'structural' | 'transition' | 'panic' | 'c
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface Transition {
-  /** Absent for the first transition out of the initial state. */
+  /** The state left; absent when the state before is unknown (a step's first transition). */
   from?: string;
   /** The dialect's state name (`Running`, `in_progress`, `executing`, ...). */
   to: string;
@@ -266,7 +266,7 @@ export interface Violation {
 export interface RunFailure {
   class: FailureClass;
   errorType?: string;
-  /** Redacted, first line only. */
+  /** Redacted at ingestion (parameter filter; swamp model names scrubbed). */
   message: string;
   /** Failed, but the run was allowed to continue (swamp `allowedFailure`). */
   allowed?: true;
@@ -382,6 +382,8 @@ export interface WorkflowAggregate {
 export interface RunSnapshot {
   runs: RunDetail[];
   workflows: WorkflowAggregate[];
+  /** Events that belong to no run (a `completed` for a run never started), recorded rather than dropped. */
+  violations: Violation[];
 }
 
 export interface RunModelOptions {
@@ -419,7 +421,8 @@ export class RunModel {
   ingest(event: object): void;
   ingestNdjson(text: string): IngestResult;
   snapshot(): RunSnapshot;
-  run(runId: string): RunDetail | undefined;
+  /** `dialect` picks among runs of several dialects that share an id. */
+  run(runId: string, dialect?: Dialect): RunDetail | undefined;
   free(): void;
 }
 

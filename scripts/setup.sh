@@ -25,6 +25,8 @@ command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || pkgs+=(chromium-driver)
 command -v firefox-esr >/dev/null 2>&1 || pkgs+=(firefox-esr)
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+# promtool and a real Prometheus server for the exposition tests.
+command -v promtool >/dev/null 2>&1 || pkgs+=(prometheus)
 # Never install Debian's binaryen: its wasm-opt 108 corrupts wasm-bindgen output (toolchain.md P4).
 if [ ${#pkgs[@]} -gt 0 ]; then
   log "apt: ${pkgs[*]}"
@@ -55,6 +57,15 @@ if [ -f tools/package-lock.json ]; then
     log "npm ci (tools)"
     npm ci --prefix tools --no-audit --no-fund --loglevel=error
     cp tools/package-lock.json tools/node_modules/.lock-stamp
+  fi
+fi
+# Python test oracles (OTLP protobuf definitions, Prometheus parsers) in a venv.
+if [ -f tools/requirements.txt ]; then
+  if [ ! -x tools/venv/bin/python ] || ! cmp -s tools/requirements.txt tools/venv/.requirements-stamp 2>/dev/null; then
+    log "pip install (tools/venv)"
+    python3 -m venv tools/venv
+    tools/venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+    cp tools/requirements.txt tools/venv/.requirements-stamp
   fi
 fi
 log "ok: wasm-bindgen $WB_VER, wasm-pack $WASM_PACK_VER, geckodriver $GECKODRIVER_VER"

@@ -22,6 +22,7 @@ pub mod bridge;
 pub mod clock;
 pub mod entry;
 pub mod event;
+pub mod export;
 pub mod ids;
 pub mod ndjson;
 pub mod redact;

@@ -530,6 +530,32 @@ fn arg_schemas(v: &JsValue) -> Result<std::collections::HashMap<String, Vec<ArgK
 
 // ---------------------------------------------------------- run model
 
+fn sample_rate(o: &Options) -> Result<Option<f64>, JsValue> {
+    let v = o.get("sampleRate");
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
+        _ => Err(argument_error("options.sampleRate", "a number from 0 to 1")),
+    }
+}
+
+fn trace_options(options: &JsValue) -> Result<crate::export::TraceOptions, JsValue> {
+    let o = Options::new(options, "options", false)?;
+    let mut t = crate::export::TraceOptions::default();
+    if let Some(n) = o.opt_string("serviceName")? {
+        t.service_name = n;
+    }
+    if let Some(v) = o.opt_string("serviceVersion")? {
+        t.service_version = v;
+    }
+    if let Some(r) = sample_rate(&o)? {
+        t.sample_rate = r;
+    }
+    Ok(t)
+}
+
 /// One picture of every workflow run, from swamp, orchestrator and Tasker events.
 #[wasm_bindgen(js_name = RunModel)]
 pub struct JsRunModel {
@@ -599,6 +625,13 @@ impl JsRunModel {
             platform: o.opt_string("platform")?.unwrap_or_default(),
             invocation_context: None,
         };
+        let events = o.get("events");
+        if !(events.is_undefined() || events.is_null()) {
+            let e = Options::new(&events, "options.events", true)?;
+            let allow = e.opt_strings("allow")?.unwrap_or_default();
+            let deny = e.opt_strings("deny")?.unwrap_or_default();
+            opts.events = crate::export::EventFilter::new(&allow, &deny);
+        }
         let clock = JsClock(o.opt_function("clock")?);
         Ok(JsRunModel {
             inner: crate::run::RunModel::new(opts, clock),
@@ -608,7 +641,10 @@ impl JsRunModel {
     /// Ingests one event object of any dialect. Throws an `IngestError` (with
     /// `field`) for a malformed event; nothing of it is applied.
     pub fn ingest(&mut self, event: JsValue) -> Result<(), JsValue> {
-        let value = to_json(event, "event")?;
+        let value = to_json(event, "event").map_err(|_| {
+            let message = "event: expected a JSON-compatible object (no cycles, BigInts or nesting deeper than 128)";
+            js_error(true, "IngestError", message, &[("field", "event".into())])
+        })?;
         self.inner.ingest(&value).map_err(|e| ingest_error(&e))
     }
 
@@ -626,12 +662,115 @@ impl JsRunModel {
         to_js(&self.inner.snapshot())
     }
 
-    /// One run by id, or `undefined`.
-    pub fn run(&mut self, run_id: JsValue) -> Result<JsValue, JsValue> {
+    /// How many events the `events` filter kept out.
+    #[wasm_bindgen(getter)]
+    pub fn filtered(&self) -> f64 {
+        self.inner.filtered() as f64
+    }
+
+    /// OTLP/JSON `ExportTraceServiceRequest` of every sampled run.
+    #[wasm_bindgen(js_name = exportTraces)]
+    pub fn export_traces(&mut self, options: JsValue) -> Result<JsValue, JsValue> {
+        let o = trace_options(&options)?;
+        to_js(&crate::export::export_traces(&self.inner.snapshot(), &o))
+    }
+
+    /// The OTLP file-exporter form: JSON Lines, one `TracesData` per trace.
+    #[wasm_bindgen(js_name = exportTracesJsonl)]
+    pub fn export_traces_jsonl(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = trace_options(&options)?;
+        Ok(crate::export::export_traces_jsonl(
+            &self.inner.snapshot(),
+            &o,
+        ))
+    }
+
+    /// Prometheus text exposition (0.0.4) of metrics over every run (never sampled).
+    #[wasm_bindgen(js_name = exportMetrics)]
+    pub fn export_metrics(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = Options::new(&options, "options", false)?;
+        let mut m = crate::export::MetricsOptions::default();
+        if let Some(p) = o.opt_string("prefix")? {
+            m.prefix = p;
+        }
+        let b = o.get("buckets");
+        if !(b.is_undefined() || b.is_null()) {
+            let arr = Array::is_array(&b)
+                .then(|| Array::from(&b))
+                .ok_or_else(|| argument_error("options.buckets", "an array of numbers"))?;
+            m.buckets = arr
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_f64()
+                        .ok_or_else(|| argument_error(&format!("options.buckets[{i}]"), "a number"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(n) = o.opt_positive_integer("maxSeriesPerMetric")? {
+            m.max_series_per_metric = n;
+        }
+        m.validate()
+            .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))?;
+        Ok(crate::export::export_metrics(&self.inner.snapshot(), &m))
+    }
+
+    /// Structured lifecycle log records, JSON Lines (default) or logfmt.
+    #[wasm_bindgen(js_name = exportLogs)]
+    pub fn export_logs(&mut self, options: JsValue) -> Result<String, JsValue> {
+        use crate::export::{lifecycle_records, to_json_lines, to_logfmt, Level, LogOptions};
+        let o = Options::new(&options, "options", false)?;
+        let mut l = LogOptions {
+            min_level: match o.opt_string("minLevel")?.as_deref() {
+                None => None,
+                Some("info") => Some(Level::Info),
+                Some("warn") => Some(Level::Warn),
+                Some("error") => Some(Level::Error),
+                Some(_) => {
+                    return Err(argument_error(
+                        "options.minLevel",
+                        "one of info, warn, error",
+                    ))
+                }
+            },
+            sample_rate: sample_rate(&o)?,
+            ..Default::default()
+        };
+        let events = o.get("events");
+        if !(events.is_undefined() || events.is_null()) {
+            let e = Options::new(&events, "options.events", true)?;
+            l.filter = crate::export::EventFilter::new(
+                &e.opt_strings("allow")?.unwrap_or_default(),
+                &e.opt_strings("deny")?.unwrap_or_default(),
+            );
+        }
+        let records = lifecycle_records(&self.inner.snapshot(), &l);
+        match o.opt_string("format")?.as_deref() {
+            None | Some("json") => Ok(to_json_lines(&records)),
+            Some("logfmt") => Ok(to_logfmt(&records)),
+            Some(_) => Err(argument_error("options.format", "one of json, logfmt")),
+        }
+    }
+
+    /// One run by id, or `undefined`; `dialect` picks among runs of several
+    /// dialects that share an id.
+    pub fn run(&mut self, run_id: JsValue, dialect: JsValue) -> Result<JsValue, JsValue> {
         let id = run_id
             .as_string()
             .ok_or_else(|| argument_error("runId", "a string"))?;
-        match self.inner.run(&id) {
+        let dialect = match dialect.as_string().as_deref() {
+            _ if dialect.is_undefined() || dialect.is_null() => None,
+            Some("swamp") => Some(crate::run::Dialect::Swamp),
+            Some("orchestrator") => Some(crate::run::Dialect::Orchestrator),
+            Some("tasker") => Some(crate::run::Dialect::Tasker),
+            _ => {
+                return Err(argument_error(
+                    "dialect",
+                    "one of swamp, orchestrator, tasker",
+                ))
+            }
+        };
+        match self.inner.run_in(&id, dialect) {
             Some(d) => to_js(&d),
             None => Ok(JsValue::UNDEFINED),
         }

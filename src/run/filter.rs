@@ -129,12 +129,20 @@ impl ParameterFilter {
         while i < bytes.len() {
             let sep = bytes[i];
             if sep == b'=' || sep == b':' {
-                // The key is the identifier-ish run before the separator.
-                let mut k = i;
+                // The key is the identifier-ish run before the separator, possibly
+                // quoted (`"password": "x"` in JSON embedded in an error).
+                let mut key_end = i;
+                while key_end > 0 && bytes[key_end - 1] == b' ' {
+                    key_end -= 1;
+                }
+                if key_end > 0 && (bytes[key_end - 1] == b'"' || bytes[key_end - 1] == b'\'') {
+                    key_end -= 1;
+                }
+                let mut k = key_end;
                 while k > 0 && is_key_byte(bytes[k - 1]) {
                     k -= 1;
                 }
-                let key = &text[k..i];
+                let key = &text[k..key_end];
                 let mut v = i + 1;
                 while v < bytes.len() && (bytes[v] == b' ' || bytes[v] == b'"' || bytes[v] == b'\'')
                 {

@@ -28,6 +28,12 @@ pub enum IngestError {
     },
     #[error("timestamp: {0}")]
     Timestamp(TimestampError),
+    /// An instant under another key (`started_at`, `completed_at`) was unusable.
+    #[error("{field}: {reason}")]
+    Instant {
+        field: &'static str,
+        reason: TimestampError,
+    },
     /// A swamp event the telemetry bridge's vocabulary refuses.
     #[error(transparent)]
     Event(crate::event::EventError),
@@ -46,6 +52,7 @@ impl IngestError {
             | IngestError::Missing { field, .. }
             | IngestError::WrongType { field, .. } => Some(field),
             IngestError::Timestamp(_) => Some("timestamp"),
+            IngestError::Instant { field, .. } => Some(field),
             IngestError::Event(e) => Some(e.field()),
         }
     }
@@ -204,7 +211,32 @@ impl<'v> Input<'v> {
 
     /// An optional instant under another key (`started_at`, `completed_at`).
     pub fn opt_instant(&self, key: &'static str) -> Result<Option<Timestamp>, IngestError> {
-        timestamp(self.get(key))
+        timestamp(self.get(key)).map_err(|e| match e {
+            IngestError::Timestamp(reason) => IngestError::Instant { field: key, reason },
+            IngestError::WrongType {
+                expected, found, ..
+            } => IngestError::WrongType {
+                field: key,
+                expected,
+                found,
+            },
+            other => other,
+        })
+    }
+
+    /// An optional duration, given in `unit_ms` milliseconds per unit (1 for
+    /// `duration_ms`, 1000 for Tasker's `execution_duration` in seconds), clamped
+    /// to [0, the span of representable instants] so no arithmetic on it can
+    /// overflow.
+    pub fn opt_duration(
+        &self,
+        key: &'static str,
+        unit_ms: f64,
+    ) -> Result<Option<i64>, IngestError> {
+        const MAX: f64 = (crate::time::MAX_MS - crate::time::MIN_MS) as f64;
+        Ok(self
+            .opt_number(key)?
+            .map(|v| (v * unit_ms).round().clamp(0.0, MAX) as i64))
     }
 }
 

@@ -49,6 +49,9 @@ pub struct RunModelOptions {
     pub step_threshold_ms: Option<i64>,
     pub step_thresholds_ms: HashMap<String, i64>,
     pub ndjson: NdjsonOptions,
+    /// Which events enter the model, by exact name or glob (`method_output`,
+    /// `observability.*`); a filtered event is accepted and ignored.
+    pub events: crate::export::EventFilter,
     /// Parent invocation, versions and platform for swamp child entries.
     pub bridge: crate::bridge::BridgeConfig,
 }
@@ -61,12 +64,34 @@ pub(crate) struct RunModelCore {
     swamp: swamp::SwampState,
     /// The latest instant seen; events without a timestamp are placed here.
     pub last_at: Option<Timestamp>,
+    /// Events that belong to no run (a `completed` for a run never started).
+    orphans: Vec<Violation>,
     runs: Vec<RunSlot>,
     index: HashMap<(Dialect, String), usize>,
 }
 
 impl RunModelCore {
     /// The run with this id in this dialect, created by `make` if new.
+    /// Records an event that cannot be placed on any run.
+    pub fn orphan(
+        &mut self,
+        event: &str,
+        to: &str,
+        message: String,
+        at: Option<Timestamp>,
+        line: Option<usize>,
+    ) {
+        self.orphans.push(Violation {
+            event: event.to_string(),
+            line,
+            step: None,
+            from: None,
+            to: to.to_string(),
+            message,
+            at,
+        });
+    }
+
     pub fn has_run(&self, dialect: Dialect, id: &str) -> bool {
         self.index.contains_key(&(dialect, id.to_string()))
     }
@@ -101,6 +126,8 @@ pub struct IngestReport {
 /// The run model.
 pub struct RunModel<C: Clock> {
     core: RunModelCore,
+    events: crate::export::EventFilter,
+    filtered: u64,
     clock: C,
     step_threshold_ms: Option<i64>,
     step_thresholds_ms: HashMap<String, i64>,
@@ -115,9 +142,12 @@ impl<C: Clock> RunModel<C> {
                 bridge_config: options.bridge,
                 swamp: swamp::SwampState::default(),
                 last_at: None,
+                orphans: Vec::new(),
                 runs: Vec::new(),
                 index: HashMap::new(),
             },
+            events: options.events,
+            filtered: 0,
             clock,
             step_threshold_ms: options.step_threshold_ms,
             step_thresholds_ms: options.step_thresholds_ms,
@@ -132,6 +162,11 @@ impl<C: Clock> RunModel<C> {
 
     fn ingest_at_line(&mut self, event: &Value, line: Option<usize>) -> Result<(), IngestError> {
         let input = Input::read(event)?;
+        if !self.events.passes(&input.name) {
+            // Filtered out by name: accepted, and deliberately not applied.
+            self.filtered += 1;
+            return Ok(());
+        }
         let result = match input.dialect {
             Dialect::Orchestrator => orchestrator::ingest(&mut self.core, &input, line),
             Dialect::Swamp => swamp::ingest(&mut self.core, &input, line),
@@ -168,6 +203,11 @@ impl<C: Clock> RunModel<C> {
         report
     }
 
+    /// How many events the event filter kept out.
+    pub fn filtered(&self) -> u64 {
+        self.filtered
+    }
+
     /// Every run, with its analytics, and per-workflow aggregates.
     pub fn snapshot(&mut self) -> Snapshot {
         let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
@@ -178,16 +218,25 @@ impl<C: Clock> RunModel<C> {
             .map(|s| self.detail(&s.run, now))
             .collect();
         let workflows = analytics::aggregates(&runs);
-        Snapshot { runs, workflows }
+        Snapshot {
+            runs,
+            workflows,
+            violations: self.core.orphans.clone(),
+        }
     }
 
-    /// One run by id.
+    /// One run by id (the first of any dialect with that id).
     pub fn run(&mut self, id: &str) -> Option<RunDetail> {
+        self.run_in(id, None)
+    }
+
+    /// One run by id, in a given dialect when several share the id.
+    pub fn run_in(&mut self, id: &str, dialect: Option<Dialect>) -> Option<RunDetail> {
         let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
         self.core
             .runs
             .iter()
-            .find(|s| s.run.id == id)
+            .find(|s| s.run.id == id && dialect.is_none_or(|d| s.run.dialect == d))
             .map(|s| self.detail(&s.run, now))
     }
 
@@ -218,6 +267,8 @@ pub struct RunDetail {
 pub struct Snapshot {
     pub runs: Vec<RunDetail>,
     pub workflows: Vec<WorkflowAggregate>,
+    /// Events that belong to no run, recorded rather than dropped.
+    pub violations: Vec<Violation>,
 }
 
 fn line_error(line: usize, e: &IngestError) -> LineError {

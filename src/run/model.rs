@@ -236,15 +236,19 @@ pub struct StepCounts {
 
 impl StepCounts {
     pub fn add(&mut self, status: StepStatus) {
-        self.spawned += 1;
+        self.spawned = self.spawned.saturating_add(1);
         match status {
-            StepStatus::Pending | StepStatus::Queued => self.pending += 1,
-            StepStatus::Running | StepStatus::Retrying => self.running += 1,
-            StepStatus::Completed => self.completed += 1,
-            StepStatus::Failed => self.failed += 1,
-            StepStatus::Panicked => self.panicked += 1,
-            StepStatus::Cancelled => self.cancelled += 1,
-            StepStatus::Skipped => self.skipped += 1,
+            StepStatus::Pending | StepStatus::Queued => {
+                self.pending = self.pending.saturating_add(1)
+            }
+            StepStatus::Running | StepStatus::Retrying => {
+                self.running = self.running.saturating_add(1)
+            }
+            StepStatus::Completed => self.completed = self.completed.saturating_add(1),
+            StepStatus::Failed => self.failed = self.failed.saturating_add(1),
+            StepStatus::Panicked => self.panicked = self.panicked.saturating_add(1),
+            StepStatus::Cancelled => self.cancelled = self.cancelled.saturating_add(1),
+            StepStatus::Skipped => self.skipped = self.skipped.saturating_add(1),
         }
     }
 

@@ -48,6 +48,16 @@ pub fn job_allowed(from: &str, to: &str) -> bool {
     )
 }
 
+/// Position in the job machine, for telling a skipped state from a move backwards.
+fn job_rank(state: &str) -> u8 {
+    match state {
+        "Pending" => 0,
+        "Queued" => 1,
+        "Running" => 2,
+        _ => 3,
+    }
+}
+
 fn is_terminal(state: &str) -> bool {
     matches!(state, "Completed" | "Failed" | "Cancelled")
 }
@@ -72,7 +82,7 @@ pub(super) fn ingest(
     let project = input.opt_id("project_id")?;
     let reason = input.opt_str("reason")?.map(|r| core.filter.redact_text(r));
     let error = input.opt_str("error")?.map(|e| core.filter.redact_text(e));
-    let duration_ms = input.opt_number("duration_ms")?.map(|d| d.max(0.0) as i64);
+    let duration_ms = input.opt_duration("duration_ms", 1.0)?;
     let status_from = input.opt_str("status_from")?;
     let correlation = input.opt_str("correlation_id")?;
     let parent_correlation = input.opt_str("parent_correlation_id")?;
@@ -105,10 +115,12 @@ pub(super) fn ingest(
     }
 
     let slot = core.run_slot(Dialect::Orchestrator, &job_id, || {
+        // The run's name is its project (a workflow-level name, safe as a
+        // metric label); a job id never becomes a name.
         Run::new(
             job_id.clone(),
             Dialect::Orchestrator,
-            job_id.clone(),
+            String::new(),
             "Pending",
             RunStatus::Pending,
         )
@@ -150,12 +162,16 @@ pub(super) fn ingest(
             slot.move_run(&mv, status, false)
         } else if job_allowed(&from, to) {
             slot.move_run(&mv, status, true)
-        } else {
+        } else if job_rank(to) > job_rank(&from) {
             // A skipped state (complete before start): recorded, then applied so
             // the run still ends where the events say.
             let msg = format!("job {job_id} went from {from} to {to}, skipping a state");
             slot.violation(&mv, None, Some(&from), msg);
             slot.move_run(&mv, status, true)
+        } else {
+            // Backwards or repeated (enqueue after start, a second start): recorded,
+            // never applied, so a run does not move back in time.
+            slot.move_run(&mv, status, false)
         };
         if applied {
             match ev {
@@ -243,11 +259,12 @@ pub(super) fn ingest(
             from.as_deref().unwrap_or("(new)")
         );
         slot.violation(&mv, Some(&module), from.as_deref(), message);
-        let terminal_from = matches!(from.as_deref(), Some("Completed"));
-        if terminal_from || from.as_deref() == Some(to) {
+        // Only a result for a module never spawned is kept (out of order, so
+        // nothing is lost); a completed module never moves again, and a failed or
+        // panicked one must be re-spawned before it can end again.
+        if from.is_some() {
             return Ok(());
         }
-        // A result for a module never spawned: keep it, so nothing is lost.
     }
     slot.move_step(idx, &mv, status, true);
     let step = &mut slot.run.steps[idx];
@@ -303,7 +320,7 @@ pub(super) fn ingest(
 
 fn back(at: Option<Timestamp>, duration_ms: Option<i64>) -> Option<Timestamp> {
     match (at, duration_ms) {
-        (Some(a), Some(d)) => Timestamp::from_millis(a.millis() - d).ok(),
+        (Some(a), Some(d)) => Timestamp::from_millis(a.millis().saturating_sub(d)).ok(),
         _ => None,
     }
 }

@@ -140,6 +140,12 @@ pub(super) fn ingest(
             core.swamp.model_names.remove(k);
         }
     }
+    let error_type = match &event.kind {
+        WorkflowEvent::StepFailed(f) => core
+            .filter
+            .redact_text(f.error_type.as_deref().unwrap_or("Error")),
+        _ => String::new(),
+    };
     let error_reason = (kind == "error").then(|| core.filter.redact_text(&error_text(input)));
 
     match &event.kind {
@@ -153,21 +159,22 @@ pub(super) fn ingest(
                 line,
             };
             let parent = core.swamp.active.last().cloned();
-            if core.has_run(Dialect::Swamp, &id) {
+            // A run first seen through its step events is a placeholder until its
+            // `started` arrives and fills it in.
+            let placeholder = core.has_run(Dialect::Swamp, &id)
+                && core
+                    .run_slot(Dialect::Swamp, &id, || unreachable_run(&id))
+                    .run
+                    .transitions
+                    .is_empty();
+            if core.has_run(Dialect::Swamp, &id) && !placeholder {
                 let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
                 slot.violation(&mv, None, None, format!("run {id} started twice"));
             } else {
                 let name = s.workflow_name.to_string();
                 let jobs = jobs_of(input);
-                let slot = core.run_slot(Dialect::Swamp, &id, || {
-                    Run::new(
-                        id.clone(),
-                        Dialect::Swamp,
-                        name,
-                        "pending",
-                        RunStatus::Pending,
-                    )
-                });
+                let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
+                slot.run.name = name;
                 slot.run.jobs = jobs;
                 slot.run.correlation_id = correlation.clone();
                 slot.run.parent_invocation_id = parent_invocation.clone();
@@ -212,7 +219,21 @@ pub(super) fn ingest(
             }
         }
         WorkflowEvent::Other { .. } if kind == "completed" || kind == "error" => {
-            let Some(root) = run_id.clone().or_else(|| core.swamp.root()) else {
+            let Some(root) = run_id
+                .clone()
+                .or_else(|| core.swamp.root())
+                .filter(|r| core.has_run(Dialect::Swamp, r))
+            else {
+                let to = if kind == "error" {
+                    "failed"
+                } else {
+                    "completed"
+                };
+                let message = match &run_id {
+                    Some(r) => format!("{kind} for run {r}, which never started"),
+                    None => format!("{kind} before any run started"),
+                };
+                core.orphan(kind, to, message, at, line);
                 return Ok(());
             };
             let cancelled = kind == "error" && error_text(input).to_lowercase().contains("cancel");
@@ -284,6 +305,7 @@ pub(super) fn ingest(
             .clone()
             .or_else(|| core.swamp.root())
             .unwrap_or_default();
+        let known = core.has_run(Dialect::Swamp, &target);
         let slot = core.run_slot(Dialect::Swamp, &target, || {
             Run::new(
                 target.clone(),
@@ -293,9 +315,7 @@ pub(super) fn ingest(
                 RunStatus::Pending,
             )
         });
-        let key = step_key(job, step);
-        let idx = slot.step_at(&key, &format!("{job}/{step}"), job, step, "pending");
-        let from = slot.run.steps[idx].state.clone();
+        let label = format!("{job}/{step}");
         let mut mv = Move {
             event: kind,
             to_state: to,
@@ -303,16 +323,41 @@ pub(super) fn ingest(
             at,
             line,
         };
+        if !known {
+            let message = if target.is_empty() {
+                format!("step {label} event before any run started")
+            } else {
+                format!("step {label} event for run {target} before its started")
+            };
+            slot.violation(&mv, Some(&label), None, message);
+        }
         if slot.run.status.is_terminal() {
-            let msg = format!("step {job}/{step} event after run {target} ended");
-            slot.violation(&mv, Some(&format!("{job}/{step}")), Some(&from), msg);
-        } else if step_terminal(&from) || (from == "executing" && to == "running") {
-            let allowed = false;
-            slot.move_step(idx, &mv, status, allowed);
+            // Recorded on the run, and no step is created for it.
+            let msg = format!("step {label} event after run {target} ended");
+            slot.violation(&mv, Some(&label), None, msg);
+            return Ok(());
+        }
+        let key = step_key(job, step);
+        let idx = slot.step_at(&key, &label, job, step, "pending");
+        let from = slot.run.steps[idx].state.clone();
+        if step_terminal(&from) || (from == "executing" && to == "running") {
+            slot.move_step(idx, &mv, status, false);
+        } else if from == to && kind == "step_started" {
+            slot.violation(
+                &mv,
+                Some(&label),
+                Some(&from),
+                format!("step {label} started twice"),
+            );
         } else if from != to || kind == "method_executing" {
             if from == "executing" && kind == "method_executing" {
-                let msg = format!("method_executing repeated for step {job}/{step}");
-                slot.violation(&mv, Some(&format!("{job}/{step}")), Some(&from), msg);
+                let msg = format!("method_executing repeated for step {label}");
+                slot.violation(&mv, Some(&label), Some(&from), msg);
+            }
+            if from == "pending" && kind == "step_completed" {
+                // Kept (the step did complete), and flagged: it never started.
+                let msg = format!("step {label} completed before it started");
+                slot.violation(&mv, Some(&label), Some(&from), msg);
             }
             mv.reason = failure_message.clone();
             slot.move_step(idx, &mv, status, true);
@@ -342,9 +387,7 @@ pub(super) fn ingest(
                         };
                         let failure = Failure {
                             class,
-                            error_type: Some(
-                                f.error_type.as_deref().unwrap_or("Error").to_string(),
-                            ),
+                            error_type: Some(error_type.clone()),
                             message: failure_message.clone().unwrap_or_default(),
                             allowed: f.allowed_failure,
                         };
@@ -384,8 +427,19 @@ pub(super) fn ingest(
                 .opt_str("status")
                 .ok()
                 .flatten()
-                .map(str::to_string)
+                .map(|st| core.filter.redact_text(st))
                 .unwrap_or_else(|| kind.trim_start_matches("job_").to_string());
+            if !core.has_run(Dialect::Swamp, &target) {
+                // A job event for no known run: nothing to attach it to.
+                core.orphan(
+                    kind,
+                    &status,
+                    format!("{kind} for job {j} of no started run"),
+                    at,
+                    line,
+                );
+                return Ok(());
+            }
             let slot = core.run_slot(Dialect::Swamp, &target, || {
                 Run::new(
                     target.clone(),
@@ -415,8 +469,11 @@ pub(super) fn ingest(
     Ok(())
 }
 
+/// Attaches child entries to their steps, passing the entry's free text through
+/// the parameter filter first: the bridge scrubs model names, the filter masks
+/// `key=value` secrets, so the entry shown with a step leaks neither.
 fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>) {
-    for entry in entries {
+    for mut entry in entries {
         let Some(wc) = entry.workflow_context.clone() else {
             continue;
         };
@@ -428,6 +485,11 @@ fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>) {
         if !core.has_run(Dialect::Swamp, &run) {
             continue;
         }
+        entry.result.error_message = entry
+            .result
+            .error_message
+            .map(|m| core.filter.redact_text(&m));
+        entry.result.error_type = entry.result.error_type.map(|t| core.filter.redact_text(&t));
         let slot = core.run_slot(Dialect::Swamp, &run, || unreachable_run(&run));
         if let Some(idx) = slot.step_index(&step_key(&wc.job_name, &wc.step_name)) {
             slot.run.steps[idx].telemetry = Some(entry);

@@ -466,7 +466,7 @@ fn run_model_ingests_every_dialect_and_snapshots_plain_objects() {
     let snap = m.snapshot().unwrap();
     let runs: Array = get(&snap, "runs").unchecked_into();
     assert_eq!(runs.length(), 3);
-    let job = m.run(JsValue::from_str("j1")).unwrap();
+    let job = m.run(JsValue::from_str("j1"), JsValue::UNDEFINED).unwrap();
     assert_eq!(get(&job, "status").as_string().as_deref(), Some("running"));
     assert_eq!(
         get(&job, "dialect").as_string().as_deref(),
@@ -488,7 +488,10 @@ fn run_model_ingests_every_dialect_and_snapshots_plain_objects() {
         get(&step, "startedAt").as_string().as_deref(),
         Some("1970-01-01T00:00:00.010Z")
     );
-    assert!(m.run(JsValue::from_str("nope")).unwrap().is_undefined());
+    assert!(m
+        .run(JsValue::from_str("nope"), JsValue::UNDEFINED)
+        .unwrap()
+        .is_undefined());
 }
 
 #[wasm_bindgen_test]
@@ -517,5 +520,52 @@ fn run_model_refuses_bad_events_and_options_with_real_errors() {
     assert_eq!(
         String::from(e.message()),
         "options.stepThresholdsMs.a: expected a non-negative number of milliseconds"
+    );
+}
+
+#[wasm_bindgen_test]
+fn run_model_exports_and_dialect_lookup() {
+    let mut m = JsRunModel::new(json(r#"{"events":{"deny":["job.module.spawn"]}}"#)).unwrap();
+    m.ingest(json(
+        r#"{"event":"job.lifecycle.enqueue","job_id":"1","project_id":"shop","timestamp":0}"#,
+    ))
+    .unwrap();
+    m.ingest(json(
+        r#"{"event":"job.module.spawn","job_id":"1","module":"m","timestamp":1}"#,
+    ))
+    .unwrap();
+    m.ingest(json(
+        r#"{"event":"task.start_requested","task_id":1,"task_name":"t","timestamp":0}"#,
+    ))
+    .unwrap();
+    assert_eq!(m.filtered(), 1.0);
+    let tasker = m
+        .run(JsValue::from_str("1"), JsValue::from_str("tasker"))
+        .unwrap();
+    assert_eq!(
+        get(&tasker, "dialect").as_string().as_deref(),
+        Some("tasker")
+    );
+    let e = error_of(m.run(JsValue::from_str("1"), JsValue::from_str("jenkins")));
+    assert_eq!(
+        String::from(e.message()),
+        "dialect: expected one of swamp, orchestrator, tasker"
+    );
+    let traces = m.export_traces(JsValue::UNDEFINED).unwrap();
+    assert!(stringify(&traces)
+        .starts_with(r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name""#));
+    let metrics = m.export_metrics(json(r#"{"prefix":"ci"}"#)).unwrap();
+    assert!(
+        metrics.contains("# TYPE ci_runs_total counter"),
+        "{metrics}"
+    );
+    let e = error_of(m.export_metrics(json(r#"{"buckets":[2,1]}"#)));
+    assert_eq!(e.name(), "ArgumentError");
+    let logs = m.export_logs(json(r#"{"format":"logfmt"}"#)).unwrap();
+    assert!(logs.contains("event=job.lifecycle.enqueue"), "{logs}");
+    let e = error_of(m.export_logs(json(r#"{"sampleRate":2}"#)));
+    assert_eq!(
+        String::from(e.message()),
+        "options.sampleRate: expected a number from 0 to 1"
     );
 }

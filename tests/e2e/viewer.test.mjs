@@ -257,3 +257,34 @@ test('a slow-step threshold marks steps over it and survives in the link', async
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('exports download child entries, OTLP traces, Prometheus metrics and lifecycle logs', async () => {
+  const { page, problems } = await newPage(ctx);
+  await page.goto(`${ctx.base}/?src=samples/swamp-deploy.ndjson`);
+  await loaded(page, 'samples/swamp-deploy.ndjson');
+  const grab = async (kind) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.selectOption('#export', kind)]);
+    const stream = await download.createReadStream();
+    const chunks = [];
+    for await (const c of stream) chunks.push(c);
+    return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+  };
+  const entries = await grab('entries');
+  assert.equal(entries.name, 'child-entries.ndjson');
+  assert.equal(entries.text.trim().split('\n').length, 7);
+  assert.ok(entries.text.includes('"<REDACTED>"'));
+  const traces = await grab('traces');
+  assert.equal(traces.name, 'otlp-traces.json');
+  assert.ok(JSON.parse(traces.text).resourceSpans[0].scopeSpans[0].spans.length > 5);
+  const jsonl = await grab('jsonl');
+  assert.equal(jsonl.text.trim().split('\n').length, 1, 'one trace: the root run with its nested run');
+  const metrics = await grab('metrics');
+  assert.match(metrics.text, /^# TYPE workflow_runs_total counter$/m);
+  const logs = await grab('logs');
+  assert.ok(logs.text.trim().split('\n').every((l) => JSON.parse(l).correlation_id));
+  const logfmt = await grab('logfmt');
+  assert.match(logfmt.text, /^timestamp=/);
+  for (const f of [entries, traces, jsonl, metrics, logs, logfmt]) assert.ok(!f.text.includes('fleet-api'), `${f.name} leaks a model name`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -2,7 +2,7 @@
 // timeline and the detail panel to one view state kept in the URL hash.
 import { $, download, el, fill } from './dom.js';
 import { ms } from './format.js';
-import { fetchSameOrigin, parse } from './loader.js';
+import { exportLast, fetchSameOrigin, parse } from './loader.js';
 import { matches, renderRuns } from './runs.js';
 import { renderDetail } from './detail.js';
 import { renderSummary } from './summary.js';
@@ -135,8 +135,7 @@ function renderAll({ scroll = false } = {}) {
   renderDetailPanel();
   $('#crit').setAttribute('aria-pressed', String(state.crit));
   $('#abs').setAttribute('aria-pressed', String(state.abs));
-  const entries = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => s.telemetry));
-  $('#export-entries').disabled = entries.length === 0;
+  $('#export').disabled = data.runs.length === 0;
   writeHash(state);
 }
 
@@ -261,9 +260,26 @@ $('#collapse-all').addEventListener('click', () => {
   for (const row of timeline.rows) if (row.hasChildren) collapsed.add(row.key);
   timeline.refreshRows();
 });
-$('#export-entries').addEventListener('click', () => {
-  const lines = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => JSON.stringify(s.telemetry)));
-  download('child-entries.ndjson', `${lines.join('\n')}\n`);
+const EXPORTS = {
+  traces: ['otlp-traces.json', 'application/json'],
+  jsonl: ['otlp-traces.jsonl', 'application/x-ndjson'],
+  metrics: ['metrics.prom', 'text/plain; version=0.0.4'],
+  logs: ['lifecycle.ndjson', 'application/x-ndjson'],
+  logfmt: ['lifecycle.logfmt', 'text/plain'],
+};
+$('#export').addEventListener('change', async (e) => {
+  const kind = e.target.value;
+  e.target.value = '';
+  if (kind === 'entries') {
+    const lines = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => JSON.stringify(s.telemetry)));
+    download('child-entries.ndjson', lines.length ? `${lines.join('\n')}\n` : '');
+  } else if (EXPORTS[kind]) {
+    try {
+      download(EXPORTS[kind][0], await exportLast(kind), EXPORTS[kind][1]);
+    } catch (err) {
+      $('#load-status').textContent = `Export failed: ${err.message}`;
+    }
+  }
 });
 document.addEventListener('keydown', (e) => {
   if (e.target.closest?.('input, textarea, select, dialog')) return;

@@ -3,6 +3,7 @@
 // the main thread in chunks, yielding between them.
 import { init, RunModel } from '../pkg/browser.js';
 import { ingestChunks } from './ingest.js';
+import { exportOf } from './exports.js';
 
 let worker;
 let seq = 0;
@@ -47,6 +48,8 @@ export function parse(text, options, onProgress) {
   });
 }
 
+let here; // the main-thread fallback's last model, kept for exports
+
 async function parseHere(text, options, onProgress) {
   const t0 = performance.now();
   await init();
@@ -54,8 +57,28 @@ async function parseHere(text, options, onProgress) {
   const pause = () => new Promise((r) => setTimeout(r, 0));
   const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(done / total), pause);
   const snapshot = model.snapshot();
-  model.free();
+  here?.free();
+  here = model;
   return { snapshot, accepted, errors, ms: performance.now() - t0 };
+}
+
+let exportSeq = 0;
+
+/** An export of the last loaded log: `traces`, `jsonl`, `metrics`, `logs` or `logfmt`. */
+export function exportLast(kind) {
+  const w = worker;
+  if (!w) return Promise.resolve().then(() => exportOf(here, kind));
+  const id = ++exportSeq;
+  return new Promise((resolve, reject) => {
+    const onMessage = (ev) => {
+      if (ev.data?.type !== 'exported' || ev.data.id !== id) return;
+      w.removeEventListener('message', onMessage);
+      if (ev.data.error) reject(new Error(ev.data.error));
+      else resolve(ev.data.text);
+    };
+    w.addEventListener('message', onMessage);
+    w.postMessage({ type: 'export', kind, id });
+  });
 }
 
 /** Fetches a same-origin URL; anything else is refused. */

@@ -4,11 +4,23 @@
 // accepted, errors, ms} or {type: 'error', message}.
 import { init, RunModel } from '../pkg/browser.js';
 import { ingestChunks } from './ingest.js';
+import { exportOf } from './exports.js';
 
 const ready = init(new URL('../pkg/dist/web/workflow_telemetry_bg.wasm', import.meta.url));
+// The last loaded model stays alive for exports.
+let current;
 
 self.addEventListener('message', async (ev) => {
-  const { type, text, options } = ev.data ?? {};
+  const { type, text, options, kind, id } = ev.data ?? {};
+  if (type === 'export') {
+    try {
+      if (!current) throw new Error('nothing loaded');
+      self.postMessage({ type: 'exported', id, text: exportOf(current, kind) });
+    } catch (err) {
+      self.postMessage({ type: 'exported', id, error: String(err?.message ?? err) });
+    }
+    return;
+  }
   if (type !== 'load') return;
   const t0 = performance.now();
   try {
@@ -18,7 +30,8 @@ self.addEventListener('message', async (ev) => {
       self.postMessage({ type: 'progress', done, total });
     });
     const snapshot = model.snapshot();
-    model.free();
+    current?.free();
+    current = model;
     self.postMessage({ type: 'done', snapshot, accepted, errors, ms: performance.now() - t0 });
   } catch (err) {
     self.postMessage({ type: 'error', message: String(err?.message ?? err) });
