@@ -1050,3 +1050,144 @@ fn bad_instants_name_their_own_field() {
     assert_eq!(e.field(), Some("started_at"));
     assert!(e.to_string().starts_with("started_at: "), "{e}");
 }
+
+#[test]
+fn every_legal_orchestrator_transition_applies_without_violations() {
+    // Pending -> Cancelled and Queued -> Cancelled.
+    let mut m = model();
+    m.ingest(&json!({"event": "job.lifecycle.cancel", "job_id": "a"}))
+        .unwrap();
+    m.ingest(&json!({"event": "job.lifecycle.enqueue", "job_id": "b"}))
+        .unwrap();
+    m.ingest(&json!({"event": "job.lifecycle.cancel", "job_id": "b"}))
+        .unwrap();
+    for id in ["a", "b"] {
+        let d = m.run(id).unwrap();
+        assert_eq!(d.run.status, RunStatus::Cancelled, "{id}");
+        assert!(d.run.violations.is_empty(), "{id}: {:?}", d.run.violations);
+    }
+    // Running -> Completed / Failed / Cancelled, and modules Spawned -> each end,
+    // Failed -> Spawned and Panicked -> Spawned (retries).
+    for (end, status) in [
+        ("job.lifecycle.complete", RunStatus::Completed),
+        ("job.lifecycle.fail", RunStatus::Failed),
+        ("job.lifecycle.cancel", RunStatus::Cancelled),
+    ] {
+        let mut m = model();
+        let e = |name: &str, module: Option<&str>| {
+            let mut v = json!({"event": name, "job_id": "j"});
+            if let Some(x) = module {
+                v["module"] = json!(x);
+            }
+            v
+        };
+        for (name, module) in [
+            ("job.lifecycle.enqueue", None),
+            ("job.lifecycle.start", None),
+            ("job.module.spawn", Some("p")),
+            ("job.module.panic", Some("p")),
+            ("job.module.spawn", Some("p")),
+            ("job.module.error", Some("p")),
+            ("job.module.spawn", Some("p")),
+            ("job.module.complete", Some("p")),
+            (end, None),
+        ] {
+            m.ingest(&e(name, module)).unwrap();
+        }
+        let d = m.run("j").unwrap();
+        assert_eq!(d.run.status, status);
+        assert!(d.run.violations.is_empty(), "{:?}", d.run.violations);
+        let attempts: Vec<_> = d.run.steps[0].attempts.iter().map(|a| a.status).collect();
+        assert_eq!(
+            attempts,
+            vec![
+                StepStatus::Panicked,
+                StepStatus::Failed,
+                StepStatus::Completed
+            ]
+        );
+    }
+}
+
+#[test]
+fn swamp_skipped_steps_and_jobs_are_recorded() {
+    let m = &mut swamp_events(&[
+        r#"{"kind":"started","runId":"r","workflowName":"w","timestamp":0}"#,
+        r#"{"kind":"step_skipped","jobId":"j","stepId":"s","timestamp":1}"#,
+        r#"{"kind":"job_skipped","jobId":"k","timestamp":1}"#,
+        r#"{"kind":"completed","runId":"r","timestamp":2}"#,
+    ]);
+    let d = m.run("r").unwrap();
+    assert_eq!(d.run.steps[0].status, StepStatus::Skipped);
+    assert_eq!(d.summary.counts.skipped, 1);
+    assert!(d.summary.counts.adds_up());
+    assert_eq!(
+        d.run
+            .jobs
+            .iter()
+            .find(|j| j.name == "k")
+            .unwrap()
+            .status
+            .as_deref(),
+        Some("skipped")
+    );
+    assert_eq!(d.run.status, RunStatus::Completed);
+    assert!(d.run.violations.is_empty(), "{:?}", d.run.violations);
+}
+
+#[test]
+fn tasker_duplicate_and_out_of_order_events() {
+    let mut m = model();
+    // A step's result arrives before its execution request: kept, flagged.
+    m.ingest(&tasker("task.start_requested", json!({"timestamp": 0})))
+        .unwrap();
+    m.ingest(&tasker(
+        "step.completed",
+        json!({"step_name": "a", "timestamp": 20, "execution_duration": 0.01}),
+    ))
+    .unwrap();
+    m.ingest(&tasker(
+        "step.execution_requested",
+        json!({"step_name": "a", "timestamp": 10}),
+    ))
+    .unwrap();
+    // A duplicated execution request is a no-op, not a new attempt.
+    m.ingest(&tasker(
+        "step.execution_requested",
+        json!({"step_name": "b", "timestamp": 30}),
+    ))
+    .unwrap();
+    m.ingest(&tasker(
+        "step.execution_requested",
+        json!({"step_name": "b", "timestamp": 30}),
+    ))
+    .unwrap();
+    m.ingest(&tasker(
+        "step.completed",
+        json!({"step_name": "b", "timestamp": 40}),
+    ))
+    .unwrap();
+    let d = m.run("1").unwrap();
+    let a = &d.run.steps[0];
+    assert_eq!(
+        a.status,
+        StepStatus::Completed,
+        "the late request does not reopen a completed step"
+    );
+    let b = &d.run.steps[1];
+    assert_eq!((b.status, b.attempts.len()), (StepStatus::Completed, 1));
+    let v: Vec<_> = d
+        .run
+        .violations
+        .iter()
+        .map(|v| (v.event.as_str(), v.step.as_deref()))
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            ("step.completed", Some("a")),
+            ("step.execution_requested", Some("a"))
+        ]
+    );
+    assert!(d.summary.counts.adds_up());
+}
