@@ -710,6 +710,16 @@ impl JsRunModel {
         if let Some(n) = o.opt_positive_integer("maxSeriesPerMetric")? {
             m.max_series_per_metric = n;
         }
+        m.openmetrics = match o.opt_string("format")?.as_deref() {
+            None | Some("prometheus") => false,
+            Some("openmetrics") => true,
+            Some(_) => {
+                return Err(argument_error(
+                    "options.format",
+                    "one of prometheus, openmetrics",
+                ))
+            }
+        };
         m.validate()
             .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))?;
         Ok(crate::export::export_metrics(&self.inner.snapshot(), &m))

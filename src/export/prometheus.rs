@@ -36,6 +36,9 @@ pub struct MetricsOptions {
     /// Histogram upper bounds in seconds, strictly increasing, finite.
     pub buckets: Vec<f64>,
     pub max_series_per_metric: usize,
+    /// OpenMetrics 1.0 instead of text format 0.0.4: counter families named
+    /// without `_total`, canonical float `le` values, and a final `# EOF`.
+    pub openmetrics: bool,
 }
 
 impl Default for MetricsOptions {
@@ -44,6 +47,7 @@ impl Default for MetricsOptions {
             prefix: "workflow".into(),
             buckets: DEFAULT_BUCKETS.to_vec(),
             max_series_per_metric: 1000,
+            openmetrics: false,
         }
     }
 }
@@ -139,6 +143,15 @@ pub fn escape_label(v: &str) -> String {
         }
     }
     out
+}
+
+/// A float in OpenMetrics' canonical form: `1.0`, `0.005`, `+Inf`.
+pub fn canonical(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.1}")
+    } else {
+        format_value(v)
+    }
 }
 
 /// A float as Prometheus writes it: integers without a fraction, `+Inf`.
@@ -294,6 +307,7 @@ pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
         out: String::new(),
         dropped: Vec::new(),
         prefix: p,
+        openmetrics: o.openmetrics,
     };
     let int = |v: &u64| v.to_string();
     w.simple(
@@ -378,20 +392,7 @@ pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
         &step_duration,
         &o.buckets,
     );
-    let Writer {
-        mut out, dropped, ..
-    } = w;
-    let full = format!("{p}_series_dropped_total");
-    header(
-        &mut out,
-        &full,
-        "Series not exported because a family reached its series cap.",
-        "counter",
-    );
-    for (metric, n) in dropped {
-        let _ = writeln!(out, "{full}{{metric=\"{}\"}} {n}", escape_label(&metric));
-    }
-    out
+    w.finish()
 }
 
 /// Writes families one after another, each contiguous with one HELP and TYPE.
@@ -399,9 +400,43 @@ struct Writer<'a> {
     out: String,
     dropped: Vec<(String, u64)>,
     prefix: &'a str,
+    openmetrics: bool,
 }
 
 impl Writer<'_> {
+    /// HELP and TYPE of a family. OpenMetrics names a counter family without
+    /// its `_total` suffix (the samples keep it).
+    fn header(&mut self, full: &str, help: &str, kind: &str) {
+        let family = match (self.openmetrics, kind) {
+            (true, "counter") => full.strip_suffix("_total").unwrap_or(full),
+            _ => full,
+        };
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+        let _ = writeln!(self.out, "# HELP {family} {help}");
+        let _ = writeln!(self.out, "# TYPE {family} {kind}");
+    }
+
+    /// The series-dropped family, then `# EOF` for OpenMetrics.
+    fn finish(mut self) -> String {
+        let full = format!("{}_series_dropped_total", self.prefix);
+        self.header(
+            &full,
+            "Series not exported because a family reached its series cap.",
+            "counter",
+        );
+        for (metric, n) in std::mem::take(&mut self.dropped) {
+            let _ = writeln!(
+                self.out,
+                "{full}{{metric=\"{}\"}} {n}",
+                escape_label(&metric)
+            );
+        }
+        if self.openmetrics {
+            self.out.push_str("# EOF\n");
+        }
+        self.out
+    }
+
     fn simple<V>(
         &mut self,
         name: &str,
@@ -411,7 +446,7 @@ impl Writer<'_> {
         value: impl Fn(&V) -> String,
     ) {
         let full = format!("{}_{name}", self.prefix);
-        header(&mut self.out, &full, help, kind);
+        self.header(&full, help, kind);
         for (labels, v) in &fam.series {
             let _ = writeln!(self.out, "{full}{} {}", labels_text(labels, None), value(v));
         }
@@ -422,10 +457,14 @@ impl Writer<'_> {
 
     fn histogram(&mut self, name: &str, help: &str, fam: &Family<Histogram>, buckets: &[f64]) {
         let full = format!("{}_{name}", self.prefix);
-        header(&mut self.out, &full, help, "histogram");
+        self.header(&full, help, "histogram");
         for (labels, h) in &fam.series {
             for (i, b) in buckets.iter().enumerate() {
-                let le = format_value(*b);
+                let le = if self.openmetrics {
+                    canonical(*b)
+                } else {
+                    format_value(*b)
+                };
                 let count = h.counts.get(i).copied().unwrap_or(0);
                 let _ = writeln!(
                     self.out,
@@ -456,9 +495,4 @@ impl Writer<'_> {
             self.dropped.push((full, fam.dropped));
         }
     }
-}
-
-fn header(out: &mut String, name: &str, help: &str, kind: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
 }

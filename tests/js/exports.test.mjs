@@ -89,6 +89,23 @@ test('the Prometheus exposition passes promtool and the parser checks', () => {
   assert.throws(() => model().exportMetrics({ prefix: '9bad' }), (e) => e.name === 'ArgumentError');
 });
 
+test('the OpenMetrics rendering passes the strict OpenMetrics parser', () => {
+  const text = model().exportMetrics({ format: 'openmetrics' });
+  assert.ok(text.endsWith('# EOF\n'));
+  assert.match(text, /^# TYPE workflow_runs counter$/m);
+  assert.match(text, /^workflow_runs_total\{/m);
+  assert.match(text, /le="60\.0"/);
+  const file = join(dir, 'metrics.om');
+  writeFileSync(file, text);
+  const r = run(PY, [join(ROOT, 'tests/validate/prom_check.py'), file, '--openmetrics']);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const broken = join(dir, 'broken.om');
+  writeFileSync(broken, text.split('\n').filter((l) => !l.includes('le="+Inf"')).join('\n'));
+  assert.equal(run(PY, [join(ROOT, 'tests/validate/prom_check.py'), broken, '--openmetrics']).status, 1, 'a missing +Inf is caught');
+  writeFileSync(broken, text.replace('# EOF\n', ''));
+  assert.equal(run(PY, [join(ROOT, 'tests/validate/prom_check.py'), broken, '--openmetrics']).status, 1, 'a missing # EOF is caught');
+});
+
 test('promtool and the parser catch a broken exposition', () => {
   const text = model().exportMetrics();
   const noInf = text.split('\n').filter((l) => !l.includes('le="+Inf"')).join('\n');

@@ -3,12 +3,16 @@
 the invariants its lenient parser does not: histogram buckets cumulative in
 increasing `le` with `+Inf` equal to `_count`, unique series, one family per name.
 
-Usage: prom_check.py FILE. Exit 0 when valid; 1 with one line per problem.
+Usage: prom_check.py FILE [--openmetrics]. With --openmetrics the file is parsed
+by prometheus_client's strict OpenMetrics parser instead (which itself rejects
+a missing +Inf bucket, buckets out of order, a missing # EOF and bad names).
+Exit 0 when valid; 1 with one line per problem.
 """
 import math
 import sys
 from collections import defaultdict
 
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -16,6 +20,16 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         text = f.read()
     problems = []
+    if "--openmetrics" in sys.argv[2:]:
+        try:
+            families = list(openmetrics_families(text))
+        except Exception as err:  # the parser raises ValueError and friends
+            print(f"openmetrics: {err}")
+            return 1
+        if not families:
+            print("openmetrics: no families")
+            return 1
+        return 0
     names = set()
     seen = set()
     for family in text_string_to_metric_families(text):
