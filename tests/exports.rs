@@ -420,6 +420,7 @@ fn metric_options_change_the_output() {
         prefix: "ci".into(),
         buckets: vec![1.0, 60.0],
         max_series_per_metric: 2,
+        openmetrics: false,
     };
     custom.validate().unwrap();
     let text = export_metrics(&s, &custom);
@@ -433,6 +434,15 @@ fn metric_options_change_the_output() {
         .count();
     assert_eq!(runs_series, 2, "the series cap holds");
     assert!(text.contains("ci_series_dropped_total{metric=\"ci_runs_total\"} 2"));
+    let om = export_metrics(
+        &s,
+        &MetricsOptions {
+            openmetrics: true,
+            ..custom.clone()
+        },
+    );
+    assert!(om.contains("# TYPE ci_runs counter") && om.ends_with("# EOF\n"));
+    assert!(om.contains("le=\"60.0\"") && !text.contains("le=\"60.0\""));
     for bad in [
         MetricsOptions {
             prefix: "9x".into(),
