@@ -33,9 +33,10 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function startServer({ dir, port = 0, host = '127.0.0.1' }) {
+/** A request handler serving the files under `dir`. */
+export function staticHandler(dir) {
   const root = resolve(dir);
-  const server = createServer(async (req, res) => {
+  return async (req, res) => {
     try {
       const url = new URL(req.url, 'http://localhost');
       let path = normalize(decodeURIComponent(url.pathname));
@@ -61,6 +62,15 @@ export function startServer({ dir, port = 0, host = '127.0.0.1' }) {
     } catch {
       res.writeHead(400).end('bad request');
     }
+  };
+}
+
+/** Serves `dir` on loopback; `extra(req, res)` may answer a request first (return true). */
+export function startServer({ dir, port = 0, host = '127.0.0.1', extra }) {
+  const serveFile = staticHandler(dir);
+  const server = createServer((req, res) => {
+    if (extra?.(req, res)) return;
+    serveFile(req, res);
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);

@@ -12,9 +12,9 @@ const { chromium } = require('playwright-core');
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
-export async function openBrowser() {
+export async function openBrowser({ extra } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const server = await startServer({ dir: join(ROOT, 'www'), port: 0 });
+  const server = await startServer({ dir: join(ROOT, 'www'), port: 0, extra });
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',

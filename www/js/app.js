@@ -2,7 +2,7 @@
 // timeline and the detail panel to one view state kept in the URL hash.
 import { $, download, el, fill } from './dom.js';
 import { ms } from './format.js';
-import { exportLast, fetchSameOrigin, parse } from './loader.js';
+import { append, exportLast, fetchSameOrigin, parse } from './loader.js';
 import { matches, renderRuns } from './runs.js';
 import { renderDetail } from './detail.js';
 import { renderSummary } from './summary.js';
@@ -296,5 +296,63 @@ window.addEventListener('hashchange', () => {
   renderAll({ scroll: true });
 });
 
-const src = new URLSearchParams(location.search).get('src');
-loadUrl(src ?? DEFAULT_SAMPLE);
+// ------------------------------------------------------------ live mode
+
+/** Shows a new snapshot, keeping the selection when its run still exists. */
+function applySnapshot(result, source) {
+  const first = data.runs.length === 0;
+  data = result.snapshot;
+  runsById = new Map(data.runs.map((r) => [r.id, r]));
+  if (!state.run || !runsById.has(state.run)) {
+    const pick = data.runs.find(hasFailure) ?? data.runs[0];
+    state.run = pick && topRun(pick).id;
+    state.step = pick ? firstOfInterest(currentRun()) : undefined;
+  } else if (first && !state.step) {
+    state.step = firstOfInterest(currentRun());
+  }
+  $('#source').textContent = source;
+  renderAll({ scroll: first });
+  document.body.dataset.state = 'ready';
+}
+
+/**
+ * Follows a same-origin Server-Sent Events stream of events (the sidecar's
+ * `/events/stream`): new lines are batched every half second into the same
+ * RunModel, and the view refreshes in place.
+ */
+function follow(url) {
+  const target = new URL(url, location.href);
+  if (target.origin !== location.origin) {
+    $('#load-status').textContent = `refusing ${url}: only same-origin streams can be followed`;
+    document.body.dataset.state = 'error';
+    return;
+  }
+  let pending = [];
+  let busy = false;
+  let total = 0;
+  const status = $('#load-status');
+  const stream = new EventSource(target);
+  stream.addEventListener('open', () => { status.textContent = `Live: connected to ${url}, ${total} events`; });
+  stream.addEventListener('message', (e) => { if (e.data) pending.push(e.data); });
+  stream.addEventListener('error', () => { status.textContent = `Live: reconnecting to ${url}… (${total} events so far)`; });
+  setInterval(async () => {
+    if (busy || pending.length === 0) return;
+    busy = true;
+    const lines = pending;
+    pending = [];
+    try {
+      const result = await append(lines.join('\n'));
+      total += result.accepted;
+      applySnapshot(result, `live ${url}`);
+      status.textContent = `Live: ${total} events from ${url}`;
+    } catch (err) {
+      status.textContent = `Live: ${err.message}`;
+    } finally {
+      busy = false;
+    }
+  }, 500);
+}
+
+const params = new URLSearchParams(location.search);
+if (params.get('live')) follow(params.get('live'));
+else loadUrl(params.get('src') ?? DEFAULT_SAMPLE);

@@ -28,6 +28,7 @@ export function parse(text, options, onProgress) {
     const onMessage = (ev) => {
       if (id !== seq) return; // a newer load superseded this one
       const msg = ev.data;
+      if (msg.id !== undefined) return; // a reply to an export or a live append
       if (msg.type === 'progress') onProgress?.(msg.done / msg.total);
       else {
         w.removeEventListener('message', onMessage);
@@ -78,6 +79,31 @@ export function exportLast(kind) {
     };
     w.addEventListener('message', onMessage);
     w.postMessage({ type: 'export', kind, id });
+  });
+}
+
+let hereAppend; // main-thread fallback model for live mode
+
+/** Live mode: ingests more NDJSON lines into the current model; resolves to a new snapshot. */
+export function append(text, options) {
+  const w = getWorker();
+  if (!w) {
+    return init().then(() => {
+      hereAppend ??= here ?? new RunModel(options ?? {});
+      const r = hereAppend.ingestNdjson(text);
+      return { snapshot: hereAppend.snapshot(), accepted: r.accepted, errors: r.errors, ms: 0 };
+    });
+  }
+  const id = ++exportSeq;
+  return new Promise((resolve, reject) => {
+    const onMessage = (ev) => {
+      if (ev.data?.id !== id) return;
+      w.removeEventListener('message', onMessage);
+      if (ev.data.type === 'done') resolve(ev.data);
+      else reject(new Error(ev.data.message));
+    };
+    w.addEventListener('message', onMessage);
+    w.postMessage({ type: 'append', text, options, id });
   });
 }
 

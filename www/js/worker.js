@@ -21,6 +21,18 @@ self.addEventListener('message', async (ev) => {
     }
     return;
   }
+  if (type === 'append') {
+    // Live mode: more lines for the current model.
+    try {
+      await ready;
+      current ??= new RunModel(options ?? {});
+      const r = current.ingestNdjson(text);
+      self.postMessage({ type: 'done', id, snapshot: current.snapshot(), accepted: r.accepted, errors: r.errors, ms: 0 });
+    } catch (err) {
+      self.postMessage({ type: 'error', id, message: String(err?.message ?? err) });
+    }
+    return;
+  }
   if (type !== 'load') return;
   const t0 = performance.now();
   try {
