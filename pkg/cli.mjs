@@ -2,7 +2,8 @@
 // workflow-telemetry: NDJSON workflow events in (file or stdin), child entries
 // out as NDJSON on stdout, rejected lines on stderr with their line numbers.
 // Exit code 0 when every line was accepted, 1 when any line was rejected,
-// 2 on a usage error or an unreadable input.
+// 2 on a usage error or an unreadable input. `workflow-telemetry serve ...`
+// runs the sidecar instead (sidecar/main.mjs), loaded only when asked for.
 import { createReadStream } from 'node:fs';
 import { TelemetryBridge, version } from './node.mjs';
 
@@ -27,7 +28,14 @@ Options:
 Rejected lines are reported on standard error as "line N: message"; the exit
 code is 1 when any line was rejected. When the events carry timestamps, the
 final drain uses the latest event timestamp, so a recorded log gives the same
-output every time.`;
+output every time.
+
+Subcommands:
+  serve [options]            run the sidecar: events over HTTP or from a tailed
+                             file, Prometheus metrics, run snapshots, a live
+                             event stream, delivery of entries and spans; see
+                             "workflow-telemetry serve --help". (A file named
+                             serve is read as ./serve.)`;
 
 function usage(message) {
   process.stderr.write(`workflow-telemetry: ${message}\nTry --help.\n`);
@@ -124,4 +132,9 @@ function countNewlines(text) {
   return n;
 }
 
-main();
+if (process.argv[2] === 'serve') {
+  const { serve } = await import('./sidecar/main.mjs');
+  await serve(process.argv.slice(3));
+} else {
+  main();
+}

@@ -406,6 +406,14 @@ export interface RunModelOptions {
   /** "Now" for running steps when events carry no timestamps; default `Date.now`. */
   clock?: () => number;
   maxLineBytes?: number;
+  /** Which events reach the model, by exact name or glob (`job.module.*`);
+   *  `deny` wins over `allow`. Kept-out events are counted in `filtered`. */
+  events?: EventSelection;
+}
+
+export interface EventSelection {
+  allow?: string[];
+  deny?: string[];
 }
 
 export interface IngestResult {
@@ -423,7 +431,90 @@ export class RunModel {
   snapshot(): RunSnapshot;
   /** `dialect` picks among runs of several dialects that share an id. */
   run(runId: string, dialect?: Dialect): RunDetail | undefined;
+  /** The event as it may be passed on (e.g. to a live stream): filtered keys and
+   *  `key=value` secrets masked, swamp model names redacted. */
+  redactEvent<T extends object>(event: T): T;
+  /** How many events the `events` option kept out. */
+  readonly filtered: number;
+  /** OTLP/JSON `ExportTraceServiceRequest`: a trace per sampled run.
+   *  @throws {TypeError} named `ArgumentError` for a bad option. */
+  exportTraces(options?: TraceExportOptions): OtlpTraceRequest;
+  /** The OTLP file-exporter form: one `TracesData` JSON object per line. */
+  exportTracesJsonl(options?: TraceExportOptions): string;
+  /** Prometheus text exposition 0.0.4 (or OpenMetrics 1.0); never sampled. */
+  exportMetrics(options?: MetricsExportOptions): string;
+  /** Structured lifecycle records, JSON Lines (default) or logfmt. */
+  exportLogs(options?: LogExportOptions): string;
   free(): void;
+}
+
+// ---------------------------------------------------------------- exports
+
+export interface TraceExportOptions {
+  /** `service.name` resource attribute; default `workflow-telemetry`. */
+  serviceName?: string;
+  serviceVersion?: string;
+  /** 0..1, decided once per run from its trace id; failed runs, panics and
+   *  threshold violations are always kept. Default 1. */
+  sampleRate?: number;
+}
+
+export interface MetricsExportOptions {
+  /** Metric name prefix; default `workflow`. */
+  prefix?: string;
+  /** Histogram bucket bounds in seconds, ascending. */
+  buckets?: number[];
+  /** Series kept per metric family; the rest are counted as dropped. */
+  maxSeriesPerMetric?: number;
+  format?: 'prometheus' | 'openmetrics';
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface LogExportOptions {
+  format?: 'json' | 'logfmt';
+  minLevel?: LogLevel;
+  /** Same per-run decision as traces; errors always kept. */
+  sampleRate?: number;
+  events?: EventSelection;
+}
+
+export type OtlpAnyValue =
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { intValue: string }
+  | { doubleValue: number }
+  | { arrayValue: { values: OtlpAnyValue[] } };
+
+export interface OtlpKeyValue {
+  key: string;
+  value: OtlpAnyValue;
+}
+
+export interface OtlpSpan {
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind: number;
+  /** Nanoseconds since the epoch, as a decimal string. */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: OtlpKeyValue[];
+  events?: { timeUnixNano: string; name: string; attributes?: OtlpKeyValue[] }[];
+  links?: { traceId: string; spanId: string; attributes?: OtlpKeyValue[] }[];
+  /** code: 0 unset, 1 ok, 2 error. */
+  status: { code: number; message?: string };
+}
+
+export interface OtlpTraceRequest {
+  resourceSpans: {
+    resource: { attributes: OtlpKeyValue[] };
+    scopeSpans: { scope: { name: string; version?: string }; spans: OtlpSpan[] }[];
+  }[];
 }
 
 // ------------------------------------------------------------------- wire

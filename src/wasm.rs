@@ -662,6 +662,14 @@ impl JsRunModel {
         to_js(&self.inner.snapshot())
     }
 
+    /// The event as it may be passed on: filtered keys and `key=value` secrets
+    /// masked, swamp model names redacted (see the README's redaction rules).
+    #[wasm_bindgen(js_name = redactEvent)]
+    pub fn redact_event(&self, event: JsValue) -> Result<JsValue, JsValue> {
+        let value = to_json(event, "event")?;
+        to_js(&self.inner.redact_event(&value))
+    }
+
     /// How many events the `events` filter kept out.
     #[wasm_bindgen(getter)]
     pub fn filtered(&self) -> f64 {

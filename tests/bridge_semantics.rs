@@ -2047,3 +2047,22 @@ fn ndjson_line_limit_is_inclusive() {
         Default::default()
     );
 }
+
+#[test]
+fn secrets_in_error_text_are_masked_by_the_parameter_filter() {
+    let mut b = bridge(&[0, 100]);
+    quiet(&mut b, STARTED);
+    quiet(
+        &mut b,
+        r#"{"kind":"method_executing","jobId":"j","stepId":"s","modelName":"m","methodName":"fit"}"#,
+    );
+    let json = one(
+        &mut b,
+        r#"{"kind":"step_failed","jobId":"j","stepId":"s","error":"login failed: password=hunter2 api_key: k-1"}"#,
+    );
+    assert!(!json.contains("hunter2") && !json.contains("k-1"), "{json}");
+    assert!(
+        json.contains(r#""errorMessage":"login failed: password=[REDACTED] api_key: [REDACTED]""#),
+        "{json}"
+    );
+}

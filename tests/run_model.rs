@@ -1191,3 +1191,32 @@ fn tasker_duplicate_and_out_of_order_events() {
     );
     assert!(d.summary.counts.adds_up());
 }
+
+#[test]
+fn events_passed_on_are_redacted_like_everything_else() {
+    let mut m = model();
+    let started = json!({"kind": "started", "runId": "r", "workflowName": "w"});
+    let exec = json!({"kind": "method_executing", "jobId": "j", "stepId": "s", "modelName": "fleet-api", "methodName": "deploy"});
+    let failed = json!({"kind": "step_failed", "jobId": "j", "stepId": "s", "error": "fleet-api rejected token=abc", "inputs": {"password": "p"}});
+    for e in [&started, &exec] {
+        m.ingest(e).unwrap();
+    }
+    let out = serde_json::to_string(&m.redact_event(&failed)).unwrap();
+    assert!(
+        !out.contains("fleet-api") && !out.contains("abc") && !out.contains("\"p\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("<REDACTED> rejected token=[REDACTED]"),
+        "{out}"
+    );
+    let exec_out = m.redact_event(&exec);
+    assert_eq!(exec_out["modelName"], "<REDACTED>");
+    assert_eq!(exec_out["methodName"], "deploy");
+    let tasker =
+        json!({"event": "step.completed", "task_id": 1, "step_inputs": {"card_token": "tok_1"}});
+    assert_eq!(
+        m.redact_event(&tasker)["step_inputs"]["card_token"],
+        "[REDACTED]"
+    );
+}

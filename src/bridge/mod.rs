@@ -44,6 +44,7 @@ use crate::entry::{
 };
 use crate::event::{Event, StepRef, WorkflowEvent};
 use crate::ids::IdSource;
+use crate::run::filter::ParameterFilter;
 use crate::time::Timestamp;
 
 /// The message of invocations drained by `finalize()` without a reason.
@@ -88,6 +89,7 @@ pub struct TelemetryBridge<C: Clock, I: IdSource> {
     finalized: bool,
     last_event_at: Option<Timestamp>,
     stats: BridgeStats,
+    filter: ParameterFilter,
 }
 
 impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
@@ -104,7 +106,16 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
             finalized: false,
             last_event_at: None,
             stats: BridgeStats::default(),
+            filter: ParameterFilter::default(),
         }
+    }
+
+    /// Replaces the parameter filter applied to error messages (default:
+    /// Tasker's list, mask `[REDACTED]`): `token=abc` in an error becomes
+    /// `token=[REDACTED]` before the entry exists, so no sink can leak it.
+    pub fn with_filter(mut self, filter: ParameterFilter) -> Self {
+        self.filter = filter;
+        self
     }
 
     pub fn config(&self) -> &BridgeConfig {
@@ -197,7 +208,9 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     let names = [record.model_name.as_deref(), e.model_name.as_deref()];
                     let failure = Failure {
                         error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
-                        message: scrub::error_message(&e.error, &names),
+                        message: self
+                            .filter
+                            .redact_text(&scrub::error_message(&e.error, &names)),
                         user_error: e.user_error,
                     };
                     out.push(self.close(&key, record, now, Some(failure), None));
@@ -219,7 +232,9 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     };
                     let failure = Failure {
                         error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
-                        message: scrub::error_message(&e.error, &[Some(model)]),
+                        message: self
+                            .filter
+                            .redact_text(&scrub::error_message(&e.error, &[Some(model)])),
                         user_error: e.user_error,
                     };
                     out.push(self.close(&key, record, now, Some(failure), None));

@@ -148,6 +148,11 @@ impl ParameterFilter {
                 {
                     v += 1;
                 }
+                if text[v..].starts_with(self.mask.as_str()) {
+                    // Already masked: redaction is idempotent.
+                    i = v + self.mask.len();
+                    continue;
+                }
                 let mut end = v;
                 while end < bytes.len() && !is_value_end(bytes[end]) {
                     end += 1;

@@ -203,6 +203,51 @@ impl<C: Clock> RunModel<C> {
         report
     }
 
+    /// An event as it may be passed on (a live stream): every payload key the
+    /// parameter filter matches masked, `key=value` secrets in free text
+    /// masked, and for swamp events the model name redacted and every model
+    /// name this model has seen scrubbed from error text, as in the entries.
+    pub fn redact_event(&self, event: &Value) -> Value {
+        let mut v = self.core.filter.redact_value(event);
+        if let Value::Object(map) = &mut v {
+            if map.contains_key("kind") {
+                let names: Vec<Option<&str>> = self.core.swamp.seen_models().map(Some).collect();
+                let own = map
+                    .get("modelName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                let scrub = |text: &str| {
+                    let mut all = names.clone();
+                    all.push(own.as_deref());
+                    crate::bridge::scrub::error_message(text, &all)
+                };
+                if let Some(Value::String(e)) = map.get("error") {
+                    let scrubbed = scrub(e);
+                    map.insert("error".into(), Value::String(scrubbed));
+                }
+                if let Some(Value::Object(err)) = map.get_mut("error") {
+                    if let Some(Value::String(m)) = err.get("message") {
+                        let scrubbed = scrub(m);
+                        err.insert("message".into(), Value::String(scrubbed));
+                    }
+                }
+                if let Some(Value::String(m)) = map.get("modelName") {
+                    if !m.is_empty() {
+                        map.insert(
+                            "modelName".into(),
+                            Value::String(crate::entry::REDACTED.into()),
+                        );
+                    }
+                }
+                if let Some(Value::String(m)) = map.get("methodName") {
+                    let safe = crate::bridge::scrub::method_name(m).to_string();
+                    map.insert("methodName".into(), Value::String(safe));
+                }
+            }
+        }
+        v
+    }
+
     /// How many events the event filter kept out.
     pub fn filtered(&self) -> u64 {
         self.filtered

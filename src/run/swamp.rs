@@ -48,6 +48,19 @@ pub struct SwampState {
     /// Model names seen per (run, step key): never shown, only scrubbed from
     /// error text, as the bridge does for entries.
     model_names: std::collections::HashMap<(String, String), String>,
+    /// Every model name seen (bounded), to scrub from events passed on raw.
+    seen_models: std::collections::BTreeSet<String>,
+}
+
+/// Model names remembered for scrubbing events passed on; beyond this many
+/// distinct names, further ones are not remembered.
+const MAX_SEEN_MODELS: usize = 10_000;
+
+impl SwampState {
+    /// The model names this model has seen.
+    pub fn seen_models(&self) -> impl Iterator<Item = &str> {
+        self.seen_models.iter().map(String::as_str)
+    }
 }
 
 impl SwampState {
@@ -119,6 +132,9 @@ pub(super) fn ingest(
     if let (Some(k), Some(model)) = (&names_key, input.opt_str("modelName")?) {
         if !model.is_empty() {
             core.swamp.model_names.insert(k.clone(), model.to_string());
+            if core.swamp.seen_models.len() < MAX_SEEN_MODELS {
+                core.swamp.seen_models.insert(model.to_string());
+            }
         }
     }
     let failure_message = match &event.kind {

@@ -46,6 +46,8 @@ test('the packed tarball ships only the package files', () => {
     'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bg.wasm',
     'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
     'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
+    ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'router', 'server', 'spool', 'sse', 'tail']
+      .map((m) => `package/sidecar/${m}.mjs`),
   ]);
   const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'browser', 'default']);

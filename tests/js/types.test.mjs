@@ -50,6 +50,17 @@ const snapshot: RunSnapshot = model.snapshot();
 const detail: RunDetail | undefined = model.run('j');
 const stepStatus: StepStatus | undefined = detail?.steps[0]?.status;
 const critical: string[] = snapshot.runs[0].summary.criticalPath;
+const traces = model.exportTraces({ serviceName: 'ci', sampleRate: 0.5 });
+const spanId: string | undefined = traces.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.spanId;
+const metrics: string = model.exportMetrics({ prefix: 'ci', format: 'openmetrics', buckets: [0.1, 1] });
+const logs: string = model.exportLogs({ format: 'logfmt', minLevel: 'warn', events: { deny: ['job.module.*'] } });
+const kept: { event: string; job_id: string } = model.redactEvent({ event: 'job.lifecycle.enqueue', job_id: 'j' });
+const filtered: number = model.filtered;
+new RunModel({ events: { allow: ['task.*'] } });
+// @ts-expect-error metric formats are a closed set
+model.exportMetrics({ format: 'json' });
+// @ts-expect-error log levels are a closed set
+model.exportLogs({ minLevel: 'debug' });
 // @ts-expect-error run statuses are a closed set
 const badRun: RunDetail['status'] = 'done';
 
@@ -64,7 +75,7 @@ redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
 // @ts-expect-error inFlight is read-only
 bridge.inFlight = 3;
 
-export { line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
+export { spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {

@@ -1,0 +1,211 @@
+// `workflow-telemetry serve`: wires the pieces together, prints the listening
+// line, and shuts down in order on SIGINT/SIGTERM: stop tailing (after reading
+// what was completely written), stop accepting, finish the requests in
+// progress, give the deliveries one last chance within the deadline, exit 0.
+// Whatever was not delivered is still in the spool for the next start.
+import { resolve } from 'node:path';
+import { RunModel, TelemetryBridge, decodeEntry, toWire, version } from '../node.mjs';
+import { Pipeline } from './core.mjs';
+import { IngestDelivery } from './delivery.mjs';
+import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
+import { OtlpExporter } from './otlp.mjs';
+import { BridgeRouter } from './router.mjs';
+import { createSidecarServer } from './server.mjs';
+import { Spool } from './spool.mjs';
+import { EventHub } from './sse.mjs';
+import { Tailer } from './tail.mjs';
+
+/** Rejected lines of a tailed file reported per chunk; the rest are counted only. */
+const TAIL_ERRORS_SHOWN = 10;
+
+const log = (line) => process.stderr.write(`workflow-telemetry serve: ${line}\n`);
+
+/** Builds and starts a sidecar; resolves once it listens. */
+export async function startSidecar(opts) {
+  const model = new RunModel({
+    parentInvocationId: opts.parentInvocationId,
+    version: opts.version,
+    runtimeVersion: opts.runtimeVersion,
+    platform: opts.platform,
+    maxLineBytes: opts.maxLineBytes,
+    ...(opts.stepThresholdMs !== undefined ? { stepThresholdMs: opts.stepThresholdMs } : {}),
+  });
+  const bridgeOptions = {
+    parentInvocationId: opts.parentInvocationId,
+    version: opts.version,
+    runtimeVersion: opts.runtimeVersion,
+    platform: opts.platform,
+    maxLineBytes: opts.maxLineBytes,
+  };
+  const router = new BridgeRouter(() => new TelemetryBridge(bridgeOptions));
+  const hub = new EventHub({ ringSize: opts.streamBuffer, heartbeatMs: opts.heartbeatMs });
+
+  let spool = null;
+  let delivery = null;
+  if (opts.ingestEndpoint) {
+    spool = new Spool({ dir: resolve(opts.spool), maxEntries: opts.spoolMaxEntries, decode: decodeEntry, log });
+    await spool.open();
+    const distinctId = opts.distinctId ?? (await spool.distinctId());
+    delivery = new IngestDelivery({
+      spool,
+      endpoint: opts.ingestEndpoint,
+      apiKey: opts.apiKey,
+      identity: { distinctId, ...(opts.repoId ? { repoId: opts.repoId } : {}) },
+      toWire,
+      batchSize: opts.batchSize,
+      timeoutMs: opts.timeoutMs,
+      retryMinMs: opts.retryMinMs,
+      retryMaxMs: opts.retryMaxMs,
+      flushIntervalMs: opts.flushIntervalMs,
+    });
+  }
+  const otlp = opts.otlpEndpoint
+    ? new OtlpExporter({
+      model,
+      endpoint: opts.otlpEndpoint,
+      traceOptions: opts.serviceName ? { serviceName: opts.serviceName } : {},
+      intervalMs: opts.flushIntervalMs,
+      timeoutMs: opts.timeoutMs,
+      retryMinMs: opts.retryMinMs,
+      retryMaxMs: opts.retryMaxMs,
+    })
+    : null;
+
+  const pipeline = new Pipeline({
+    model,
+    router,
+    hub,
+    spool,
+    onSpooled: () => delivery?.notify(),
+    onIngested: () => otlp?.markDirty(),
+    log,
+  });
+
+  const tailers = opts.tail.map((path) => new Tailer({
+    path,
+    from: opts.tailFrom,
+    pollMs: opts.tailPollMs,
+    maxLineBytes: opts.maxLineBytes,
+    log,
+    ingest: async (text, firstLine) => {
+      const r = await pipeline.ingest(text, `tail:${resolve(path)}`);
+      for (const e of r.errors.slice(0, TAIL_ERRORS_SHOWN)) log(`tail ${path} line ${firstLine - 1 + e.line}: ${e.message}`);
+      if (r.errors.length > TAIL_ERRORS_SHOWN) log(`tail ${path}: ${r.errors.length - TAIL_ERRORS_SHOWN} more rejected lines`);
+    },
+  }));
+
+  const started = Date.now();
+  let stopping = false;
+  const health = () => ({
+    status: stopping ? 'stopping' : 'ok',
+    version: version(),
+    uptimeMs: Date.now() - started,
+    events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
+    entries: {
+      produced: pipeline.stats.entriesProduced,
+      spooled: pipeline.stats.entriesSpooled,
+      delivered: delivery?.stats.delivered ?? 0,
+      failed: delivery?.stats.failedEntries ?? 0,
+      spoolFull: pipeline.stats.spoolFull,
+      spoolErrors: pipeline.stats.spoolErrors,
+      inFlight: router.inFlight,
+    },
+    spool: spool ? { dir: spool.dir, size: spool.size, maxEntries: spool.maxEntries, quarantined: spool.quarantined } : null,
+    lastDeliveryError: delivery?.stats.lastError ?? null,
+    delivery: delivery?.toJSON() ?? null,
+    otlp: otlp?.toJSON() ?? null,
+    tail: tailers.map((t) => t.toJSON()),
+    stream: { clients: hub.clients, lastId: hub.lastId },
+    bridges: { open: router.streams, errors: router.errors },
+  });
+
+  const http = createSidecarServer({
+    pipeline,
+    model,
+    hub,
+    health,
+    maxBodyBytes: opts.maxBodyBytes,
+    metricsOptions: opts.metricsPrefix ? { prefix: opts.metricsPrefix } : {},
+    host: opts.host,
+  });
+  await new Promise((ok, fail) => {
+    http.server.once('error', fail);
+    http.server.listen(opts.port, opts.host, () => {
+      http.server.off('error', fail);
+      ok();
+    });
+  });
+  http.server.on('error', (err) => log(`server: ${err.message}`));
+  const { port } = http.server.address();
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+
+  for (const t of tailers) await t.start();
+  delivery?.notify(); // what a previous process left in the spool
+  otlp?.start();
+
+  return {
+    url: `http://${host}:${port}`,
+    /** Graceful stop within `timeoutMs`; never rejects. */
+    async stop(timeoutMs) {
+      stopping = true;
+      const deadline = Date.now() + timeoutMs;
+      await Promise.allSettled(tailers.map((t) => t.stop()));
+      await http.close(deadline);
+      await Promise.allSettled([delivery?.flush(deadline), otlp?.flush(deadline)]);
+      delivery?.stop();
+      otlp?.stop();
+      const inFlight = router.inFlight;
+      if (inFlight > 0) log(`${inFlight} method invocations were still running; no entries were recorded for them`);
+      if (spool?.size) log(`${spool.size} entries stay in ${spool.dir} and are delivered at the next start`);
+      await spool?.close();
+      router.free();
+      model.free();
+    },
+  };
+}
+
+/** The `serve` subcommand: argv without `serve`. */
+export async function serve(argv) {
+  let opts;
+  try {
+    opts = parseServeArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`workflow-telemetry serve: ${err.message}\nTry workflow-telemetry serve --help.\n`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    process.exit(0);
+  }
+  let sidecar;
+  try {
+    sidecar = await startSidecar(opts);
+  } catch (err) {
+    log(`cannot start: ${err?.message ?? err}`);
+    process.exit(1);
+  }
+  process.stdout.write(`listening on ${sidecar.url}\n`);
+
+  let stopping = false;
+  const onSignal = async (signal) => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    // Backstop: should anything hang past the deadline, exit anyway.
+    setTimeout(() => {
+      log('shutdown took too long; exiting');
+      process.exit(0);
+    }, opts.shutdownTimeoutMs + 2000).unref();
+    try {
+      await sidecar.stop(opts.shutdownTimeoutMs);
+    } catch (err) {
+      log(`shutdown: ${err?.message ?? err}`);
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,230 @@
+// Command-line options of `workflow-telemetry serve`: the help text, and a
+// parser that turns argv into a validated options object or throws a
+// UsageError (the CLI prints it and exits 2), so a typo never starts a
+// sidecar that silently does something else.
+
+export const SERVE_HELP = `Usage: workflow-telemetry serve [options]
+
+Runs the sidecar: accepts workflow events over HTTP and/or from a tailed log
+file (any dialect: swamp, orchestrator, Tasker), keeps the run model, serves
+Prometheus metrics, the run snapshot and a live event stream, and forwards
+child entries to a swamp-style ingest endpoint and finished runs' spans to an
+OTLP/HTTP endpoint. Prints "listening on http://HOST:PORT" once ready.
+
+HTTP API:
+  POST /events          NDJSON events (or one JSON array): 202 {accepted,
+                        errors, entries, spooled, notSpooled, warning?}; 400
+                        when every line was rejected; 413 over
+                        --max-body-bytes; ?source=NAME keeps a separate run
+                        stream per producer
+  GET  /events/stream   Server-Sent Events: each event as "data: <json>", each
+                        child entry as "event: entry"; Last-Event-ID resumes
+  GET  /metrics         Prometheus text format 0.0.4
+  GET  /runs            run snapshot JSON
+  GET  /runs/<id>       one run (?dialect= when ids collide), or 404
+  GET  /healthz         counters: events, entries, spool, delivery, OTLP, tail
+
+Server:
+  --host H                  address to bind (default 127.0.0.1)
+  --port N                  port, 0 for a random one (default 8787)
+  --max-body-bytes N        largest POST /events body (default 10485760)
+  --max-line-bytes N        longest accepted event line (default 1048576)
+  --heartbeat-ms N          event stream heartbeat interval (default 15000)
+  --stream-buffer N         stream messages kept for reconnecting clients
+                            (default 1000)
+
+Input from a file:
+  --tail FILE               follow FILE as it grows (repeatable); rotation and
+                            truncation are followed, a partial last line waits
+  --tail-from start|end     where to begin in a file that already exists
+                            (default end; start replays the whole file, and so
+                            produces its child entries again on every start)
+  --tail-poll-ms N          polling interval besides fs.watch (default 1000)
+
+Run model and entries:
+  --parent-invocation-id ID parent CLI invocation id stamped on child entries
+  --version-string V        written as swampVersion (default "")
+  --runtime-version V       written as denoVersion (default "")
+  --platform P              written as platform (default: this platform)
+  --step-threshold-ms N     steps longer than this are over threshold
+  --metrics-prefix P        metric name prefix (default workflow)
+
+Delivery of child entries (only with --ingest-endpoint):
+  --ingest-endpoint URL     POST URL/ingest, swamp's wire format
+  --api-key KEY             sent as x-api-key (default: environment variable
+                            WORKFLOW_TELEMETRY_API_KEY; prefer it, argv is
+                            visible to other users)
+  --distinct-id ID          distinct_id of every entry (default: a UUID
+                            generated once and kept in the spool directory)
+  --repo-id ID              sent as properties.$repo_id
+  --batch-size N            entries per request (default 25)
+  --spool DIR               spool directory
+                            (default ./.workflow-telemetry-spool)
+  --spool-max-entries N     pending entries kept at most (default 10000)
+
+Delivery of spans (only with --otlp-endpoint):
+  --otlp-endpoint URL       POST URL/v1/traces, OTLP/JSON, once per finished run
+  --service-name NAME       service.name of the spans
+                            (default workflow-telemetry)
+
+Timing (both deliveries):
+  --timeout-ms N            per request (default 5000)
+  --flush-interval-ms N     batching delay and OTLP scan interval (default 1000)
+  --retry-min-ms N          first retry delay (default 1000)
+  --retry-max-ms N          longest retry delay (default 30000)
+  --shutdown-timeout-ms N   time given to the last deliveries on SIGINT/SIGTERM
+                            (default 5000)
+
+  -h, --help                show this help
+
+Delivery is at-least-once. A child entry is written to the spool (one file,
+fsync, atomic rename) before the POST /events that produced it is answered,
+and removed only when the endpoint answers HTTP 202; any other answer, a
+network error or a timeout keeps it for a retry with exponential backoff,
+also across restarts. When the spool holds --spool-max-entries entries, new
+entries are not spooled: each is counted as spoolFull in /healthz, the POST
+/events answer carries a "warning", and one line goes to standard error per
+burst. Ingestion never waits on, or fails because of, the endpoints. Method
+invocations still running when the sidecar stops or crashes produce no entry
+(their state is in memory only).
+The event stream carries each event redacted like every other output (filtered
+keys and key=value secrets masked, swamp model names redacted).
+Spans are retried only on 429, 502, 503, 504 and network errors (Retry-After
+honoured); any other non-2xx answer drops them, counted in /healthz.
+Exit status: 0 after SIGINT/SIGTERM, 1 when the sidecar cannot start, 2 on a
+usage error.`;
+
+export class UsageError extends Error {
+  name = 'UsageError';
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8787,
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxLineBytes: 1024 * 1024,
+  heartbeatMs: 15000,
+  streamBuffer: 1000,
+  tail: [],
+  tailFrom: 'end',
+  tailPollMs: 1000,
+  parentInvocationId: '',
+  version: '',
+  runtimeVersion: '',
+  platform: process.platform,
+  stepThresholdMs: undefined,
+  metricsPrefix: undefined,
+  ingestEndpoint: undefined,
+  apiKey: undefined,
+  distinctId: undefined,
+  repoId: undefined,
+  batchSize: 25,
+  spool: './.workflow-telemetry-spool',
+  spoolMaxEntries: 10000,
+  otlpEndpoint: undefined,
+  serviceName: undefined,
+  timeoutMs: 5000,
+  flushIntervalMs: 1000,
+  retryMinMs: 1000,
+  retryMaxMs: 30000,
+  shutdownTimeoutMs: 5000,
+};
+
+/** flag -> [option key, kind]; kinds: string, url, int (>= 1), port, list, enum values. */
+const FLAGS = {
+  '--host': ['host', 'string'],
+  '--port': ['port', 'port'],
+  '--max-body-bytes': ['maxBodyBytes', 'int'],
+  '--max-line-bytes': ['maxLineBytes', 'int'],
+  '--heartbeat-ms': ['heartbeatMs', 'int'],
+  '--stream-buffer': ['streamBuffer', 'int'],
+  '--tail': ['tail', 'list'],
+  '--tail-from': ['tailFrom', ['start', 'end']],
+  '--tail-poll-ms': ['tailPollMs', 'int'],
+  '--parent-invocation-id': ['parentInvocationId', 'string'],
+  '--version-string': ['version', 'string'],
+  '--runtime-version': ['runtimeVersion', 'string'],
+  '--platform': ['platform', 'string'],
+  '--step-threshold-ms': ['stepThresholdMs', 'int'],
+  '--metrics-prefix': ['metricsPrefix', 'string'],
+  '--ingest-endpoint': ['ingestEndpoint', 'url'],
+  '--api-key': ['apiKey', 'string'],
+  '--distinct-id': ['distinctId', 'string'],
+  '--repo-id': ['repoId', 'string'],
+  '--batch-size': ['batchSize', 'int'],
+  '--spool': ['spool', 'string'],
+  '--spool-max-entries': ['spoolMaxEntries', 'int'],
+  '--otlp-endpoint': ['otlpEndpoint', 'url'],
+  '--service-name': ['serviceName', 'string'],
+  '--timeout-ms': ['timeoutMs', 'int'],
+  '--flush-interval-ms': ['flushIntervalMs', 'int'],
+  '--retry-min-ms': ['retryMinMs', 'int'],
+  '--retry-max-ms': ['retryMaxMs', 'int'],
+  '--shutdown-timeout-ms': ['shutdownTimeoutMs', 'int'],
+};
+
+function convert(flag, kind, value) {
+  if (kind === 'string' || kind === 'list') {
+    if (value === '' && (flag === '--host' || flag === '--spool' || flag === '--tail')) throw new UsageError(`${flag} needs a non-empty value`);
+    return value;
+  }
+  if (Array.isArray(kind)) {
+    if (!kind.includes(value)) throw new UsageError(`${flag} must be one of ${kind.join(', ')}`);
+    return value;
+  }
+  if (kind === 'url') {
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new UsageError(`${flag} needs an http or https URL, got ${JSON.stringify(value)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} needs an http or https URL, got ${url.protocol}`);
+    if (url.search || url.hash) throw new UsageError(`${flag} takes a base URL without query or fragment`);
+    if (url.username || url.password) throw new UsageError(`${flag} must not carry credentials; use --api-key for the ingest endpoint`);
+    return value;
+  }
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (kind === 'port') {
+    if (!Number.isInteger(n) || n > 65535) throw new UsageError(`${flag} needs an integer from 0 to 65535`);
+    return n;
+  }
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer`);
+  return n;
+}
+
+/**
+ * @param {string[]} argv  the arguments after `serve`
+ * @param {Record<string, string | undefined>} env
+ * @returns {typeof DEFAULTS & { help?: true }}
+ */
+export function parseServeArgs(argv, env = process.env) {
+  const opts = { ...DEFAULTS, tail: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return { ...opts, help: true };
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const spec = FLAGS[flag];
+    if (!spec) {
+      throw new UsageError(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument ${arg}`);
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    const [key, kind] = spec;
+    const converted = convert(flag, kind, value);
+    if (kind === 'list') opts[key].push(converted);
+    else opts[key] = converted;
+  }
+  if (opts.apiKey === undefined && env.WORKFLOW_TELEMETRY_API_KEY) opts.apiKey = env.WORKFLOW_TELEMETRY_API_KEY;
+  if (opts.retryMinMs > opts.retryMaxMs) throw new UsageError('--retry-min-ms must not exceed --retry-max-ms');
+  const deliveryOnly = ['apiKey', 'distinctId', 'repoId'];
+  if (!opts.ingestEndpoint) {
+    const given = deliveryOnly.filter((k) => opts[k] !== undefined && !(k === 'apiKey' && env.WORKFLOW_TELEMETRY_API_KEY === opts.apiKey));
+    if (given.length) {
+      const flag = Object.keys(FLAGS).find((f) => FLAGS[f][0] === given[0]);
+      throw new UsageError(`${flag} needs --ingest-endpoint`);
+    }
+  }
+  return opts;
+}

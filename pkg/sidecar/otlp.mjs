@@ -1,0 +1,273 @@
+// Forwarding of finished runs' spans to an OTLP/HTTP endpoint (ecosystem.md
+// §B.4): POST <endpoint>/v1/traces with the JSON ExportTraceServiceRequest
+// that RunModel.exportTraces() builds.
+//
+// A trace is sent once, when every top-level run in it has reached a terminal
+// status (completed, failed, cancelled); the run's id, dialect and status are
+// remembered so it is not sent again. Nested runs travel inside their root's
+// trace. Retries follow the OTLP spec: only 429, 502, 503 and 504 (and network
+// errors or timeouts, where nothing was received) are retried, honouring
+// Retry-After or else backing off exponentially with jitter; any other
+// non-2xx status is permanent, so those traces are dropped and counted. Spans
+// are not spooled: they are rebuilt from the run model at every attempt.
+import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs } from './retry.mjs';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const RETRYABLE = new Set([429, 502, 503, 504]);
+/** Longest wait a Retry-After header may impose. */
+const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
+
+const attr = (span, key) => span.attributes?.find((a) => a.key === key)?.value?.stringValue;
+const runKey = (dialect, id) => `${dialect}\u0000${id}`;
+
+export class OtlpExporter {
+  #model;
+  #url;
+  #o;
+  /** Top-level runs already handled (sent, dropped, or with no spans), keyed dialect+id, valued by status. */
+  #done = new Map();
+  #dirty = true;
+  #timer = null;
+  #running = null;
+  #stopped = false;
+  #abort = new AbortController();
+  #retryAt = 0;
+  stats = {
+    exportedRuns: 0,
+    exportedSpans: 0,
+    droppedRuns: 0,
+    droppedSpans: 0,
+    rejectedSpans: 0,
+    attempts: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    pendingRuns: 0,
+    lastError: null,
+    lastErrorAt: null,
+    lastSuccessAt: null,
+  };
+
+  /**
+   * @param {object} o
+   * @param {object} o.model  the RunModel
+   * @param {string} o.endpoint  base URL; `/v1/traces` is appended
+   * @param {object} [o.traceOptions]  passed to exportTraces (serviceName, ...)
+   * @param {number} o.intervalMs  how often finished runs are looked for
+   * @param {number} o.timeoutMs
+   * @param {number} o.retryMinMs
+   * @param {number} o.retryMaxMs
+   * @param {number} [o.maxTracesPerRequest]
+   */
+  constructor(o) {
+    this.#model = o.model;
+    this.#url = `${o.endpoint.replace(/\/+$/, '')}/v1/traces`;
+    this.#o = { maxTracesPerRequest: 100, ...o };
+  }
+
+  get url() {
+    return this.#url;
+  }
+
+  /** Events were ingested: runs may have ended. Cheap; the work happens on the next tick. */
+  markDirty() {
+    this.#dirty = true;
+  }
+
+  start() {
+    this.#tick();
+  }
+
+  #tick() {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(async () => {
+      this.#timer = null;
+      if (Date.now() >= this.#retryAt) await this.#run(this.#o.timeoutMs);
+      this.#tick();
+    }, this.#o.intervalMs);
+  }
+
+  #run(timeoutMs) {
+    if (!this.#running) {
+      this.#running = this.#exportPending(timeoutMs).finally(() => {
+        this.#running = null;
+      });
+    }
+    return this.#running;
+  }
+
+  /** Top-level runs that ended and were not handled yet, and every ended top-level run with its status. */
+  #pending() {
+    const terminal = new Map();
+    const pending = new Map();
+    for (const run of this.#model.snapshot().runs) {
+      if (run.parentRun || !TERMINAL.has(run.status)) continue;
+      const key = runKey(run.dialect, run.id);
+      terminal.set(key, run.status);
+      if (this.#done.get(key) !== run.status) pending.set(key, run.status);
+    }
+    return { pending, terminal };
+  }
+
+  /** Sends every ready trace, in requests of at most maxTracesPerRequest traces; never rejects. */
+  async #exportPending(timeoutMs) {
+    if (!this.#dirty) return true;
+    this.#dirty = false;
+    try {
+      const { pending, terminal } = this.#pending();
+      this.stats.pendingRuns = pending.size;
+      if (pending.size === 0) return true;
+      const request = this.#model.exportTraces(this.#o.traceOptions ?? {});
+      const inSomeTrace = new Set();
+      const ready = [];
+      for (const trace of groupTraces(request).values()) {
+        trace.roots.forEach((k) => inSomeTrace.add(k));
+        // A trace that also holds a run still going waits for it, so it is sent whole, once.
+        if (trace.roots.some((k) => pending.has(k)) && trace.roots.every((k) => terminal.has(k))) ready.push(trace);
+      }
+      // Ended runs without any span (sampled out): nothing to send, never look again.
+      for (const [key, status] of pending) if (!inSomeTrace.has(key)) this.#done.set(key, status);
+      for (let i = 0; i < ready.length; i += this.#o.maxTracesPerRequest) {
+        const batch = ready.slice(i, i + this.#o.maxTracesPerRequest);
+        const outcome = await this.#send(buildRequest(request, batch), timeoutMs);
+        if (outcome === 'retry') {
+          this.#dirty = true;
+          return false;
+        }
+        const runs = batch.reduce((n, t) => n + t.roots.length, 0);
+        const spans = batch.reduce((n, t) => n + t.spanCount, 0);
+        for (const t of batch) for (const k of t.roots) this.#done.set(k, terminal.get(k));
+        if (outcome === 'ok') {
+          this.stats.exportedRuns += runs;
+          this.stats.exportedSpans += spans;
+        } else {
+          this.stats.droppedRuns += runs;
+          this.stats.droppedSpans += spans;
+        }
+      }
+      this.stats.pendingRuns = [...pending.keys()].filter((k) => this.#done.get(k) !== pending.get(k)).length;
+      return true;
+    } catch (err) {
+      // exportTraces/snapshot failing would be a bug in the core; report it, keep serving.
+      this.stats.lastError = `export failed: ${err?.message ?? err}`;
+      this.stats.lastErrorAt = new Date().toISOString();
+      return false;
+    }
+  }
+
+  /** @returns {Promise<'ok' | 'drop' | 'retry'>} */
+  async #send(body, timeoutMs) {
+    this.stats.attempts += 1;
+    let error;
+    let wait;
+    try {
+      const res = await fetch(this.#url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]),
+      });
+      if (res.status >= 200 && res.status < 300) {
+        const text = await readBodyText(res);
+        this.#countPartialSuccess(text);
+        this.stats.consecutiveFailures = 0;
+        this.stats.lastSuccessAt = new Date().toISOString();
+        return 'ok';
+      }
+      await discardBody(res);
+      error = `HTTP ${res.status} from ${this.#url}`;
+      if (!RETRYABLE.has(res.status)) {
+        this.#fail(`${error} (permanent, dropped)`);
+        this.stats.consecutiveFailures = 0;
+        return 'drop';
+      }
+      wait = retryAfterMs(res.headers.get('retry-after'), RETRY_AFTER_CAP_MS);
+    } catch (err) {
+      error = `${describeFetchError(err, timeoutMs)} (${this.#url})`;
+    }
+    this.#fail(error);
+    this.stats.consecutiveFailures += 1;
+    const delay = wait ?? backoffDelay(this.stats.consecutiveFailures, this.#o.retryMinMs, this.#o.retryMaxMs);
+    this.#retryAt = Date.now() + delay;
+    return 'retry';
+  }
+
+  #fail(message) {
+    this.stats.failures += 1;
+    this.stats.lastError = message;
+    this.stats.lastErrorAt = new Date().toISOString();
+  }
+
+  /** A 2xx may carry partialSuccess: the spans it rejected are counted, never re-sent (OTLP spec). */
+  #countPartialSuccess(text) {
+    try {
+      const n = Number(JSON.parse(text)?.partialSuccess?.rejectedSpans ?? 0);
+      if (Number.isFinite(n) && n > 0) this.stats.rejectedSpans += n;
+    } catch {
+      // An empty or non-JSON body is a plain success.
+    }
+  }
+
+  /** For shutdown: one last export of the runs that ended, bounded by the deadline. */
+  async flush(deadline) {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    const left = () => deadline - Date.now();
+    const timer = setTimeout(() => this.#abort.abort(), Math.max(left(), 0));
+    try {
+      if (this.#running) await this.#running;
+      this.#dirty = true;
+      if (left() > 50) await this.#run(Math.min(this.#o.timeoutMs, left()));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stop() {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#abort.abort();
+  }
+
+  toJSON() {
+    return { endpoint: this.#url, ...this.stats };
+  }
+}
+
+/**
+ * Groups the spans of a request by trace, and names each trace by its
+ * top-level runs: the run spans without a parent (`cicd.pipeline.run.id`,
+ * `workflow.dialect`).
+ */
+export function groupTraces(request) {
+  const traces = new Map();
+  for (const rs of request.resourceSpans ?? []) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) {
+        let t = traces.get(span.traceId);
+        if (!t) traces.set(span.traceId, (t = { traceId: span.traceId, roots: [], spanCount: 0 }));
+        t.spanCount += 1;
+        const id = attr(span, 'cicd.pipeline.run.id');
+        if (!span.parentSpanId && id !== undefined) t.roots.push(runKey(attr(span, 'workflow.dialect') ?? '', id));
+      }
+    }
+  }
+  return traces;
+}
+
+/** The request restricted to the given traces, keeping resources and scopes as they were. */
+export function buildRequest(request, traces) {
+  const ids = new Set(traces.map((t) => t.traceId));
+  const resourceSpans = [];
+  for (const rs of request.resourceSpans ?? []) {
+    const scopeSpans = [];
+    for (const ss of rs.scopeSpans ?? []) {
+      const spans = (ss.spans ?? []).filter((s) => ids.has(s.traceId));
+      if (spans.length) scopeSpans.push({ ...ss, spans });
+    }
+    if (scopeSpans.length) resourceSpans.push({ ...rs, scopeSpans });
+  }
+  return { resourceSpans };
+}

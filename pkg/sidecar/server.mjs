@@ -1,0 +1,222 @@
+// The sidecar's HTTP API (node:http, no framework):
+//   POST /events          NDJSON events in (any dialect) -> 202 {accepted, errors, ...}
+//   GET  /events/stream   Server-Sent Events: events and child entries as they arrive
+//   GET  /metrics         Prometheus text 0.0.4 from the run model
+//   GET  /runs            the run snapshot; GET /runs/<id> one run or 404
+//   GET  /healthz         counters of ingestion, spool and delivery
+// No CORS headers are sent: the API is for same-origin pages and local
+// processes. Because a web page can still *send* a cross-origin POST without
+// a preflight (text/plain), a request whose Origin is not this server's own
+// is refused, and, when bound to loopback, so is a Host header that is not a
+// loopback name (DNS rebinding).
+import { createServer } from 'node:http';
+
+const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopback(host) {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The host part of a Host header, without the port. */
+function hostName(header) {
+  if (!header) return '';
+  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
+  const colon = header.lastIndexOf(':');
+  return (colon >= 0 ? header.slice(0, colon) : header).toLowerCase();
+}
+
+function sendJson(res, status, value, headers = {}) {
+  const body = `${JSON.stringify(value)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function sendError(res, status, message, headers) {
+  sendJson(res, status, { error: message }, headers);
+}
+
+/**
+ * Reads a request body of at most `max` bytes. Past the limit the rest is
+ * read and discarded (so the client sees the 413 rather than a reset
+ * connection), up to a hard bound after which the connection is cut.
+ * @returns {Promise<Buffer | null>} null when the body was too large
+ */
+function readBody(req, max) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    let over = false;
+    const discardLimit = Math.max(max, 16 * 1024 * 1024);
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        if (size > max + discardLimit) req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'));
+    });
+  });
+}
+
+/**
+ * @param {object} o
+ * @param {import('./core.mjs').Pipeline} o.pipeline
+ * @param {object} o.model  RunModel
+ * @param {import('./sse.mjs').EventHub} o.hub
+ * @param {() => object} o.health
+ * @param {number} o.maxBodyBytes
+ * @param {object} o.metricsOptions  passed to exportMetrics
+ * @param {string} o.host  the address bound
+ */
+export function createSidecarServer(o) {
+  const pending = new Set();
+  let accepting = true;
+
+  async function postEvents(req, res, url) {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > o.maxBodyBytes + 16 * 1024 * 1024) {
+      // Hopelessly large: answer now and close rather than read it all.
+      res.on('finish', () => req.socket.destroy());
+      sendError(res, 413, `body larger than ${o.maxBodyBytes} bytes`, { connection: 'close' });
+      return;
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity') {
+      sendError(res, 415, `content-encoding ${encoding} is not supported`);
+      req.resume();
+      return;
+    }
+    const source = url.searchParams.get('source') ?? 'http';
+    if (source.length > 200) {
+      sendError(res, 400, 'source is longer than 200 characters');
+      req.resume();
+      return;
+    }
+    const body = await readBody(req, o.maxBodyBytes);
+    if (body === null) {
+      sendError(res, 413, `body larger than ${o.maxBodyBytes} bytes`);
+      return;
+    }
+    let text = body.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    text = arrayToNdjson(text);
+    const result = await o.pipeline.ingest(text, `http:${source}`);
+    const status = result.accepted === 0 && result.errors.length > 0 ? 400 : 202;
+    sendJson(res, status, result);
+  }
+
+  async function route(req, res) {
+    const url = new URL(req.url ?? '/', 'http://sidecar.invalid');
+    const path = url.pathname;
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
+    const only = (allowed) => {
+      sendError(res, 405, `method ${req.method} not allowed`, { allow: allowed });
+      req.resume();
+    };
+    if (path === '/events') {
+      if (req.method !== 'POST') return only('POST');
+      if (!accepting) return sendError(res, 503, 'shutting down', { connection: 'close' });
+      return postEvents(req, res, url);
+    }
+    const getRoute = path === '/metrics' || path === '/runs' || path.startsWith('/runs/') || path === '/healthz' || path === '/events/stream';
+    if (!getRoute) return sendError(res, 404, `no such path: ${path}`);
+    if (!isGet) return only('GET, HEAD');
+    if (path === '/metrics') {
+      const body = o.model.exportMetrics(o.metricsOptions);
+      res.writeHead(200, { 'content-type': METRICS_TYPE, 'content-length': Buffer.byteLength(body) });
+      return res.end(body);
+    }
+    if (path === '/runs') return sendJson(res, 200, o.model.snapshot());
+    if (path.startsWith('/runs/')) {
+      let id;
+      try {
+        id = decodeURIComponent(path.slice('/runs/'.length));
+      } catch {
+        return sendError(res, 400, 'malformed run id');
+      }
+      const dialect = url.searchParams.get('dialect') ?? undefined;
+      if (dialect !== undefined && !['swamp', 'orchestrator', 'tasker'].includes(dialect)) {
+        return sendError(res, 400, 'dialect must be swamp, orchestrator or tasker');
+      }
+      const run = id === '' ? undefined : o.model.run(id, dialect);
+      return run === undefined ? sendError(res, 404, `no run ${id}`) : sendJson(res, 200, run);
+    }
+    if (path === '/healthz') return sendJson(res, 200, o.health());
+    if (!accepting) return sendError(res, 503, 'shutting down', { connection: 'close' });
+    return o.hub.attach(req, res);
+  }
+
+  /** The cross-site and DNS-rebinding guard (see the file comment). */
+  function refused(req) {
+    const host = req.headers.host ?? '';
+    if (isLoopback(o.host) && !isLoopback(hostName(host))) return `host ${host} is not a loopback name`;
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) return `cross-origin requests are not allowed (origin ${origin})`;
+    return null;
+  }
+
+  const server = createServer((req, res) => {
+    const why = refused(req);
+    if (why) {
+      sendError(res, 403, why);
+      req.resume();
+      return;
+    }
+    const job = route(req, res).catch((err) => {
+      if (!res.headersSent) sendError(res, err?.message === 'request aborted' ? 400 : 500, err?.message ?? String(err));
+      else res.destroy();
+    });
+    pending.add(job);
+    job.finally(() => pending.delete(job));
+  });
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 30000;
+  server.requestTimeout = 120000;
+
+  return {
+    server,
+    /**
+     * Stops accepting connections and events; resolves when the requests in
+     * progress are answered (their entries spooled), or at the deadline.
+     */
+    async close(deadline) {
+      accepting = false;
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      o.hub.closeAll();
+      let timer;
+      const late = new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+      });
+      await Promise.race([Promise.allSettled([...pending]), late]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/**
+ * A body that is one JSON array of events (what the viewer also accepts) is
+ * turned into NDJSON, one element per line, so line numbers are array
+ * positions. Anything else is returned unchanged.
+ */
+function arrayToNdjson(text) {
+  const head = text.trimStart();
+  if (!head.startsWith('[')) return text;
+  try {
+    const value = JSON.parse(head);
+    if (Array.isArray(value)) return value.map((v) => JSON.stringify(v)).join('\n');
+  } catch {
+    // Not an array after all: line by line, errors reported per line.
+  }
+  return text;
+}
