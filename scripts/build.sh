@@ -21,5 +21,8 @@ cp pkg/dist/web/${NAME}_bg.wasm pkg/dist/node/${NAME}_bg.wasm
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
 rm -rf www/pkg && mkdir -p www/pkg/dist
 cp pkg/browser.js pkg/package.json www/pkg/ && cp -r pkg/dist/web www/pkg/dist/web
+# The package ships the viewer for `workflow-telemetry serve` (generated, not committed).
+rm -rf pkg/viewer && mkdir -p pkg/viewer
+cp -r www/index.html www/style.css www/js pkg/viewer/
 raw=$(wc -c < pkg/dist/web/${NAME}_bg.wasm); gz=$(gzip -9 -c pkg/dist/web/${NAME}_bg.wasm | wc -c)
 echo "[build] ${NAME}_bg.wasm: ${raw} bytes raw, ${gz} bytes gzip -9"

@@ -11,6 +11,7 @@ import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
 import { OtlpExporter } from './otlp.mjs';
 import { BridgeRouter } from './router.mjs';
 import { createSidecarServer } from './server.mjs';
+import { packagedViewer } from './static.mjs';
 import { Spool } from './spool.mjs';
 import { EventHub } from './sse.mjs';
 import { Tailer } from './tail.mjs';
@@ -127,6 +128,7 @@ export async function startSidecar(opts) {
     maxBodyBytes: opts.maxBodyBytes,
     metricsOptions: opts.metricsPrefix ? { prefix: opts.metricsPrefix } : {},
     host: opts.host,
+    viewer: opts.viewer ? await packagedViewer() : null,
   });
   await new Promise((ok, fail) => {
     http.server.once('error', fail);

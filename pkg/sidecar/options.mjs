@@ -23,6 +23,8 @@ HTTP API:
   GET  /runs            run snapshot JSON
   GET  /runs/<id>       one run (?dialect= when ids collide), or 404
   GET  /healthz         counters: events, entries, spool, delivery, OTLP, tail
+  GET  /                the run viewer, following the live stream (unless
+                        --no-viewer)
 
 Server:
   --host H                  address to bind (default 127.0.0.1)
@@ -32,6 +34,7 @@ Server:
   --heartbeat-ms N          event stream heartbeat interval (default 15000)
   --stream-buffer N         stream messages kept for reconnecting clients
                             (default 1000)
+  --no-viewer               do not serve the run viewer (API paths only)
 
 Input from a file:
   --tail FILE               follow FILE as it grows (repeatable); rotation and
@@ -105,6 +108,7 @@ const DEFAULTS = {
   maxLineBytes: 1024 * 1024,
   heartbeatMs: 15000,
   streamBuffer: 1000,
+  viewer: true,
   tail: [],
   tailFrom: 'end',
   tailPollMs: 1000,
@@ -203,6 +207,10 @@ export function parseServeArgs(argv, env = process.env) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') return { ...opts, help: true };
+    if (arg === '--no-viewer') {
+      opts.viewer = false;
+      continue;
+    }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = FLAGS[flag];

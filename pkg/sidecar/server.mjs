@@ -75,6 +75,7 @@ function readBody(req, max) {
  * @param {number} o.maxBodyBytes
  * @param {object} o.metricsOptions  passed to exportMetrics
  * @param {string} o.host  the address bound
+ * @param {((req, res) => Promise<void>) | null} [o.viewer]  serves the run viewer's files
  */
 export function createSidecarServer(o) {
   const pending = new Set();
@@ -127,8 +128,16 @@ export function createSidecarServer(o) {
       return postEvents(req, res, url);
     }
     const getRoute = path === '/metrics' || path === '/runs' || path.startsWith('/runs/') || path === '/healthz' || path === '/events/stream';
-    if (!getRoute) return sendError(res, 404, `no such path: ${path}`);
+    if (!getRoute && !o.viewer) return sendError(res, 404, `no such path: ${path}`);
     if (!isGet) return only('GET, HEAD');
+    if (!getRoute) {
+      // The packaged run viewer; its bare address opens it on the live stream.
+      if (path === '/' && url.search === '') {
+        res.writeHead(302, { location: '/?live=/events/stream', 'content-length': 0 });
+        return res.end();
+      }
+      return o.viewer(req, res);
+    }
     if (path === '/metrics') {
       const body = o.model.exportMetrics(o.metricsOptions);
       res.writeHead(200, { 'content-type': METRICS_TYPE, 'content-length': Buffer.byteLength(body) });

@@ -12,16 +12,21 @@ const { chromium } = require('playwright-core');
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
-export async function openBrowser({ extra } = {}) {
+/** Debian's headless Chromium, with no network beyond what the page asks for. */
+export function launchChromium() {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const server = await startServer({ dir: join(ROOT, 'www'), port: 0, extra });
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
   });
+}
+
+export async function openBrowser({ extra } = {}) {
+  const server = await startServer({ dir: join(ROOT, 'www'), port: 0, extra });
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launchChromium();
   return {
     base,
     browser,

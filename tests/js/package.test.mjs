@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { installPacked } from './pack.mjs';
@@ -46,9 +46,11 @@ test('the packed tarball ships only the package files', () => {
     'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bg.wasm',
     'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
     'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
-    ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'router', 'server', 'spool', 'sse', 'tail']
+    ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'router', 'server', 'spool', 'sse', 'static', 'tail']
       .map((m) => `package/sidecar/${m}.mjs`),
-  ]);
+    'package/viewer/index.html', 'package/viewer/style.css',
+    ...readdirSync(join(ROOT, 'www', 'js')).map((f) => `package/viewer/js/${f}`),
+  ].sort());
   const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'browser', 'default']);
   const dts = readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'index.d.ts'), 'utf8');
