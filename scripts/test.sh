@@ -23,12 +23,16 @@ count() {
   echo "$p $f"
 }
 
+LAYER_TIMEOUT=${LAYER_TIMEOUT:-900}
+
 # layer <name> <command...>: runs one layer, logs it, adds its counts.
 layer() {
   local name=$1; shift
   local log="$LOGDIR/${name// /-}.log" start=$SECONDS
-  "$@" > "$log" 2>&1
+  # A hung layer must fail, not eat CI's time budget.
+  timeout --kill-after=10 "$LAYER_TIMEOUT" "$@" > "$log" 2>&1
   local rc=$?
+  [ "$rc" -eq 124 ] && echo "layer timed out after ${LAYER_TIMEOUT}s" >> "$log"
   read -r p f < <(count "$log")
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
@@ -57,7 +61,7 @@ layer "wasm: node"               wasm-pack test --mode no-install --node
 layer "wasm: chrome"             wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver
 layer "wasm: firefox"            wasm-pack test --mode no-install --headless --firefox
 layer "js: packed package"       node --test --test-reporter=tap tests/js/
-layer "js: sidecar"               node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
+layer "js: sidecar"              node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
 layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
 
 echo

@@ -84,7 +84,7 @@ test('limits and refusals: 413, 404, 405, cross-origin and foreign Host', async 
   assert.equal(r.status, 413);
   assert.match((await r.json()).error, /larger than 65536 bytes/);
 
-  for (const path of ['/', '/nope', '/runs-x', '/metrics/extra']) {
+  for (const path of ['/nope', '/runs-x', '/metrics/extra', '/pkg/package.json']) {
     const res = await fetch(sc.url + path);
     assert.equal(res.status, 404, path);
     await res.body?.cancel();

@@ -2,13 +2,13 @@
 // delivered child entries, /runs, /metrics and the OTLP spans.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { install, serve, endpoint, tempDir, sample, waitFor, FAST } from './helpers.mjs';
+import { cleanup, install, serve, endpoint, tempDir, sample, waitFor, FAST } from './helpers.mjs';
 
 const SECRETS = ['ghp_s3cr3t', 'hunter2', 'tok_live_SECRET123', 'ada@example.com', 'fleet-api', 'verify-model', 'LEAK-1'];
 let pkg;
 
 before(() => { pkg = install(); });
-after(() => {});
+after(cleanup);
 
 test('the live stream, deliveries, /runs, /metrics and spans are redacted', async () => {
   const received = [];
@@ -38,4 +38,5 @@ test('the live stream, deliveries, /runs, /metrics and spans are redacted', asyn
   const everything = streamed + received.join('\n') + runs + metrics;
   assert.ok(streamed.includes('"modelName":"<REDACTED>"'), 'swamp model names are redacted on the stream');
   for (const secret of SECRETS) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  assert.equal((await sc.stop()).code, 0);
 });
