@@ -1,88 +1,226 @@
-// `make bench`: the bridge's batch path measured side by side with the floor any
-// JS-fed implementation pays (JSON.parse of every input line plus
-// JSON.stringify of as many entries), in one Node process on the same input.
-// Writes target/bench/results.json and prints a table. Ratios are what to read:
-// absolute times on shared machines are noisy.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// `make bench`: every figure side by side in one Node process on the same
+// seeded input, as ratios (absolute times on shared machines are noisy):
+//
+// - throughput of the wasm bridge (`observeNdjson` on text chunks, `observe`
+//   per object) against (a) `JsBridge`, a straightforward JavaScript
+//   implementation of the same semantics (bench/baseline.mjs, byte-identical
+//   output, checked by bench/baseline-check.mjs) and (b) the floor any JS-fed
+//   implementation pays: JSON.parse of every input line plus JSON.stringify of
+//   as many entries;
+// - the run model's ingest and each exporter, against the same floor;
+// - memory: a ~1M-event stream through one bridge in a fresh process
+//   (bench/memory.mjs), wasm linear memory sampled after every chunk; it must
+//   stay flat after the first tenth;
+// - size of the release .wasm, raw and gzipped, against the budget;
+// - the viewer in headless Chromium (bench/viewer.mjs), unless --no-viewer;
+// - the native core (criterion, benches/core.rs), with --native.
+//
+// Writes target/bench/results.json, prints a table, and exits 1 when the size
+// budget is exceeded or memory grows with history.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { swampStream } from './generate.mjs';
+import { spawnSync } from 'node:child_process';
+import { swampLines } from './generate.mjs';
+import { JsBridge } from './baseline.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
-const { TelemetryBridge } = require(join(ROOT, 'pkg', 'node.cjs'));
+const wt = require(join(ROOT, 'pkg', 'node.cjs'));
 const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'config.json'), 'utf8'));
+const args = new Set(process.argv.slice(2));
+const OUT = join(ROOT, 'target', 'bench');
+mkdirSync(OUT, { recursive: true });
 
-const lines = swampStream(config.stream);
-const text = lines.join('\n');
-const events = lines.length;
-
-function best(fn, reps) {
-  let bestMs = Infinity;
+/** Best wall time of `reps` runs of `fn`, and its last result. */
+function best(fn, reps = config.repetitions) {
+  let ms = Infinity;
   let result;
   for (let i = 0; i < reps; i++) {
     const t0 = process.hrtime.bigint();
     result = fn();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (ms < bestMs) bestMs = ms;
+    ms = Math.min(ms, Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return { ms: bestMs, result };
+  return { ms, result };
 }
 
+/** Text chunks of `size` lines each: how a tailer or an HTTP body hands them over. */
+function chunk(lines, size) {
+  const out = [];
+  for (let i = 0; i < lines.length; i += size) out.push(lines.slice(i, i + size).join('\n'));
+  return out;
+}
+
+// ------------------------------------------------------------ throughput
+
+const lines = [...swampLines(config.stream)];
+const chunks = chunk(lines, config.chunkLines);
+const objects = lines.map((l) => JSON.parse(l));
+const events = lines.length;
 let n = 0;
-const ids = () => `id-${++n}`;
-const ndjson = best(() => {
-  const b = new TelemetryBridge({ parentInvocationId: 'p', idGenerator: ids });
-  const r = b.observeNdjson(text);
+const options = () => ({ parentInvocationId: 'parent', idGenerator: () => `id-${++n}` });
+
+function batch(Bridge) {
+  const b = new Bridge(options());
+  let entries = 0;
+  let bytes = 0;
+  for (const c of chunks) {
+    const r = b.observeNdjson(c);
+    bytes += r.entries.length;
+    entries += r.accepted && r.entries.length ? countLines(r.entries) : 0;
+  }
   b.free();
-  return r.entries.length ? r.entries.split('\n').length - 1 : 0;
-}, config.repetitions);
-const entries = ndjson.result;
-const parsed = lines.map((l) => JSON.parse(l));
-const perObject = best(() => {
-  const b = new TelemetryBridge({ parentInvocationId: 'p', idGenerator: ids });
+  return { entries, bytes };
+}
+function countLines(text) {
   let k = 0;
-  for (const e of parsed) k += b.observe(e).length;
-  b.free();
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) k++;
   return k;
-}, config.repetitions);
-const sampleEntry = JSON.parse(text.length ? (() => {
-  const b = new TelemetryBridge({ parentInvocationId: 'p' });
-  return b.observeNdjson(lines.slice(0, 6).join('\n')).entries.split('\n')[0] || '{}';
-})() : '{}');
+}
+function perObject(Bridge) {
+  const b = new Bridge(options());
+  let entries = 0;
+  for (const e of objects) entries += b.observe(e).length;
+  b.free();
+  return entries;
+}
+
+// Interleaved, so drift on a shared machine hits every path alike.
+const wasmBatch = best(() => batch(wt.TelemetryBridge));
+const jsBatch = best(() => batch(JsBridge));
+const wasmObserve = best(() => perObject(wt.TelemetryBridge));
+const jsObserve = best(() => perObject(JsBridge));
+const entryCount = wasmBatch.result.entries;
+if (jsBatch.result.entries !== entryCount || jsBatch.result.bytes !== wasmBatch.result.bytes) {
+  throw new Error(`baseline and wasm disagree: ${JSON.stringify([jsBatch.result, wasmBatch.result])}`);
+}
+// The floor: parse every input line, stringify as many real entries.
+const sampleEntries = (() => {
+  const b = new wt.TelemetryBridge(options());
+  const text = b.observeNdjson(chunks[0]).entries;
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+})();
 const floor = best(() => {
   let k = 0;
-  for (const l of lines) k += JSON.parse(l).kind.length;
-  for (let i = 0; i < entries; i++) k += JSON.stringify(sampleEntry).length;
+  for (const c of chunks) for (const l of c.split('\n')) k += JSON.parse(l).kind.length;
+  for (let i = 0; i < entryCount; i++) k += JSON.stringify(sampleEntries[i % sampleEntries.length]).length;
   return k;
-}, config.repetitions);
+});
+
+// ------------------------------------------------------------ run model
+
+const modelText = chunks;
+const ingest = best(() => {
+  const m = new wt.RunModel({ clock: () => 0 });
+  for (const c of modelText) m.ingestNdjson(c);
+  return m;
+}, 1);
+const model = ingest.result;
+const exporters = {
+  snapshot: best(() => model.snapshot(), 1),
+  exportTraces: best(() => model.exportTraces(), 1),
+  exportMetrics: best(() => model.exportMetrics(), 1),
+  exportLogs: best(() => model.exportLogs(), 1),
+};
+const parseOnly = best(() => {
+  let k = 0;
+  for (const l of lines) k += JSON.parse(l).kind.length;
+  return k;
+}, 1);
+model.free();
+
+// ------------------------------------------------------------ memory
+
+const memory = (() => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'memory.mjs'), JSON.stringify(config.memory.stream), String(config.chunkLines)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`bench/memory.mjs failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+})();
+
+// ------------------------------------------------------------ size
 
 const wasm = readFileSync(join(ROOT, 'pkg', 'dist', 'web', 'workflow_telemetry_bg.wasm'));
 const gz = gzipSync(wasm, { level: 9 }).length;
-const eps = (ms) => Math.round(events / (ms / 1000));
-const results = {
-  events,
-  entries,
-  observeNdjson: { ms: ndjson.ms, eventsPerSec: eps(ndjson.ms) },
-  observe: { ms: perObject.ms, eventsPerSec: eps(perObject.ms) },
-  jsonFloor: { ms: floor.ms, eventsPerSec: eps(floor.ms) },
-  ratios: {
-    observeNdjsonOverFloorTime: ndjson.ms / floor.ms,
-    observeOverFloorTime: perObject.ms / floor.ms,
-  },
-  wasm: { rawBytes: wasm.length, gzipBytes: gz, gzipBudgetBytes: config.gzipBudgetBytes },
-};
-mkdirSync(join(ROOT, 'target', 'bench'), { recursive: true });
-writeFileSync(join(ROOT, 'target', 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-const row = (name, r, note = '') => console.log(`${name.padEnd(34)} ${String(r.eventsPerSec).padStart(12)} ev/s ${r.ms.toFixed(1).padStart(9)} ms ${note}`);
-console.log(`input: ${events} events, ${entries} entries (seeded; best of ${config.repetitions})`);
-row('wasm observeNdjson (batch text)', results.observeNdjson, `${results.ratios.observeNdjsonOverFloorTime.toFixed(2)}x floor time`);
-row('wasm observe (object per event)', results.observe, `${results.ratios.observeOverFloorTime.toFixed(2)}x floor time`);
-row('floor: JSON.parse + JSON.stringify', results.jsonFloor);
+// ------------------------------------------------------------ viewer, native
+
+let viewer = null;
+if (!args.has('--no-viewer')) {
+  const { runViewerBench } = await import('./viewer.mjs');
+  viewer = await runViewerBench(config.viewer ?? {});
+}
+let native = null;
+if (args.has('--native')) {
+  const r = spawnSync('cargo', ['bench', '--bench', 'core'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, BENCH_QUICK: '1' } });
+  const file = join(OUT, 'native.json');
+  if (r.status === 0 && existsSync(file)) native = JSON.parse(readFileSync(file, 'utf8'));
+}
+
+// ------------------------------------------------------------ report
+
+const eps = (ms, count = events) => Math.round(count / (ms / 1000));
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  stream: { ...config.stream, events, entries: entryCount, chunkLines: config.chunkLines },
+  throughput: {
+    wasmObserveNdjson: { ms: wasmBatch.ms, eventsPerSec: eps(wasmBatch.ms) },
+    wasmObserve: { ms: wasmObserve.ms, eventsPerSec: eps(wasmObserve.ms) },
+    jsBaselineObserveNdjson: { ms: jsBatch.ms, eventsPerSec: eps(jsBatch.ms) },
+    jsBaselineObserve: { ms: jsObserve.ms, eventsPerSec: eps(jsObserve.ms) },
+    jsonFloor: { ms: floor.ms, eventsPerSec: eps(floor.ms) },
+  },
+  ratios: {
+    observeNdjsonOverJsBaselineSpeed: jsBatch.ms / wasmBatch.ms,
+    observeOverJsBaselineSpeed: jsObserve.ms / wasmObserve.ms,
+    observeNdjsonOverFloorTime: wasmBatch.ms / floor.ms,
+    observeOverFloorTime: wasmObserve.ms / floor.ms,
+  },
+  runModel: {
+    ingestNdjson: { ms: ingest.ms, eventsPerSec: eps(ingest.ms), overJsonParseTime: ingest.ms / parseOnly.ms },
+    ...Object.fromEntries(Object.entries(exporters).map(([k, v]) => [k, { ms: v.ms, overJsonParseTime: v.ms / parseOnly.ms }])),
+    jsonParseMs: parseOnly.ms,
+    runs: config.stream.runs,
+  },
+  memory,
+  wasm: { rawBytes: wasm.length, gzipBytes: gz, gzipBudgetBytes: config.gzipBudgetBytes },
+  viewer,
+  native,
+};
+writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+const x = (v) => `${v.toFixed(2)}x`;
+const row = (name, r, note = '') => console.log(`${name.padEnd(38)} ${String(r.eventsPerSec ?? '').padStart(10)} ev/s ${r.ms.toFixed(1).padStart(9)} ms  ${note}`);
+console.log(`stream: ${events} events, ${entryCount} entries, ${chunks.length} chunks of ${config.chunkLines} lines (seeded; best of ${config.repetitions})`);
+row('wasm observeNdjson (text chunks)', results.throughput.wasmObserveNdjson,
+  `${x(results.ratios.observeNdjsonOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeNdjsonOverFloorTime)} floor time`);
+row('wasm observe (object per event)', results.throughput.wasmObserve,
+  `${x(results.ratios.observeOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeOverFloorTime)} floor time`);
+row('JS baseline observeNdjson', results.throughput.jsBaselineObserveNdjson);
+row('JS baseline observe', results.throughput.jsBaselineObserve);
+row('floor: JSON.parse + JSON.stringify', results.throughput.jsonFloor);
+row('run model ingestNdjson (all runs)', results.runModel.ingestNdjson, `${x(results.runModel.ingestNdjson.overJsonParseTime)} JSON.parse time`);
+for (const k of Object.keys(exporters)) {
+  console.log(`${`run model ${k}`.padEnd(38)} ${''.padStart(15)} ${results.runModel[k].ms.toFixed(1).padStart(9)} ms  ${x(results.runModel[k].overJsonParseTime)} JSON.parse time`);
+}
+const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+console.log(`memory: ${memory.events} events in ${memory.chunks} chunks, at most ${memory.maxInFlight} in flight: wasm memory ${mb(memory.startBytes)} at start, ${mb(memory.afterFirstTenthBytes)} after the first tenth, peak ${mb(memory.peakBytes)} (${memory.flat ? 'flat' : 'GROWING'})`);
 console.log(`wasm size: ${wasm.length} bytes raw, ${gz} bytes gzip -9 (budget ${config.gzipBudgetBytes})`);
+if (viewer) {
+  console.log(`viewer: first timeline of a ${viewer.load.events}-event log in ${Number(viewer.load.firstRenderMs).toFixed(0)} ms = ${viewer.load.ratio}x JSON.parse of the file (target ${viewer.load.target}x); `
+    + `zoom frames of a ${viewer.zoom.steps}-step run: mean ${viewer.zoom.frame.meanMs} ms = ${viewer.zoom.ratio}x JSON.parse of its file`);
+}
+if (native) console.log(`native: see target/bench/native.json (${Object.keys(native).length} entries)`);
+
+let failed = false;
 if (gz > config.gzipBudgetBytes) {
   console.error(`FAIL: gzipped wasm ${gz} bytes exceeds the budget of ${config.gzipBudgetBytes} bytes`);
-  process.exit(1);
+  failed = true;
 }
+if (!memory.flat) {
+  console.error('FAIL: wasm memory grew after the first tenth of the stream');
+  failed = true;
+}
+process.exitCode = failed ? 1 : 0;

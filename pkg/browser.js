@@ -1,7 +1,7 @@
 // Browser and bundler entry (ESM). Call `await init()` once before using the
 // API; by default it fetches `workflow_telemetry_bg.wasm` next to this module
 // (bundlers understand the `new URL(..., import.meta.url)` the glue uses).
-import initWasm, { initSync as initWasmSync, TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version }
+import initWasm, { initSync as initWasmSync, TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version, wasmMemoryBytes }
   from './dist/web/workflow_telemetry.js';
 
 let ready;
@@ -24,5 +24,5 @@ export function initSync(module) {
   ready = Promise.resolve();
 }
 
-export { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version };
-export default { init, initSync, TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version };
+export { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version, wasmMemoryBytes };
+export default { init, initSync, TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version, wasmMemoryBytes };

@@ -565,3 +565,5 @@ export function init(input?: string | URL | Request | Response | BufferSource | 
 export function initSync(module: BufferSource | WebAssembly.Module): void;
 /** The package version. */
 export function version(): string;
+/** Bytes of wasm linear memory in use (it only grows); for leak checks and diagnostics. */
+export function wasmMemoryBytes(): number;

@@ -12,6 +12,7 @@ module.exports = {
   decodeEntry: wasm.decodeEntry,
   redactInvocation: wasm.redactInvocation,
   version: wasm.version,
+  wasmMemoryBytes: wasm.wasmMemoryBytes,
   init: () => Promise.resolve(),
   initSync: () => {},
 };

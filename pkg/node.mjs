@@ -2,5 +2,5 @@
 // share one wasm instance (no dual-package hazard).
 import api from './node.cjs';
 
-export const { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version, init, initSync } = api;
+export const { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, version, wasmMemoryBytes, init, initSync } = api;
 export default api;

@@ -37,6 +37,14 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// Bytes of linear memory the module holds, for diagnostics: memory only
+/// grows, so a value that stays flat under a steady stream shows that nothing
+/// accumulates with history.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65_536) as f64
+}
+
 // ---------------------------------------------------------------- errors
 
 /// A JS error: `constructor` is `Error` or `TypeError`; `name` the core type.
@@ -371,7 +379,14 @@ impl JsTelemetryBridge {
                 s.deliver(&v);
             }
         });
-        to_js(&report)
+        // The entries cross as a JS string of their own: inside JSON text they
+        // would be escaped, quote by quote, and parsed back.
+        let out = Object::new();
+        let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v);
+        set("entries", &JsValue::from_str(&report.entries))?;
+        set("accepted", &JsValue::from_f64(report.accepted as f64))?;
+        set("errors", &to_js(&report.errors)?)?;
+        Ok(out.into())
     }
 
     #[wasm_bindgen(getter, js_name = inFlight)]

@@ -28,10 +28,8 @@ pub(crate) struct NdjsonWriter(Vec<u8>);
 
 impl NdjsonWriter {
     pub(crate) fn push(&mut self, entry: &TelemetryEntry) {
-        // Writing a TelemetryEntry into a Vec cannot fail.
-        if serde_json::to_writer(&mut self.0, entry).is_ok() {
-            self.0.push(b'\n');
-        }
+        entry.write_json(&mut self.0);
+        self.0.push(b'\n');
     }
 
     pub(crate) fn finish(self) -> String {

@@ -4,6 +4,7 @@
 pub mod decode;
 mod invocation;
 mod invocation_context;
+mod json_text;
 mod result;
 mod telemetry_entry;
 mod wire;
