@@ -175,6 +175,10 @@ pub fn step_result(status: StepStatus) -> Option<&'static str> {
 }
 
 /// The top-level run of each run (nested runs share their root's trace).
+/// Parent links followed at most this far: deeper than any real nesting, and a
+/// bound on the walk when hostile input makes a cycle.
+const MAX_NESTING_HOPS: usize = 256;
+
 fn roots(snapshot: &Snapshot) -> HashMap<&str, &RunDetail> {
     let by_id: HashMap<&str, &RunDetail> = snapshot
         .runs
@@ -188,7 +192,7 @@ fn roots(snapshot: &Snapshot) -> HashMap<&str, &RunDetail> {
         while let Some(p) = top.run.parent_run.as_deref().and_then(|p| by_id.get(p)) {
             top = p;
             hops += 1;
-            if hops > snapshot.runs.len() {
+            if hops > MAX_NESTING_HOPS.min(snapshot.runs.len()) {
                 break; // a cycle in hostile input
             }
         }
@@ -245,32 +249,46 @@ pub fn sampled(root: &RunDetail, rate: f64) -> bool {
 /// The spans of every sampled run, in snapshot order.
 pub fn spans(snapshot: &Snapshot, options: &TraceOptions) -> Vec<Span> {
     let roots = roots(snapshot);
+    // A nested run's failure keeps its whole trace: one pass over the runs
+    // (a scan per root made the export quadratic in the number of runs).
+    let mut family_failed: HashMap<&str, bool> = HashMap::new();
+    for x in &snapshot.runs {
+        if let Some(top) = roots.get(x.run.id.as_str()) {
+            let failed = family_failed.entry(top.run.id.as_str()).or_insert(false);
+            *failed = *failed || always_kept(x);
+        }
+    }
+    let first_by_id = first_by_id(snapshot);
     let mut keep: HashMap<&str, bool> = HashMap::new();
     let mut out = Vec::new();
     for r in &snapshot.runs {
         let root = roots.get(r.run.id.as_str()).copied().unwrap_or(r);
         let kept = *keep.entry(root.run.id.as_str()).or_insert_with(|| {
-            // A nested run's failure keeps its whole trace.
-            let family_failed = snapshot
-                .runs
-                .iter()
-                .filter(|x| {
-                    roots
-                        .get(x.run.id.as_str())
-                        .map(|t| t.run.id == root.run.id)
-                        .unwrap_or(false)
-                })
-                .any(always_kept);
-            family_failed || sampled(root, options.sample_rate)
+            family_failed.get(root.run.id.as_str()) == Some(&true)
+                || sampled(root, options.sample_rate)
         });
         if kept {
-            run_spans(r, root, snapshot, &mut out);
+            run_spans(r, root, &first_by_id, &mut out);
         }
     }
     out
 }
 
-fn run_spans(r: &RunDetail, root: &RunDetail, snapshot: &Snapshot, out: &mut Vec<Span>) {
+/// Runs by id; the first of several runs sharing an id (across dialects) wins.
+fn first_by_id(snapshot: &Snapshot) -> HashMap<&str, &RunDetail> {
+    let mut by_id = HashMap::with_capacity(snapshot.runs.len());
+    for r in &snapshot.runs {
+        by_id.entry(r.run.id.as_str()).or_insert(r);
+    }
+    by_id
+}
+
+fn run_spans(
+    r: &RunDetail,
+    root: &RunDetail,
+    by_id: &HashMap<&str, &RunDetail>,
+    out: &mut Vec<Span>,
+) {
     let trace = run_trace_id(root);
     let Some(start) = r
         .run
@@ -288,7 +306,7 @@ fn run_spans(r: &RunDetail, root: &RunDetail, snapshot: &Snapshot, out: &mut Vec
     let end = end.unwrap_or(start).max(start);
     // A nested run hangs under the last attempt of the step that ran it.
     let parent = r.run.parent_run.as_deref().and_then(|pid| {
-        let p = snapshot.runs.iter().find(|x| x.run.id == pid)?;
+        let p = *by_id.get(pid)?;
         let step = p
             .run
             .steps
@@ -489,15 +507,20 @@ pub fn export_traces(snapshot: &Snapshot, options: &TraceOptions) -> ExportTrace
 
 /// The OTLP file-exporter form: JSON Lines, one `TracesData` per trace.
 pub fn export_traces_jsonl(snapshot: &Snapshot, options: &TraceOptions) -> String {
-    let mut by_trace: Vec<(String, Vec<Span>)> = Vec::new();
+    // Traces in order of their first span; an index instead of a scan per span.
+    let mut by_trace: Vec<Vec<Span>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for span in spans(snapshot, options) {
-        match by_trace.iter_mut().find(|(t, _)| *t == span.trace_id) {
-            Some((_, v)) => v.push(span),
-            None => by_trace.push((span.trace_id.clone(), vec![span])),
+        match index.get(&span.trace_id) {
+            Some(&i) => by_trace[i].push(span),
+            None => {
+                index.insert(span.trace_id.clone(), by_trace.len());
+                by_trace.push(vec![span]);
+            }
         }
     }
     let mut out = String::new();
-    for (_, spans) in by_trace {
+    for spans in by_trace {
         if let Ok(line) = serde_json::to_string(&wrap(spans, options)) {
             out.push_str(&line);
             out.push('\n');
