@@ -13,7 +13,8 @@
 //   stay flat after the first tenth;
 // - size of the release .wasm, raw and gzipped, against the budget;
 // - the viewer in headless Chromium (bench/viewer.mjs), unless --no-viewer;
-// - the native core (criterion, benches/core.rs), with --native.
+// - the native core (criterion, benches/core.rs: events/s and allocations
+//   per event), unless --no-native.
 //
 // Writes target/bench/results.json, prints a table, and exits 1 when the size
 // budget is exceeded or memory grows with history.
@@ -152,10 +153,13 @@ if (!args.has('--no-viewer')) {
   viewer = await runViewerBench(config.viewer ?? {});
 }
 let native = null;
-if (args.has('--native')) {
-  const r = spawnSync('cargo', ['bench', '--bench', 'core'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, BENCH_QUICK: '1' } });
+if (!args.has('--no-native')) {
+  // criterion's own report goes to target/bench/native.log; the table below summarises it.
+  const r = spawnSync('cargo', ['bench', '--bench', 'core'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, BENCH_QUICK: '1' } });
+  writeFileSync(join(OUT, 'native.log'), `${r.stdout ?? ''}${r.stderr ?? ''}`);
   const file = join(OUT, 'native.json');
   if (r.status === 0 && existsSync(file)) native = JSON.parse(readFileSync(file, 'utf8'));
+  else native = { failed: true, status: r.status };
 }
 
 // ------------------------------------------------------------ report
@@ -212,7 +216,12 @@ if (viewer) {
   console.log(`viewer: first timeline of a ${viewer.load.events}-event log in ${Number(viewer.load.firstRenderMs).toFixed(0)} ms = ${viewer.load.ratio}x JSON.parse of the file (target ${viewer.load.target}x); `
     + `zoom frames of a ${viewer.zoom.steps}-step run: mean ${viewer.zoom.frame.meanMs} ms = ${viewer.zoom.ratio}x JSON.parse of its file`);
 }
-if (native) console.log(`native: see target/bench/native.json (${Object.keys(native).length} entries)`);
+if (native?.paths) {
+  console.log('native core (criterion median; opt-level as the release profile):');
+  for (const p of native.paths) {
+    console.log(`  ${p.name.padEnd(40)} ${String(Math.round(p.eventsPerSec)).padStart(10)} ev/s  ${String(p.allocationsPerEvent).padStart(6)} allocs/event  ${String(p.bytesPerEvent).padStart(8)} bytes/event`);
+  }
+}
 
 let failed = false;
 if (gz > config.gzipBudgetBytes) {
@@ -221,6 +230,10 @@ if (gz > config.gzipBudgetBytes) {
 }
 if (!memory.flat) {
   console.error('FAIL: wasm memory grew after the first tenth of the stream');
+  failed = true;
+}
+if (native?.failed) {
+  console.error('FAIL: the native benchmarks failed (see target/bench/native.log)');
   failed = true;
 }
 process.exitCode = failed ? 1 : 0;

@@ -13,7 +13,7 @@ const TSC = resolve(import.meta.dirname, '..', '..', 'tools', 'node_modules', '.
 let pkg;
 
 const CONSUMER = `
-import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version } from 'workflow-telemetry';
+import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version, wasmMemoryBytes } from 'workflow-telemetry';
 import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus } from 'workflow-telemetry';
 
 await init();
@@ -42,6 +42,7 @@ const status: 'success' | 'error' | 'user_error' = decodeEntry({}).result.status
 const inv = redactInvocation(['model', 'method', 'run'], { argSchemas: { 'model method': ['categorical', 'redact'] } });
 const sub: string | undefined = inv.subcommand;
 const v: string = version();
+const memoryBytes: number = wasmMemoryBytes();
 const inFlight: number = bridge.inFlight;
 
 const model = new RunModel({ stepThresholdMs: 1000, filterParameters: ['pin'] });
@@ -75,7 +76,7 @@ redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
 // @ts-expect-error inFlight is read-only
 bridge.inFlight = 3;
 
-export { spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
+export { memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {

@@ -2,9 +2,9 @@
 // timeline and the detail panel to one view state kept in the URL hash.
 import { $, download, el, fill } from './dom.js';
 import { ms } from './format.js';
-import { append, exportLast, fetchSameOrigin, parse } from './loader.js';
+import { append, exportLast, fetchSameOrigin, parse, stepDetail } from './loader.js';
 import { matches, renderRuns } from './runs.js';
-import { renderDetail } from './detail.js';
+import { renderDetail, showDetails } from './detail.js';
 import { renderSummary } from './summary.js';
 import { Timeline } from './timeline.js';
 import { readHash, writeHash } from './state.js';
@@ -16,13 +16,36 @@ const state = { ...readHash(), status: readHash().status ?? 'all' };
 let data = { runs: [], workflows: [] };
 let last = { text: '', source: '' };
 let runsById = new Map();
+// Details of steps already shown (by detailRef), for the current `data` only.
+let details = new Map();
 const collapsed = new Set();
+
+// Zooming reports every wheel notch, and each history.replaceState costs
+// milliseconds in Chromium (most of a zoom step's time): the hash follows the
+// zoom at once, then at most every 250 ms while it keeps changing (the last
+// view always lands). Every other change writes the hash at once.
+const ZOOM_HASH_MS = 250;
+let zoomHashAt = -Infinity;
+let zoomHashTimer = 0;
+function writeZoomHash() {
+  const write = () => { zoomHashTimer = 0; zoomHashAt = performance.now(); writeHash(state); };
+  const wait = zoomHashAt + ZOOM_HASH_MS - performance.now();
+  if (wait <= 0) write();
+  else if (!zoomHashTimer) zoomHashTimer = setTimeout(write, wait);
+}
 
 const timeline = new Timeline($('#timeline'), {
   onSelect: (key) => selectStep(key),
   onToggle: (key) => toggle(key),
-  onZoom: (view) => { state.zoom = view; writeHash(state); },
+  onZoom: (view) => { state.zoom = view; writeZoomHash(); },
 });
+
+/** Makes a (lite) snapshot the current data. */
+function setData(snapshot) {
+  data = snapshot;
+  runsById = new Map(data.runs.map((r) => [r.id, r]));
+  details = new Map();
+}
 
 // ------------------------------------------------------------ selection
 
@@ -118,9 +141,26 @@ function toggle(key) {
 
 // ------------------------------------------------------------ rendering
 
+/**
+ * Renders the selected step at once from the lite snapshot, then again with
+ * its details (transitions, telemetry, inputs, results) once the worker sends
+ * them. Resolves when the panel is complete.
+ */
 function renderDetailPanel() {
   const { run, step } = stepOf(state.step);
-  renderDetail($('#detail'), run, step, timeline.origin);
+  const node = $('#detail');
+  const known = step && details.get(step.detailRef);
+  if (!step || known || step.detailRef === undefined) {
+    renderDetail(node, run, known ? { ...step, ...known } : step, timeline.origin);
+    return Promise.resolve();
+  }
+  renderDetail(node, run, step, timeline.origin, { pending: true });
+  const [snapshot, key] = [data, state.step];
+  return stepDetail(snapshot, step.detailRef).then((detail) => {
+    if (data !== snapshot) return;
+    if (detail) details.set(step.detailRef, detail);
+    if (state.step === key) showDetails(node, { ...step, ...detail }, timeline.origin);
+  });
 }
 
 function renderAll({ scroll = false } = {}) {
@@ -132,11 +172,12 @@ function renderAll({ scroll = false } = {}) {
   timeline.absolute = state.abs;
   timeline.setRun(run, runsById, collapsed, state.zoom);
   if (state.step) timeline.select(state.step, { scroll });
-  renderDetailPanel();
+  const detailShown = renderDetailPanel();
   $('#crit').setAttribute('aria-pressed', String(state.crit));
   $('#abs').setAttribute('aria-pressed', String(state.abs));
   $('#export').disabled = data.runs.length === 0;
   writeHash(state);
+  return detailShown;
 }
 
 function showErrors(errors, accepted) {
@@ -154,7 +195,10 @@ function showErrors(errors, accepted) {
 
 // ------------------------------------------------------------ loading
 
+let loads = 0; // numbers each load, so one that a newer load overtook changes no state
+
 async function load(text, source) {
+  const mine = ++loads;
   const progress = $('#progress');
   const status = $('#load-status');
   document.body.dataset.state = 'loading';
@@ -168,8 +212,7 @@ async function load(text, source) {
       progress.value = f;
       status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
     });
-    data = result.snapshot;
-    runsById = new Map(data.runs.map((r) => [r.id, r]));
+    setData(result.snapshot);
     collapsed.clear();
     const requested = readHash();
     if (requested.run && runsById.has(requested.run)) {
@@ -189,13 +232,15 @@ async function load(text, source) {
     showErrors(result.errors, result.accepted);
     status.textContent = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'} from ${result.accepted} events` +
       `${result.errors.length ? `, ${result.errors.length} lines rejected` : ''} · parsed in ${Math.round(result.ms)} ms`;
-    renderAll({ scroll: true });
-    document.body.dataset.state = 'ready';
+    // Ready once the selected step's details are shown too.
+    await renderAll({ scroll: true });
+    if (mine === loads) document.body.dataset.state = 'ready';
   } catch (err) {
+    if (mine !== loads) return;
     status.textContent = `Could not load ${source}: ${err.message}`;
     document.body.dataset.state = 'error';
   } finally {
-    progress.hidden = true;
+    if (mine === loads) progress.hidden = true;
   }
 }
 
@@ -261,6 +306,7 @@ $('#collapse-all').addEventListener('click', () => {
   timeline.refreshRows();
 });
 const EXPORTS = {
+  entries: ['child-entries.ndjson', 'application/x-ndjson'],
   traces: ['otlp-traces.json', 'application/json'],
   jsonl: ['otlp-traces.jsonl', 'application/x-ndjson'],
   metrics: ['metrics.prom', 'text/plain; version=0.0.4'],
@@ -270,10 +316,7 @@ const EXPORTS = {
 $('#export').addEventListener('change', async (e) => {
   const kind = e.target.value;
   e.target.value = '';
-  if (kind === 'entries') {
-    const lines = data.runs.flatMap((r) => r.steps.filter((s) => s.telemetry).map((s) => JSON.stringify(s.telemetry)));
-    download('child-entries.ndjson', lines.length ? `${lines.join('\n')}\n` : '');
-  } else if (EXPORTS[kind]) {
+  if (EXPORTS[kind]) {
     try {
       download(EXPORTS[kind][0], await exportLast(kind), EXPORTS[kind][1]);
     } catch (err) {
@@ -301,8 +344,7 @@ window.addEventListener('hashchange', () => {
 /** Shows a new snapshot, keeping the selection when its run still exists. */
 function applySnapshot(result, source) {
   const first = data.runs.length === 0;
-  data = result.snapshot;
-  runsById = new Map(data.runs.map((r) => [r.id, r]));
+  setData(result.snapshot);
   if (!state.run || !runsById.has(state.run)) {
     const pick = data.runs.find(hasFailure) ?? data.runs[0];
     state.run = pick && topRun(pick).id;

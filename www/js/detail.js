@@ -1,6 +1,8 @@
 // The detail panel of the selected step: error first, then timing, attempts,
 // transitions, the redacted child telemetry entry, inputs and results.
-// Redaction markers are shown as highlighted marks.
+// Redaction markers are shown as highlighted marks. The last four may come
+// from the worker a moment later (details.js): a placeholder holds their place
+// until `showDetails` replaces it, so the rest of the panel is not redrawn.
 import { el, fill, withMarkers } from './dom.js';
 import { duration, instant, ms, statusIcon } from './format.js';
 
@@ -24,7 +26,33 @@ function since(iso, originMs) {
   return el('td', { title: instant(iso) }, originMs === undefined ? instant(iso) : `+${duration(t - originMs)}`);
 }
 
-export function renderDetail(node, run, step, originMs) {
+function transitions(list, originMs) {
+  return section(`Transitions (${list.length})`, el('table', { className: 'mini' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'From → to'), el('th', {}, 'Event'), el('th', {}, 'At'), el('th', {}, 'In previous'))),
+    el('tbody', {}, list.map((t) => el('tr', {},
+      el('td', {}, `${t.from ?? '∅'} → ${t.to}`),
+      el('td', {}, t.event),
+      since(t.at, originMs),
+      el('td', {}, t.inPreviousMs === undefined ? '' : duration(t.inPreviousMs)))))));
+}
+
+/** The transitions, child telemetry entry, inputs and results sections of `step`. */
+function detailSections(step, originMs) {
+  return [
+    transitions(step.transitions ?? [], originMs),
+    step.telemetry ? section('Child telemetry entry (redacted)', json(step.telemetry)) : null,
+    step.inputs !== undefined ? section('Inputs (redacted)', json(step.inputs)) : null,
+    step.results !== undefined ? section('Results (redacted)', json(step.results)) : null,
+  ].filter(Boolean);
+}
+
+/** Fills the placeholder a `pending` render left with the sections of `step` (with its details). */
+export function showDetails(node, step, originMs) {
+  node.querySelector('.d-pending')?.replaceWith(...detailSections(step, originMs));
+}
+
+/** Renders `step` of `run` into `node`; `pending`: its details are still on their way. */
+export function renderDetail(node, run, step, originMs, { pending = false } = {}) {
   if (!run || !step) {
     fill(node, el('p', { className: 'empty' }, 'Select a step to see its details.'));
     return;
@@ -57,14 +85,5 @@ export function renderDetail(node, run, step, originMs) {
         since(a.startedAt, originMs),
         el('td', {}, duration(a.durationMs)),
         el('td', {}, a.error ? withMarkers(a.error.message) : ''))))) : el('p', { className: 'muted' }, 'none')),
-    section(`Transitions (${step.transitions.length})`, el('table', { className: 'mini' },
-      el('thead', {}, el('tr', {}, el('th', {}, 'From → to'), el('th', {}, 'Event'), el('th', {}, 'At'), el('th', {}, 'In previous'))),
-      el('tbody', {}, step.transitions.map((t) => el('tr', {},
-        el('td', {}, `${t.from ?? '∅'} → ${t.to}`),
-        el('td', {}, t.event),
-        since(t.at, originMs),
-        el('td', {}, t.inPreviousMs === undefined ? '' : duration(t.inPreviousMs))))))),
-    step.telemetry ? section('Child telemetry entry (redacted)', json(step.telemetry)) : null,
-    step.inputs !== undefined ? section('Inputs (redacted)', json(step.inputs)) : null,
-    step.results !== undefined ? section('Results (redacted)', json(step.results)) : null);
+    pending ? el('p', { className: 'muted d-pending' }, 'Loading transitions and the telemetry entry…') : detailSections(step, originMs));
 }

@@ -1,9 +1,11 @@
 // Loading a log: from a file (picker or drop), pasted text or a same-origin
 // URL. Parsing happens in a Web Worker; if workers are unavailable it runs on
-// the main thread in chunks, yielding between them.
+// the main thread in chunks, yielding between them. Snapshots come back lite,
+// their steps' details fetched one step at a time (details.js).
 import { init, RunModel } from '../pkg/browser.js';
 import { ingestChunks } from './ingest.js';
 import { exportOf } from './exports.js';
+import { splitSnapshot } from './details.js';
 
 let worker;
 let seq = 0;
@@ -17,6 +19,11 @@ function getWorker() {
     }
   }
   return worker;
+}
+
+/** A worker's `done` message as the result callers get: the snapshot parsed from its JSON text. */
+function received({ snapshotJson, ...rest }) {
+  return { ...rest, snapshot: JSON.parse(snapshotJson) };
 }
 
 /** Parses `text` into a run snapshot. `onProgress(fraction)` reports 0..1. */
@@ -33,7 +40,7 @@ export function parse(text, options, onProgress) {
       else {
         w.removeEventListener('message', onMessage);
         w.removeEventListener('error', onError);
-        if (msg.type === 'done') resolve(msg);
+        if (msg.type === 'done') resolve(received(msg));
         else reject(new Error(msg.message));
       }
     };
@@ -50,6 +57,7 @@ export function parse(text, options, onProgress) {
 }
 
 let here; // the main-thread fallback's last model, kept for exports
+let hereSplit; // and the details of its last snapshot
 
 async function parseHere(text, options, onProgress) {
   const t0 = performance.now();
@@ -57,18 +65,19 @@ async function parseHere(text, options, onProgress) {
   const model = new RunModel(options ?? {});
   const pause = () => new Promise((r) => setTimeout(r, 0));
   const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(done / total), pause);
-  const snapshot = model.snapshot();
+  const split = splitSnapshot(model.snapshot());
   here?.free();
   here = model;
-  return { snapshot, accepted, errors, ms: performance.now() - t0 };
+  hereSplit = split;
+  return { snapshot: split.snapshot, accepted, errors, ms: performance.now() - t0 };
 }
 
 let exportSeq = 0;
 
-/** An export of the last loaded log: `traces`, `jsonl`, `metrics`, `logs` or `logfmt`. */
+/** An export of the last loaded log: `entries`, `traces`, `jsonl`, `metrics`, `logs` or `logfmt`. */
 export function exportLast(kind) {
   const w = worker;
-  if (!w) return Promise.resolve().then(() => exportOf(here, kind));
+  if (!w) return Promise.resolve().then(() => exportOf(here, kind, hereSplit?.details));
   const id = ++exportSeq;
   return new Promise((resolve, reject) => {
     const onMessage = (ev) => {
@@ -91,7 +100,8 @@ export function append(text, options) {
     return init().then(() => {
       hereAppend ??= here ?? new RunModel(options ?? {});
       const r = hereAppend.ingestNdjson(text);
-      return { snapshot: hereAppend.snapshot(), accepted: r.accepted, errors: r.errors, ms: 0 };
+      hereSplit = splitSnapshot(hereAppend.snapshot());
+      return { snapshot: hereSplit.snapshot, accepted: r.accepted, errors: r.errors, ms: 0 };
     });
   }
   const id = ++exportSeq;
@@ -99,11 +109,34 @@ export function append(text, options) {
     const onMessage = (ev) => {
       if (ev.data?.id !== id) return;
       w.removeEventListener('message', onMessage);
-      if (ev.data.type === 'done') resolve(ev.data);
+      if (ev.data.type === 'done') resolve(received(ev.data));
       else reject(new Error(ev.data.message));
     };
     w.addEventListener('message', onMessage);
     w.postMessage({ type: 'append', text, options, id });
+  });
+}
+
+/**
+ * The held-back details (transitions, telemetry, inputs, results) of the step
+ * with `detailRef` `ref` in `snapshot`; undefined once a newer snapshot has
+ * replaced it, or if the worker failed.
+ */
+export function stepDetail(snapshot, ref) {
+  const w = worker;
+  if (!w) return Promise.resolve(hereSplit?.snapshot === snapshot ? hereSplit.details[ref] : undefined);
+  const id = ++exportSeq;
+  return new Promise((resolve) => {
+    const done = (detail) => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      resolve(detail);
+    };
+    const onMessage = (ev) => { if (ev.data?.type === 'detail' && ev.data.id === id) done(ev.data.detail); };
+    const onError = () => done(undefined);
+    w.addEventListener('message', onMessage);
+    w.addEventListener('error', onError);
+    w.postMessage({ type: 'detail', gen: snapshot.detailGen, ref, id });
   });
 }
 

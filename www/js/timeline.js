@@ -99,7 +99,9 @@ export class Timeline {
     this.selected = undefined;
     this.critical = false;
     this.absolute = false;
-    this.ruler = el('div', { className: 'tl-ruler', 'aria-hidden': 'true' });
+    this.rulerLabel = el('div', { className: 'tl-ruler-label' });
+    this.rulerTrack = el('div', { className: 'tl-ruler-track' });
+    this.ruler = el('div', { className: 'tl-ruler', 'aria-hidden': 'true' }, this.rulerLabel, this.rulerTrack);
     this.rowsNode = el('div', { className: 'tl-rows' });
     this.spacer = el('div', { className: 'tl-spacer' }, this.rowsNode);
     this.scroller = el('div', {
@@ -111,7 +113,24 @@ export class Timeline {
     this.scroller.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
     this.ruler.addEventListener('wheel', (e) => this.wheel(e, true), { passive: false });
     this.scroller.addEventListener('pointerdown', (e) => this.dragStart(e));
-    new ResizeObserver(() => this.schedule()).observe(root);
+    // Sizes are taken from the observer, after layout, so rendering never
+    // forces a synchronous layout just to measure (reading offsetWidth right
+    // after replacing rows would, on every zoom step).
+    this.size = { width: 0, height: 0, label: 0 };
+    const sizes = new ResizeObserver((entries) => {
+      for (const e of entries) {
+        if (e.target === this.scroller) {
+          this.size.width = Math.round(e.contentRect.width);
+          this.size.height = Math.round(e.contentRect.height);
+        } else if (e.target === this.rulerLabel) {
+          this.size.label = Math.round(e.borderBoxSize?.[0]?.inlineSize ?? e.target.offsetWidth);
+        }
+      }
+      this.schedule();
+    });
+    sizes.observe(root);
+    sizes.observe(this.scroller);
+    sizes.observe(this.rulerLabel, { box: 'border-box' });
   }
 
   /** Shows a run. `zoom` is [from, to] in ms relative to the run's start. */
@@ -167,7 +186,7 @@ export class Timeline {
     const i = this.rows.findIndex((r) => r.key === key);
     if (i >= 0 && scroll) {
       const top = i * ROW_HEIGHT;
-      const h = this.scroller.clientHeight || 400;
+      const h = this.size.height || this.scroller.clientHeight || 400;
       if (top < this.scroller.scrollTop || top + ROW_HEIGHT > this.scroller.scrollTop + h) {
         this.scroller.scrollTop = Math.max(0, top - h / 3);
       }
@@ -184,9 +203,10 @@ export class Timeline {
   }
 
   trackWidth() {
-    const label = this.rowsNode.querySelector('.tl-label');
-    const total = this.scroller.clientWidth || 800;
-    return Math.max(100, total - (label ? label.offsetWidth : 300));
+    const total = this.size.width || this.scroller.clientWidth || 800;
+    // The ruler's label column has the rows' label width (both var(--label)).
+    const label = this.size.label || this.rowsNode.querySelector('.tl-label')?.offsetWidth || 300;
+    return Math.max(100, total - label);
   }
 
   x(t) {
@@ -195,15 +215,29 @@ export class Timeline {
   }
 
   render() {
-    this.renderRuler();
+    // Read before writing: scrollTop after a DOM change would force a layout.
     const top = this.scroller.scrollTop;
-    const h = this.scroller.clientHeight || 600;
+    const h = this.size.height || this.scroller.clientHeight || 600;
+    this.renderRuler();
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.rows.length, Math.ceil((top + h) / ROW_HEIGHT) + OVERSCAN);
-    this.rowsNode.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-    const nodes = [];
-    for (let i = first; i < last; i++) nodes.push(this.renderRow(this.rows[i], i));
-    this.rowsNode.replaceChildren(...nodes);
+    const shown = this.shown;
+    if (shown && shown.rows === this.rows && shown.first === first && shown.last === last && shown.selected === this.selected) {
+      // The same rows (a zoom, a pan, a scroll within a row): only the time
+      // axis may have moved. Redraw the tracks and keep the labels, which
+      // spares restyling and re-laying out their text on every zoom step.
+      if (shown.view !== this.view) {
+        const nodes = this.rowsNode.children;
+        for (let k = 0; k < nodes.length; k++) nodes[k].lastChild.replaceWith(this.renderTrack(this.rows[first + k]));
+        shown.view = this.view;
+      }
+    } else {
+      this.rowsNode.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+      const nodes = [];
+      for (let i = first; i < last; i++) nodes.push(this.renderRow(this.rows[i], i));
+      this.rowsNode.replaceChildren(...nodes);
+      this.shown = { rows: this.rows, first, last, selected: this.selected, view: this.view };
+    }
     const sel = this.rows.findIndex((r) => r.key === this.selected);
     if (sel >= 0) this.scroller.setAttribute('aria-activedescendant', `row-${sel}`);
     else this.scroller.removeAttribute('aria-activedescendant');
@@ -220,9 +254,8 @@ export class Timeline {
       const label = this.absolute ? clock(this.origin + t) : offset(t, step);
       ticks.push(el('span', { className: 'tick', style: `left:${left}%` }, label));
     }
-    fill(this.ruler,
-      el('div', { className: 'tl-ruler-label' }, this.run ? `${this.absolute ? 'UTC' : 'from'} ${new Date(this.origin).toISOString().replace('T', ' ').slice(0, 23)}` : ''),
-      el('div', { className: 'tl-ruler-track' }, ticks));
+    this.rulerLabel.textContent = this.run ? `${this.absolute ? 'UTC' : 'from'} ${new Date(this.origin).toISOString().replace('T', ' ').slice(0, 23)}` : '';
+    fill(this.rulerTrack, ticks);
   }
 
   renderRow(row, index) {
@@ -241,6 +274,21 @@ export class Timeline {
         : el('span', { className: 'name' }, row.step.name),
       row.kind === 'step' && row.step.overThreshold ? el('span', { className: 'thresh', title: 'over threshold' }, '⏱') : null,
       row.kind === 'step' && row.step.error?.allowed ? el('span', { className: 'muted', title: 'allowed failure' }, ' (allowed)') : null);
+    return el('div', {
+      id: `row-${index}`,
+      className: `tl-row kind-${row.kind}${selected ? ' selected' : ''}${row.step?.critical ? ' is-critical' : ''}`,
+      role: 'treeitem',
+      'aria-level': row.depth + 1,
+      'aria-selected': selected ? 'true' : 'false',
+      'aria-expanded': row.hasChildren ? String(row.expanded) : undefined,
+      'data-key': row.key,
+      'data-status': status,
+      onclick: () => this.onSelect?.(row.key),
+    }, label, this.renderTrack(row));
+  }
+
+  /** A row's bars and duration label, placed for the current view (the row's last child). */
+  renderTrack(row) {
     const track = el('div', { className: 'tl-track' });
     if (row.kind === 'job') {
       if (row.span) track.append(this.bar(row.span, row.status, 'job-bar'));
@@ -267,17 +315,7 @@ export class Timeline {
         track.append(el('span', { className: `tl-dur${right > 88 && left <= 12 ? ' on-bar' : ''}`, style }, duration(s.durationMs ?? sp[1] - sp[0])));
       }
     }
-    return el('div', {
-      id: `row-${index}`,
-      className: `tl-row kind-${row.kind}${selected ? ' selected' : ''}${row.step?.critical ? ' is-critical' : ''}`,
-      role: 'treeitem',
-      'aria-level': row.depth + 1,
-      'aria-selected': selected ? 'true' : 'false',
-      'aria-expanded': row.hasChildren ? String(row.expanded) : undefined,
-      'data-key': row.key,
-      'data-status': status,
-      onclick: () => this.onSelect?.(row.key),
-    }, label, track);
+    return track;
   }
 
   bar([start, end], status, extra, title) {
@@ -297,7 +335,7 @@ export class Timeline {
       const k = Math.max(0, Math.min(this.rows.length - 1, j));
       this.onSelect?.(this.rows[k].key);
     };
-    const pageRows = Math.max(1, Math.floor((this.scroller.clientHeight || 300) / ROW_HEIGHT) - 1);
+    const pageRows = Math.max(1, Math.floor((this.size.height || this.scroller.clientHeight || 300) / ROW_HEIGHT) - 1);
     const handled = {
       ArrowDown: () => go(i + 1), ArrowUp: () => go(i < 0 ? 0 : i - 1), Home: () => go(0), End: () => go(this.rows.length - 1),
       PageDown: () => go(i + pageRows), PageUp: () => go(i - pageRows),
