@@ -112,7 +112,7 @@ pub fn summarise(
     }
     if let Some(last_at) = run.transitions.last().and_then(|t| t.at) {
         if !run.status.is_terminal() {
-            let total = time_in_state_ms.entry(run.state.clone()).or_insert(0);
+            let total = time_in_state_ms.entry(run.state.to_string()).or_insert(0);
             *total = total.saturating_add(now.millis_since(last_at));
         }
     }

@@ -89,27 +89,35 @@ impl ParameterFilter {
 
     /// Whether values under `key` are masked.
     pub fn is_filtered(&self, key: &str) -> bool {
-        let lower = key.to_lowercase();
-        self.substrings.iter().any(|s| lower.contains(s.as_str()))
-            || self.patterns.iter().any(|p| p.is_match(key))
+        let by_substring = if key.is_ascii() {
+            // The substrings are lowercased at construction, so an ASCII key
+            // is compared byte by byte, ASCII-lowercased, without a copy.
+            self.substrings
+                .iter()
+                .any(|s| contains_ascii_lowercased(key.as_bytes(), s.as_bytes()))
+        } else {
+            let lower = key.to_lowercase();
+            self.substrings.iter().any(|s| lower.contains(s.as_str()))
+        };
+        by_substring || self.patterns.iter().any(|p| p.is_match(key))
     }
 
     /// A copy of `value` with every filtered key's value masked, at any depth,
     /// and every string scanned as free text.
     pub fn redact_value(&self, value: &Value) -> Value {
         match value {
-            Value::Object(map) => {
-                let mut out = Map::new();
-                for (k, v) in map {
-                    let v = if self.is_filtered(k) {
-                        Value::String(self.mask.clone())
-                    } else {
-                        self.redact_value(v)
-                    };
-                    out.insert(k.clone(), v);
-                }
-                Value::Object(out)
-            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if self.is_filtered(k) {
+                            Value::String(self.mask.clone())
+                        } else {
+                            self.redact_value(v)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect::<Map<String, Value>>(),
+            ),
             Value::Array(items) => {
                 Value::Array(items.iter().map(|v| self.redact_value(v)).collect())
             }
@@ -123,6 +131,10 @@ impl ParameterFilter {
     /// whitespace, `,`, `;`, `&` or closing quote.
     pub fn redact_text(&self, text: &str) -> String {
         let bytes = text.as_bytes();
+        if !bytes.iter().any(|&b| b == b'=' || b == b':') {
+            // No pair to mask.
+            return text.to_string();
+        }
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         let mut i = 0;
@@ -172,6 +184,16 @@ impl ParameterFilter {
     }
 }
 
+/// Whether `haystack`, ASCII-lowercased, contains `needle` (lowercase).
+fn contains_ascii_lowercased(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty()
+        || haystack.windows(needle.len()).any(|w| {
+            w.iter()
+                .zip(needle)
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+        })
+}
+
 fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
 }
@@ -209,6 +231,24 @@ mod tests {
             f.redact_text("plain message: nothing here"),
             "plain message: nothing here"
         );
+    }
+
+    #[test]
+    fn keys_match_case_insensitively_ascii_or_not() {
+        let f = ParameterFilter::new(&["Pass".into(), "clé".into()], &[], "*").unwrap();
+        for key in [
+            "PASSWORD",
+            "my_pAsS",
+            "pass",
+            "MOT_DE_PASSE_É",
+            "CLÉ",
+            "la_clé",
+        ] {
+            assert!(f.is_filtered(key), "{key}");
+        }
+        for key in ["pas", "", "cle", "p_ass"] {
+            assert!(!f.is_filtered(key), "{key}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Reading one event of any dialect: its name, its dialect (detected by shape),
 //! its timestamp, and typed field access with errors that name the field.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -66,7 +68,7 @@ pub fn type_name(v: &Value) -> &'static str {
 pub struct Input<'v> {
     pub value: &'v Value,
     pub map: &'v Map<String, Value>,
-    pub name: String,
+    pub name: &'v str,
     pub dialect: Dialect,
     pub timestamp: Option<Timestamp>,
 }
@@ -80,7 +82,7 @@ impl<'v> Input<'v> {
         };
         let (name, dialect) = if let Some(kind) = map.get("kind").filter(|v| !v.is_null()) {
             match kind {
-                Value::String(k) => (k.clone(), Dialect::Swamp),
+                Value::String(k) => (k.as_str(), Dialect::Swamp),
                 other => {
                     return Err(IngestError::WrongType {
                         field: "kind",
@@ -107,7 +109,7 @@ impl<'v> Input<'v> {
                     name: name.to_string(),
                 });
             };
-            (name.to_string(), dialect)
+            (name, dialect)
         };
         let timestamp = timestamp(map.get("timestamp"))?;
         Ok(Input {
@@ -138,16 +140,16 @@ impl<'v> Input<'v> {
     pub fn str(&self, key: &'static str) -> Result<&'v str, IngestError> {
         self.opt_str(key)?.ok_or_else(|| IngestError::Missing {
             field: key,
-            event: self.name.clone(),
+            event: self.name.to_string(),
         })
     }
 
     /// A string or number identifier (Tasker and orchestrator ids may be numbers).
-    pub fn opt_id(&self, key: &'static str) -> Result<Option<String>, IngestError> {
+    pub fn opt_id(&self, key: &'static str) -> Result<Option<Cow<'v, str>>, IngestError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
+            Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
             Some(other) => Err(IngestError::WrongType {
                 field: key,
                 expected: "a string or number id",
@@ -156,10 +158,10 @@ impl<'v> Input<'v> {
         }
     }
 
-    pub fn id(&self, key: &'static str) -> Result<String, IngestError> {
+    pub fn id(&self, key: &'static str) -> Result<Cow<'v, str>, IngestError> {
         self.opt_id(key)?.ok_or_else(|| IngestError::Missing {
             field: key,
-            event: self.name.clone(),
+            event: self.name.to_string(),
         })
     }
 

@@ -67,7 +67,16 @@ pub(crate) struct RunModelCore {
     /// Events that belong to no run (a `completed` for a run never started).
     orphans: Vec<Violation>,
     runs: Vec<RunSlot>,
-    index: HashMap<(Dialect, String), usize>,
+    /// Run positions by id, one map per dialect (looked up by `&str`).
+    index: [HashMap<String, usize>; 3],
+}
+
+fn dialect_index(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::Swamp => 0,
+        Dialect::Orchestrator => 1,
+        Dialect::Tasker => 2,
+    }
 }
 
 impl RunModelCore {
@@ -93,7 +102,18 @@ impl RunModelCore {
     }
 
     pub fn has_run(&self, dialect: Dialect, id: &str) -> bool {
-        self.index.contains_key(&(dialect, id.to_string()))
+        self.index[dialect_index(dialect)].contains_key(id)
+    }
+
+    /// Where the run with this id in this dialect is in `runs`, if known.
+    fn run_position(&self, dialect: Dialect, id: &str) -> Option<usize> {
+        self.index[dialect_index(dialect)].get(id).copied()
+    }
+
+    /// The run with this id in this dialect, if known.
+    pub fn existing_run(&mut self, dialect: Dialect, id: &str) -> Option<&mut RunSlot> {
+        let i = self.run_position(dialect, id)?;
+        Some(&mut self.runs[i])
     }
 
     pub fn run_slot(
@@ -102,13 +122,13 @@ impl RunModelCore {
         id: &str,
         make: impl FnOnce() -> Run,
     ) -> &mut RunSlot {
-        let key = (dialect, id.to_string());
-        let i = match self.index.get(&key) {
+        let index = &mut self.index[dialect_index(dialect)];
+        let i = match index.get(id) {
             Some(&i) => i,
             None => {
                 self.runs.push(RunSlot::new(make()));
                 let i = self.runs.len() - 1;
-                self.index.insert(key, i);
+                index.insert(id.to_string(), i);
                 i
             }
         };
@@ -144,7 +164,7 @@ impl<C: Clock> RunModel<C> {
                 last_at: None,
                 orphans: Vec::new(),
                 runs: Vec::new(),
-                index: HashMap::new(),
+                index: Default::default(),
             },
             events: options.events,
             filtered: 0,
@@ -162,7 +182,7 @@ impl<C: Clock> RunModel<C> {
 
     fn ingest_at_line(&mut self, event: &Value, line: Option<usize>) -> Result<(), IngestError> {
         let input = Input::read(event)?;
-        if !self.events.passes(&input.name) {
+        if !self.events.passes(input.name) {
             // Filtered out by name: accepted, and deliberately not applied.
             self.filtered += 1;
             return Ok(());

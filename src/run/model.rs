@@ -2,6 +2,8 @@
 //! It serialises (camelCase, absent values omitted) as the snapshot the viewer
 //! and exporters read.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -116,8 +118,8 @@ pub struct Step {
     pub job: String,
     pub name: String,
     pub status: StepStatus,
-    /// The dialect's state name.
-    pub state: String,
+    /// The dialect's state name (one of a fixed list, so not allocated).
+    pub state: Cow<'static, str>,
     pub attempts: Vec<Attempt>,
     pub transitions: Vec<Transition>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -152,13 +154,19 @@ pub struct Step {
 }
 
 impl Step {
-    pub fn new(id: String, job: String, name: String, state: &str, status: StepStatus) -> Self {
+    pub fn new(
+        id: String,
+        job: String,
+        name: String,
+        state: &'static str,
+        status: StepStatus,
+    ) -> Self {
         Step {
             id,
             job,
             name,
             status,
-            state: state.to_string(),
+            state: Cow::Borrowed(state),
             attempts: Vec::new(),
             transitions: Vec::new(),
             depends_on: Vec::new(),
@@ -273,7 +281,8 @@ pub struct Run {
     pub dialect: Dialect,
     pub name: String,
     pub status: RunStatus,
-    pub state: String,
+    /// The dialect's state name (one of a fixed list, so not allocated).
+    pub state: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -305,13 +314,19 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn new(id: String, dialect: Dialect, name: String, state: &str, status: RunStatus) -> Self {
+    pub fn new(
+        id: String,
+        dialect: Dialect,
+        name: String,
+        state: &'static str,
+        status: RunStatus,
+    ) -> Self {
         Run {
             id,
             dialect,
             name,
             status,
-            state: state.to_string(),
+            state: Cow::Borrowed(state),
             project: None,
             correlation_id: None,
             parent_correlation_id: None,

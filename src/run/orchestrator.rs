@@ -87,7 +87,7 @@ pub(super) fn ingest(
     let correlation = input.opt_str("correlation_id")?;
     let parent_correlation = input.opt_str("parent_correlation_id")?;
     let at = input.timestamp.or(core.last_at);
-    let name = input.name.as_str();
+    let name = input.name;
     let job_event = match name {
         "job.lifecycle.enqueue" => Some(JobEvent::Enqueue),
         "job.lifecycle.start" => Some(JobEvent::Start),
@@ -104,7 +104,7 @@ pub(super) fn ingest(
         _ => None,
     };
     let module = match module_event {
-        Some(_) => Some(input.str("module")?.to_string()),
+        Some(_) => Some(input.str("module")?),
         None => None,
     };
     if job_event.is_none() && module_event.is_none() {
@@ -118,7 +118,7 @@ pub(super) fn ingest(
         // The run's name is its project (a workflow-level name, safe as a
         // metric label); a job id never becomes a name.
         Run::new(
-            job_id.clone(),
+            job_id.to_string(),
             Dialect::Orchestrator,
             String::new(),
             "Pending",
@@ -126,9 +126,9 @@ pub(super) fn ingest(
         )
     });
     if slot.run.project.is_none() {
-        slot.run.project = project.clone();
         if let Some(p) = &project {
-            slot.run.name = p.clone();
+            slot.run.project = Some(p.to_string());
+            slot.run.name = p.to_string();
         }
     }
     if let Some(c) = correlation {
@@ -154,7 +154,7 @@ pub(super) fn ingest(
             slot.violation(
                 &mv,
                 None,
-                Some(&from),
+                Some(&*from),
                 format!("status_from says {sf} but the job is {from}"),
             );
         }
@@ -166,7 +166,7 @@ pub(super) fn ingest(
             // A skipped state (complete before start): recorded, then applied so
             // the run still ends where the events say.
             let msg = format!("job {job_id} went from {from} to {to}, skipping a state");
-            slot.violation(&mv, None, Some(&from), msg);
+            slot.violation(&mv, None, Some(&*from), msg);
             slot.move_run(&mv, status, true)
         } else {
             // Backwards or repeated (enqueue after start, a second start): recorded,
@@ -235,17 +235,17 @@ pub(super) fn ingest(
     let run_state = slot.run.state.clone();
     if is_terminal(&run_state) {
         let msg = format!("module {module} event after job {job_id} ended ({run_state})");
-        slot.violation(&mv, Some(&module), None, msg);
+        slot.violation(&mv, Some(module), None, msg);
         return Ok(());
     }
     if run_state != "Running" {
         let msg = format!("module {module} event while job {job_id} is {run_state}");
-        slot.violation(&mv, Some(&module), None, msg);
+        slot.violation(&mv, Some(module), None, msg);
     }
     let idx = {
-        let fresh = slot.step_index(&module).is_none();
-        slot.step_mut(&module, "", &module, "Pending");
-        (slot.step_index(&module).unwrap_or(0), fresh)
+        let fresh = slot.step_index(module).is_none();
+        slot.step_mut(module, "", module, "Pending");
+        (slot.step_index(module).unwrap_or(0), fresh)
     };
     let (idx, fresh) = idx;
     let from = if fresh {
@@ -258,7 +258,7 @@ pub(super) fn ingest(
             "module {module} cannot go from {} to {to}",
             from.as_deref().unwrap_or("(new)")
         );
-        slot.violation(&mv, Some(&module), from.as_deref(), message);
+        slot.violation(&mv, Some(module), from.as_deref(), message);
         // Only a result for a module never spawned is kept (out of order, so
         // nothing is lost); a completed module never moves again, and a failed or
         // panicked one must be re-spawned before it can end again.

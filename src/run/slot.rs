@@ -1,6 +1,7 @@
 //! One run being built: the run, an index of its steps, and the shared moves
 //! every dialect makes (record a transition or a violation, find or add a step).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::model::{Run, Step, Transition, Violation};
@@ -10,7 +11,8 @@ use crate::time::Timestamp;
 /// What an event asks of a state machine.
 pub struct Move<'a> {
     pub event: &'a str,
-    pub to_state: &'a str,
+    /// States come from each dialect's fixed list.
+    pub to_state: &'static str,
     pub reason: Option<String>,
     pub at: Option<Timestamp>,
     pub line: Option<usize>,
@@ -34,21 +36,22 @@ impl RunSlot {
     }
 
     /// The index of the step under `key`, added (pending) if new; `key` must
-    /// identify the step unambiguously (see [`step_key`]), `id` is for display.
+    /// identify the step unambiguously (see [`push_step_key`]), `id` (for display)
+    /// is only made when the step is new.
     pub fn step_at(
         &mut self,
         key: &str,
-        id: &str,
+        id: impl FnOnce() -> String,
         job: &str,
         name: &str,
-        initial_state: &str,
+        initial_state: &'static str,
     ) -> usize {
         match self.steps.get(key) {
             Some(&i) => i,
             None => {
                 let i = self.run.steps.len();
                 self.run.steps.push(Step::new(
-                    id.into(),
+                    id(),
                     job.into(),
                     name.into(),
                     initial_state,
@@ -61,8 +64,14 @@ impl RunSlot {
     }
 
     /// The step with this id (its own key), added (pending) if new.
-    pub fn step_mut(&mut self, id: &str, job: &str, name: &str, initial_state: &str) -> &mut Step {
-        let idx = self.step_at(id, id, job, name, initial_state);
+    pub fn step_mut(
+        &mut self,
+        id: &str,
+        job: &str,
+        name: &str,
+        initial_state: &'static str,
+    ) -> &mut Step {
+        let idx = self.step_at(id, || id.to_string(), job, name, initial_state);
         &mut self.run.steps[idx]
     }
 
@@ -73,34 +82,28 @@ impl RunSlot {
         from: Option<&str>,
         message: String,
     ) {
-        self.run.violations.push(Violation {
-            event: mv.event.to_string(),
-            line: mv.line,
-            step: step.map(str::to_string),
-            from: from.map(str::to_string),
-            to: mv.to_state.to_string(),
-            message,
-            at: mv.at,
-        });
+        let v = violation(mv, step, from, message);
+        self.run.violations.push(v);
     }
 
     /// Moves the run to `mv.to_state` if `allowed`, else records a violation.
     /// Returns whether the move was applied.
     pub fn move_run(&mut self, mv: &Move<'_>, status: RunStatus, allowed: bool) -> bool {
-        let from = self.run.state.clone();
         if !allowed {
+            let from = &self.run.state;
             let message = format!(
                 "run {} cannot go from {from} to {}",
                 self.run.id, mv.to_state
             );
-            self.violation(mv, None, Some(&from), message);
+            let v = violation(mv, None, Some(from), message);
+            self.run.violations.push(v);
             return false;
         }
         let previous_at = self.run.transitions.last().and_then(|t| t.at);
+        let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(mv.to_state));
         self.run
             .transitions
-            .push(transition(Some(from), mv, previous_at));
-        self.run.state = mv.to_state.to_string();
+            .push(transition(Some(from.into_owned()), mv, previous_at));
         self.run.status = status;
         true
     }
@@ -113,32 +116,44 @@ impl RunSlot {
         status: StepStatus,
         allowed: bool,
     ) -> bool {
-        let step = &self.run.steps[idx];
-        let from = step.state.clone();
-        let from_opt = if step.transitions.is_empty() && from == "pending" {
-            None
-        } else {
-            Some(from.clone())
-        };
+        let step = &mut self.run.steps[idx];
         if !allowed {
+            let from = &step.state;
             let message = format!("step {} cannot go from {from} to {}", step.id, mv.to_state);
-            let id = step.id.clone();
-            self.violation(mv, Some(&id), Some(&from), message);
+            let v = violation(mv, Some(&step.id), Some(from), message);
+            self.run.violations.push(v);
             return false;
         }
-        let step = &mut self.run.steps[idx];
+        let fresh = step.transitions.is_empty() && step.state == "pending";
         let previous_at = step.transitions.last().and_then(|t| t.at);
-        step.transitions.push(transition(from_opt, mv, previous_at));
-        step.state = mv.to_state.to_string();
+        let from = std::mem::replace(&mut step.state, Cow::Borrowed(mv.to_state));
+        let from = (!fresh).then(|| from.into_owned());
+        step.transitions.push(transition(from, mv, previous_at));
         step.status = status;
         true
     }
 }
 
-/// An unambiguous index key for a (job, step) pair: length-prefixed, so names
-/// may contain any character (the W1 lesson).
-pub fn step_key(job: &str, step: &str) -> String {
-    format!("{}:{job}{step}", job.len())
+fn violation(mv: &Move<'_>, step: Option<&str>, from: Option<&str>, message: String) -> Violation {
+    Violation {
+        event: mv.event.to_string(),
+        line: mv.line,
+        step: step.map(str::to_string),
+        from: from.map(str::to_string),
+        to: mv.to_state.to_string(),
+        message,
+        at: mv.at,
+    }
+}
+
+/// Appends the index key of a (job, step) pair to `out`: length-prefixed
+/// (`{job.len()}:{job}{step}`), so unambiguous whatever characters the names
+/// hold (the W1 lesson).
+pub fn push_step_key(out: &mut String, job: &str, step: &str) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{}:", job.len());
+    out.push_str(job);
+    out.push_str(step);
 }
 
 fn transition(from: Option<String>, mv: &Move<'_>, previous_at: Option<Timestamp>) -> Transition {

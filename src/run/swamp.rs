@@ -10,11 +10,14 @@
 //! run, and each child entry is attached to its step (the bridge's logic is
 //! reused, not repeated).
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde::Deserialize;
 
 use super::input::{IngestError, Input};
 use super::model::{Dialect, Failure, FailureClass, Job, Run};
-use super::slot::{step_key, Move, RunSlot};
+use super::slot::{push_step_key, Move, RunSlot};
 use super::status::{RunStatus, StepStatus};
 use super::RunModelCore;
 use crate::bridge::TelemetryBridge;
@@ -38,18 +41,20 @@ impl Clock for EventClock {
 /// swamp-specific state of the model.
 #[derive(Default)]
 pub struct SwampState {
-    /// Active runs, outermost first.
-    active: Vec<String>,
+    /// Active runs, outermost first (shared, so reading the root is no copy).
+    active: Vec<Rc<str>>,
     /// The latest root run, active or not: where step events without `runId`
     /// go once no run is active (they are then late, and recorded as such).
-    last_root: Option<String>,
+    last_root: Option<Rc<str>>,
     bridge: Option<TelemetryBridge<EventClock, RandomIds>>,
     clock: EventClock,
-    /// Model names seen per (run, step key): never shown, only scrubbed from
-    /// error text, as the bridge does for entries.
-    model_names: std::collections::HashMap<(String, String), String>,
+    /// Model names seen per (run, step), under [`names_key`]: never shown, only
+    /// scrubbed from error text, as the bridge does for entries.
+    model_names: HashMap<String, String>,
     /// Every model name seen (bounded), to scrub from events passed on raw.
     seen_models: std::collections::BTreeSet<String>,
+    /// A buffer for the keys built per event, kept to reuse its allocation.
+    scratch: String,
 }
 
 /// Model names remembered for scrubbing events passed on; beyond this many
@@ -59,17 +64,39 @@ const MAX_SEEN_MODELS: usize = 10_000;
 impl SwampState {
     /// The model names this model has seen.
     pub fn seen_models(&self) -> impl Iterator<Item = &str> {
-        self.seen_models.iter().map(String::as_str)
+        self.seen_models.iter().map(|s| s.as_str())
     }
 }
 
 impl SwampState {
-    fn root(&self) -> Option<String> {
+    fn root(&self) -> Option<Rc<str>> {
         self.active
             .first()
             .cloned()
             .or_else(|| self.last_root.clone())
     }
+}
+
+/// Writes the unambiguous key of (run, step) to `out`: the run's length,
+/// `:`, the run, then the step's key ([`push_step_key`]); returns where the step key
+/// starts.
+fn names_key(out: &mut String, run: &str, job: &str, step: &str) -> usize {
+    use std::fmt::Write as _;
+    out.clear();
+    let _ = write!(out, "{}:", run.len());
+    out.push_str(run);
+    let at = out.len();
+    push_step_key(out, job, step);
+    at
+}
+
+/// `job/step`, a swamp step's display id.
+fn label(job: &str, step: &str) -> String {
+    let mut s = String::with_capacity(job.len() + 1 + step.len());
+    s.push_str(job);
+    s.push('/');
+    s.push_str(step);
+    s
 }
 
 fn step_state(kind: &str) -> Option<(&'static str, StepStatus)> {
@@ -92,13 +119,25 @@ pub(super) fn ingest(
     input: &Input<'_>,
     line: Option<usize>,
 ) -> Result<(), IngestError> {
+    let mut scratch = std::mem::take(&mut core.swamp.scratch);
+    let result = ingest_with(core, input, line, &mut scratch);
+    core.swamp.scratch = scratch;
+    result
+}
+
+fn ingest_with(
+    core: &mut RunModelCore,
+    input: &Input<'_>,
+    line: Option<usize>,
+    key: &mut String,
+) -> Result<(), IngestError> {
     // Validate: the bridge's typed view checks the five kinds it acts on.
     let raw = RawEvent::deserialize(input.value).map_err(|e| IngestError::Json(e.to_string()))?;
     let event = Event::from_raw(raw).map_err(IngestError::Event)?;
-    let kind = input.name.as_str();
-    let run_id = input.opt_str("runId")?.map(str::to_string);
-    let job = input.opt_str("jobId")?.map(str::to_string);
-    let step = input.opt_str("stepId")?.map(str::to_string);
+    let kind = input.name;
+    let run_id = input.opt_str("runId")?;
+    let job = input.opt_str("jobId")?;
+    let step = input.opt_str("stepId")?;
     if step_state(kind).is_some() && (job.is_none() || step.is_none()) {
         let field = if job.is_none() { "jobId" } else { "stepId" };
         return Err(IngestError::Missing {
@@ -107,42 +146,59 @@ pub(super) fn ingest(
         });
     }
     let correlation = match input.opt_str("correlationId")? {
-        Some(c) => Some(c.to_string()),
-        None => input.opt_str("correlation_id")?.map(str::to_string),
+        Some(c) => Some(c),
+        None => input.opt_str("correlation_id")?,
     };
     let parent_correlation = match input.opt_str("parentCorrelationId")? {
-        Some(c) => Some(c.to_string()),
-        None => input.opt_str("parent_correlation_id")?.map(str::to_string),
+        Some(c) => Some(c),
+        None => input.opt_str("parent_correlation_id")?,
     };
-    let parent_invocation =
-        Some(core.bridge_config.parent_invocation_id.clone()).filter(|p| !p.is_empty());
     let at = input.timestamp.or(core.last_at);
     core.swamp.clock.0.set(at);
     // Remember model names, and redact free text before any run is borrowed.
-    let names_key = match (&job, &step) {
+    // `key` holds the (run, step) key of the model names, and its tail from
+    // `step_key_at` the step's key within its run.
+    let step_key_at = match (job, step) {
         (Some(j), Some(s)) => {
-            let run = run_id
-                .clone()
-                .or_else(|| core.swamp.root())
-                .unwrap_or_default();
-            Some((run, step_key(j, s)))
+            let root = if run_id.is_none() {
+                core.swamp.root()
+            } else {
+                None
+            };
+            let run = run_id.or(root.as_deref()).unwrap_or_default();
+            Some(names_key(key, run, j, s))
         }
         _ => None,
     };
-    if let (Some(k), Some(model)) = (&names_key, input.opt_str("modelName")?) {
+    let has_names_key = step_key_at.is_some();
+    if let (true, Some(model)) = (has_names_key, input.opt_str("modelName")?) {
         if !model.is_empty() {
-            core.swamp.model_names.insert(k.clone(), model.to_string());
-            if core.swamp.seen_models.len() < MAX_SEEN_MODELS {
+            match core.swamp.model_names.get_mut(key.as_str()) {
+                Some(known) => {
+                    if known != model {
+                        model.clone_into(known);
+                    }
+                }
+                None => {
+                    core.swamp
+                        .model_names
+                        .insert(key.clone(), model.to_string());
+                }
+            }
+            if core.swamp.seen_models.len() < MAX_SEEN_MODELS
+                && !core.swamp.seen_models.contains(model)
+            {
                 core.swamp.seen_models.insert(model.to_string());
             }
         }
     }
     let failure_message = match &event.kind {
         WorkflowEvent::StepFailed(f) => {
-            let known = names_key
-                .as_ref()
-                .and_then(|k| core.swamp.model_names.get(k))
-                .map(String::as_str);
+            let known = if has_names_key {
+                core.swamp.model_names.get(key.as_str()).map(String::as_str)
+            } else {
+                None
+            };
             let scrubbed = crate::bridge::scrub::error_message(
                 first_line(&f.error),
                 &[known, f.model_name.as_deref()],
@@ -151,10 +207,8 @@ pub(super) fn ingest(
         }
         _ => None,
     };
-    if matches!(kind, "step_completed" | "step_failed" | "step_skipped") {
-        if let Some(k) = &names_key {
-            core.swamp.model_names.remove(k);
-        }
+    if has_names_key && matches!(kind, "step_completed" | "step_failed" | "step_skipped") {
+        core.swamp.model_names.remove(key.as_str());
     }
     let error_type = match &event.kind {
         WorkflowEvent::StepFailed(f) => core
@@ -166,7 +220,7 @@ pub(super) fn ingest(
 
     match &event.kind {
         WorkflowEvent::Started(s) => {
-            let id = s.run_id.to_string();
+            let id: &str = &s.run_id;
             let mv = Move {
                 event: kind,
                 to_state: "running",
@@ -177,26 +231,24 @@ pub(super) fn ingest(
             let parent = core.swamp.active.last().cloned();
             // A run first seen through its step events is a placeholder until its
             // `started` arrives and fills it in.
-            let placeholder = core.has_run(Dialect::Swamp, &id)
-                && core
-                    .run_slot(Dialect::Swamp, &id, || unreachable_run(&id))
-                    .run
-                    .transitions
-                    .is_empty();
-            if core.has_run(Dialect::Swamp, &id) && !placeholder {
-                let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
+            let existing = core
+                .existing_run(Dialect::Swamp, id)
+                .map(|slot| slot.run.transitions.is_empty());
+            if let (Some(false), Some(slot)) = (existing, core.existing_run(Dialect::Swamp, id)) {
                 slot.violation(&mv, None, None, format!("run {id} started twice"));
             } else {
-                let name = s.workflow_name.to_string();
+                let parent_invocation =
+                    Some(core.bridge_config.parent_invocation_id.clone()).filter(|p| !p.is_empty());
                 let jobs = jobs_of(input);
-                let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
-                slot.run.name = name;
+                let slot = core.run_slot(Dialect::Swamp, id, || unreachable_run(id));
+                slot.run.name = s.workflow_name.to_string();
                 slot.run.jobs = jobs;
-                slot.run.correlation_id = correlation.clone();
-                slot.run.parent_invocation_id = parent_invocation.clone();
-                slot.run.parent_correlation_id = parent_correlation.clone();
+                slot.run.correlation_id = correlation.map(str::to_string);
+                slot.run.parent_invocation_id = parent_invocation;
+                slot.run.parent_correlation_id = parent_correlation.map(str::to_string);
                 slot.run.started_at = at;
                 slot.move_run(&mv, RunStatus::Running, true);
+                let id: Rc<str> = Rc::from(id);
                 if parent.is_none() {
                     core.swamp.last_root = Some(id.clone());
                     core.swamp.bridge = Some(TelemetryBridge::new(
@@ -205,8 +257,8 @@ pub(super) fn ingest(
                         RandomIds::new(),
                     ));
                 } else if let Some(p) = &parent {
-                    let parent_step = core
-                        .run_slot(Dialect::Swamp, p, || unreachable_run(p))
+                    let pslot = core.run_slot(Dialect::Swamp, p, || unreachable_run(p));
+                    let parent_step = pslot
                         .run
                         .steps
                         .iter()
@@ -214,21 +266,16 @@ pub(super) fn ingest(
                         .find(|st| st.state == "running" && st.child_run.is_none())
                         .map(|st| st.id.clone());
                     if let Some(ps) = &parent_step {
-                        let pslot = core.run_slot(Dialect::Swamp, p, || unreachable_run(p));
                         if let Some(st) = pslot.run.steps.iter_mut().find(|st| &st.id == ps) {
-                            st.child_run = Some(id.clone());
+                            st.child_run = Some(id.to_string());
                         }
                     }
-                    let parent_corr = core
-                        .run_slot(Dialect::Swamp, p, || unreachable_run(p))
-                        .run
-                        .correlation_id
-                        .clone();
+                    let parent_corr = pslot.run.correlation_id.clone();
                     let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
                     if slot.run.parent_correlation_id.is_none() {
                         slot.run.parent_correlation_id = parent_corr;
                     }
-                    slot.run.parent_run = Some(p.clone());
+                    slot.run.parent_run = Some(p.to_string());
                     slot.run.parent_step = parent_step;
                 }
                 core.swamp.active.push(id);
@@ -236,7 +283,7 @@ pub(super) fn ingest(
         }
         WorkflowEvent::Other { .. } if kind == "completed" || kind == "error" => {
             let Some(root) = run_id
-                .clone()
+                .map(Rc::from)
                 .or_else(|| core.swamp.root())
                 .filter(|r| core.has_run(Dialect::Swamp, r))
             else {
@@ -245,7 +292,7 @@ pub(super) fn ingest(
                 } else {
                     "completed"
                 };
-                let message = match &run_id {
+                let message = match run_id {
                     Some(r) => format!("{kind} for run {r}, which never started"),
                     None => format!("{kind} before any run started"),
                 };
@@ -265,7 +312,7 @@ pub(super) fn ingest(
             } else {
                 ("completed", RunStatus::Completed)
             };
-            let reason = error_reason.clone();
+            let reason = error_reason;
             let mv = Move {
                 event: kind,
                 to_state: to,
@@ -291,7 +338,7 @@ pub(super) fn ingest(
                 }
                 cancel_open_steps(slot, kind, at, line);
                 if core.swamp.active.first() == Some(&root) {
-                    let nested: Vec<String> = core.swamp.active.drain(..).skip(1).collect();
+                    let nested: Vec<Rc<str>> = core.swamp.active.drain(..).skip(1).collect();
                     for n in nested {
                         let s = core.run_slot(Dialect::Swamp, &n, || unreachable_run(&n));
                         let mv = Move {
@@ -308,7 +355,7 @@ pub(super) fn ingest(
                     }
                     if let Some(mut bridge) = core.swamp.bridge.take() {
                         let drained = bridge.finalize_at(None, at);
-                        attach(core, &root, drained);
+                        attach(core, &root, drained, key);
                     }
                 }
             }
@@ -316,22 +363,25 @@ pub(super) fn ingest(
         _ => {}
     }
 
-    if let (Some((to, status)), Some(job), Some(step)) = (step_state(kind), &job, &step) {
-        let target = run_id
-            .clone()
-            .or_else(|| core.swamp.root())
-            .unwrap_or_default();
-        let known = core.has_run(Dialect::Swamp, &target);
-        let slot = core.run_slot(Dialect::Swamp, &target, || {
+    if let (Some((to, status)), Some(job), Some(step), Some(step_key_at)) =
+        (step_state(kind), job, step, step_key_at)
+    {
+        let root = if run_id.is_none() {
+            core.swamp.root()
+        } else {
+            None
+        };
+        let target = run_id.or(root.as_deref()).unwrap_or_default();
+        let known = core.has_run(Dialect::Swamp, target);
+        let slot = core.run_slot(Dialect::Swamp, target, || {
             Run::new(
-                target.clone(),
+                target.to_string(),
                 Dialect::Swamp,
                 String::new(),
                 "pending",
                 RunStatus::Pending,
             )
         });
-        let label = format!("{job}/{step}");
         let mut mv = Move {
             event: kind,
             to_state: to,
@@ -340,6 +390,7 @@ pub(super) fn ingest(
             line,
         };
         if !known {
+            let label = label(job, step);
             let message = if target.is_empty() {
                 format!("step {label} event before any run started")
             } else {
@@ -349,16 +400,23 @@ pub(super) fn ingest(
         }
         if slot.run.status.is_terminal() {
             // Recorded on the run, and no step is created for it.
+            let label = label(job, step);
             let msg = format!("step {label} event after run {target} ended");
             slot.violation(&mv, Some(&label), None, msg);
             return Ok(());
         }
-        let key = step_key(job, step);
-        let idx = slot.step_at(&key, &label, job, step, "pending");
+        let idx = slot.step_at(
+            &key[step_key_at..],
+            || label(job, step),
+            job,
+            step,
+            "pending",
+        );
         let from = slot.run.steps[idx].state.clone();
         if step_terminal(&from) || (from == "executing" && to == "running") {
             slot.move_step(idx, &mv, status, false);
         } else if from == to && kind == "step_started" {
+            let label = label(job, step);
             slot.violation(
                 &mv,
                 Some(&label),
@@ -367,11 +425,13 @@ pub(super) fn ingest(
             );
         } else if from != to || kind == "method_executing" {
             if from == "executing" && kind == "method_executing" {
+                let label = label(job, step);
                 let msg = format!("method_executing repeated for step {label}");
                 slot.violation(&mv, Some(&label), Some(&from), msg);
             }
             if from == "pending" && kind == "step_completed" {
                 // Kept (the step did complete), and flagged: it never started.
+                let label = label(job, step);
                 let msg = format!("step {label} completed before it started");
                 slot.violation(&mv, Some(&label), Some(&from), msg);
             }
@@ -403,8 +463,8 @@ pub(super) fn ingest(
                         };
                         let failure = Failure {
                             class,
-                            error_type: Some(error_type.clone()),
-                            message: failure_message.clone().unwrap_or_default(),
+                            error_type: Some(error_type),
+                            message: failure_message.unwrap_or_default(),
                             allowed: f.allowed_failure,
                         };
                         st.attempt_mut().error = Some(failure.clone());
@@ -427,25 +487,27 @@ pub(super) fn ingest(
                         if cs.move_run(&cmv, cstatus, !cs.run.status.is_terminal()) {
                             cs.run.ended_at = at;
                         }
-                        core.swamp.active.retain(|r| r != &child);
+                        core.swamp.active.retain(|r| **r != *child);
                     }
                 }
             }
         }
     }
-    if let Some(j) = &job {
+    if let Some(j) = job {
         if kind.starts_with("job_") {
-            let target = run_id
-                .clone()
-                .or_else(|| core.swamp.root())
-                .unwrap_or_default();
+            let root = if run_id.is_none() {
+                core.swamp.root()
+            } else {
+                None
+            };
+            let target = run_id.or(root.as_deref()).unwrap_or_default();
             let status = input
                 .opt_str("status")
                 .ok()
                 .flatten()
                 .map(|st| core.filter.redact_text(st))
                 .unwrap_or_else(|| kind.trim_start_matches("job_").to_string());
-            if !core.has_run(Dialect::Swamp, &target) {
+            let Some(slot) = core.existing_run(Dialect::Swamp, target) else {
                 // A job event for no known run: nothing to attach it to.
                 core.orphan(
                     kind,
@@ -455,20 +517,11 @@ pub(super) fn ingest(
                     line,
                 );
                 return Ok(());
-            }
-            let slot = core.run_slot(Dialect::Swamp, &target, || {
-                Run::new(
-                    target.clone(),
-                    Dialect::Swamp,
-                    String::new(),
-                    "pending",
-                    RunStatus::Pending,
-                )
-            });
-            match slot.run.jobs.iter_mut().find(|x| &x.name == j) {
+            };
+            match slot.run.jobs.iter_mut().find(|x| x.name == j) {
                 Some(x) => x.status = Some(status),
                 None => slot.run.jobs.push(Job {
-                    name: j.clone(),
+                    name: j.to_string(),
                     depends_on: Vec::new(),
                     status: Some(status),
                 }),
@@ -479,37 +532,40 @@ pub(super) fn ingest(
     // Child telemetry entries, from the same events, through the bridge.
     if let Some(bridge) = core.swamp.bridge.as_mut() {
         let entries = bridge.observe(&event);
-        let root = core.swamp.active.first().cloned().unwrap_or_default();
-        attach(core, &root, entries);
+        if !entries.is_empty() {
+            let root = core.swamp.active.first().cloned();
+            attach(core, root.as_deref().unwrap_or_default(), entries, key);
+        }
     }
     Ok(())
 }
 
 /// Attaches child entries to their steps, passing the entry's free text through
 /// the parameter filter first: the bridge scrubs model names, the filter masks
-/// `key=value` secrets, so the entry shown with a step leaks neither.
-fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>) {
+/// `key=value` secrets, so the entry shown with a step leaks neither. `key` is
+/// scratch space (overwritten).
+fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>, key: &mut String) {
     for mut entry in entries {
-        let Some(wc) = entry.workflow_context.clone() else {
+        let Some(wc) = entry.workflow_context.as_ref() else {
             continue;
         };
         let run = if wc.run_id.is_empty() {
-            root.to_string()
+            root
         } else {
-            wc.run_id.clone()
+            wc.run_id.as_str()
         };
-        if !core.has_run(Dialect::Swamp, &run) {
+        key.clear();
+        push_step_key(key, &wc.job_name, &wc.step_name);
+        let Some(ri) = core.run_position(Dialect::Swamp, run) else {
             continue;
-        }
-        entry.result.error_message = entry
-            .result
-            .error_message
-            .map(|m| core.filter.redact_text(&m));
-        entry.result.error_type = entry.result.error_type.map(|t| core.filter.redact_text(&t));
-        let slot = core.run_slot(Dialect::Swamp, &run, || unreachable_run(&run));
-        if let Some(idx) = slot.step_index(&step_key(&wc.job_name, &wc.step_name)) {
-            slot.run.steps[idx].telemetry = Some(entry);
-        }
+        };
+        let Some(idx) = core.runs[ri].step_index(key) else {
+            continue;
+        };
+        let filter = &core.filter;
+        entry.result.error_message = entry.result.error_message.map(|m| filter.redact_text(&m));
+        entry.result.error_type = entry.result.error_type.map(|t| filter.redact_text(&t));
+        core.runs[ri].run.steps[idx].telemetry = Some(entry);
     }
 }
 

@@ -10,6 +10,8 @@
 //! An event's payload (inputs, results, context) is kept only when the event
 //! itself is applied: a refused or repeated event changes nothing.
 
+use std::borrow::Cow;
+
 use super::input::{IngestError, Input};
 use super::model::{Dialect, Failure, FailureClass, Run};
 use super::slot::{Move, RunSlot};
@@ -23,8 +25,8 @@ use crate::time::Timestamp;
 const MAX_ATTEMPT_JUMP: u32 = 1;
 
 /// Everything an event says, validated and redacted before the model is touched.
-struct Payload {
-    task_name: Option<String>,
+struct Payload<'v> {
+    task_name: Option<&'v str>,
     attempt_number: Option<u32>,
     execution_ms: Option<i64>,
     started_at: Option<Timestamp>,
@@ -32,8 +34,8 @@ struct Payload {
     error_message: Option<String>,
     exception_class: Option<String>,
     dependencies: Vec<String>,
-    correlation: Option<String>,
-    parent_correlation: Option<String>,
+    correlation: Option<&'v str>,
+    parent_correlation: Option<&'v str>,
     reason: Option<String>,
     inputs: Option<serde_json::Value>,
     results: Option<serde_json::Value>,
@@ -45,22 +47,19 @@ pub(super) fn ingest(
     input: &Input<'_>,
     line: Option<usize>,
 ) -> Result<(), IngestError> {
-    let name = input.name.as_str();
+    let name = input.name;
     let task_id = match input.opt_id("task_id")? {
         Some(id) => Some(id),
         None => input.opt_id("task_uuid")?,
     };
     let step_label = input
         .opt_str("step_name")?
-        .map(str::to_string)
+        .map(Cow::Borrowed)
         .or(input.opt_id("step_id")?)
         .or(input.opt_id("step_uuid")?);
     let f = &core.filter;
-    let p = Payload {
-        task_name: input
-            .opt_str("task_name")?
-            .filter(|n| !n.is_empty())
-            .map(str::to_string),
+    let mut p = Payload {
+        task_name: input.opt_str("task_name")?.filter(|n| !n.is_empty()),
         attempt_number: input
             .opt_number("attempt_number")?
             .map(|n| n.clamp(1.0, u32::MAX as f64) as u32),
@@ -74,8 +73,8 @@ pub(super) fn ingest(
             .map(|m| f.redact_text(first_line(m))),
         exception_class: input.opt_str("exception_class")?.map(|c| f.redact_text(c)),
         dependencies: input.opt_strings("step_dependencies")?,
-        correlation: input.opt_str("correlation_id")?.map(str::to_string),
-        parent_correlation: input.opt_str("parent_correlation_id")?.map(str::to_string),
+        correlation: input.opt_str("correlation_id")?,
+        parent_correlation: input.opt_str("parent_correlation_id")?,
         reason: input
             .opt_str("retry_reason")?
             .or(input.opt_str("cancellation_reason")?)
@@ -109,36 +108,36 @@ pub(super) fn ingest(
 
     let slot = core.run_slot(Dialect::Tasker, &task_id, || {
         Run::new(
-            task_id.clone(),
+            task_id.to_string(),
             Dialect::Tasker,
             String::new(),
             ts::task::PENDING,
             RunStatus::Pending,
         )
     });
-    if let (Some(n), true) = (&p.task_name, slot.run.name.is_empty()) {
-        slot.run.name = n.clone();
+    if let (Some(n), true) = (p.task_name, slot.run.name.is_empty()) {
+        slot.run.name = n.to_string();
     }
-    if let Some(c) = &p.correlation {
-        slot.run.correlation_id.get_or_insert_with(|| c.clone());
+    if let Some(c) = p.correlation {
+        slot.run.correlation_id.get_or_insert_with(|| c.to_string());
     }
-    if let Some(c) = &p.parent_correlation {
+    if let Some(c) = p.parent_correlation {
         slot.run
             .parent_correlation_id
-            .get_or_insert_with(|| c.clone());
+            .get_or_insert_with(|| c.to_string());
     }
     if moves_step {
         step_event(
             slot,
             name,
-            step_label.unwrap_or_default(),
+            &step_label.unwrap_or_default(),
             &task_id,
-            &p,
+            &mut p,
             at,
             line,
         );
     } else if moves_task {
-        task_event(slot, name, &task_id, &p, at, line);
+        task_event(slot, name, &task_id, &mut p, at, line);
     } else if p.context.is_some() && !slot.run.status.is_terminal() {
         slot.run.context = p.context;
     }
@@ -149,7 +148,7 @@ fn task_event(
     slot: &mut RunSlot,
     name: &str,
     task_id: &str,
-    p: &Payload,
+    p: &mut Payload<'_>,
     at: Option<Timestamp>,
     line: Option<usize>,
 ) {
@@ -201,7 +200,7 @@ fn task_event(
         return;
     }
     if p.context.is_some() {
-        slot.run.context = p.context.clone();
+        slot.run.context = p.context.take();
     }
     match status {
         RunStatus::Pending | RunStatus::Queued => {
@@ -256,9 +255,9 @@ fn reopen(slot: &mut RunSlot) {
 fn step_event(
     slot: &mut RunSlot,
     name: &str,
-    label: String,
+    label: &str,
     task_id: &str,
-    p: &Payload,
+    p: &mut Payload<'_>,
     at: Option<Timestamp>,
     line: Option<usize>,
 ) {
@@ -275,11 +274,11 @@ fn step_event(
             "step {label} event after task {task_id} ended ({})",
             slot.run.state
         );
-        slot.violation(&mv, Some(&label), None, msg);
+        slot.violation(&mv, Some(label), None, msg);
         return;
     }
-    let fresh = slot.step_index(&label).is_none();
-    let idx = slot.step_at(&label, &label, "", &label, ts::step::PENDING);
+    let fresh = slot.step_index(label).is_none();
+    let idx = slot.step_at(label, || label.to_string(), "", label, ts::step::PENDING);
     let current = (!fresh && !slot.run.steps[idx].transitions.is_empty())
         .then(|| slot.run.steps[idx].state.clone());
     let Some(to) = ts::resolve_target_state(Entity::Step, current.as_deref(), name) else {
@@ -298,7 +297,7 @@ fn step_event(
         if ts::is_terminal(Entity::Step, to) || to == ts::step::ERROR {
             slot.violation(
                 &mv,
-                Some(&label),
+                Some(label),
                 from,
                 format!("step {label} reached {to} twice"),
             );
@@ -314,7 +313,7 @@ fn step_event(
             "step {label} went from {} to {to}, which Tasker does not allow",
             from.unwrap_or("(new)")
         );
-        slot.violation(&mv, Some(&label), from, msg);
+        slot.violation(&mv, Some(label), from, msg);
     } else if status == StepStatus::Completed
         && !slot.run.steps[idx]
             .transitions
@@ -323,19 +322,19 @@ fn step_event(
     {
         // Kept (the step did complete), and flagged: it never ran.
         let msg = format!("step {label} completed before it started");
-        slot.violation(&mv, Some(&label), from, msg);
+        slot.violation(&mv, Some(label), from, msg);
     }
     slot.move_step(idx, &mv, status, true);
 
     let step = &mut slot.run.steps[idx];
     if !p.dependencies.is_empty() {
-        step.depends_on = p.dependencies.clone();
+        step.depends_on = std::mem::take(&mut p.dependencies);
     }
     if p.inputs.is_some() {
-        step.inputs = p.inputs.clone();
+        step.inputs = p.inputs.take();
     }
     if p.results.is_some() {
-        step.results = p.results.clone();
+        step.results = p.results.take();
     }
     if ts::starts_new_attempt(from, to) && !step.attempts.is_empty() {
         step.new_attempt();
