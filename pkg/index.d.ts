@@ -171,9 +171,11 @@ export interface TelemetryBridgeOptions {
   sink?: (entry: TelemetryEntryData) => void | Promise<unknown>;
   /** Longest accepted NDJSON line in bytes; default 1 MiB. */
   maxLineBytes?: number;
+  /** Deepest nesting of arrays and objects per line (default 64, at most 128 in effect). */
+  maxDepth?: number;
 }
 
-export type LineErrorKind = 'invalid_json' | 'invalid_event' | 'line_too_long';
+export type LineErrorKind = 'invalid_json' | 'invalid_event' | 'line_too_long' | 'too_deep';
 
 export interface LineError {
   /** 1-based line number in the text given. */
@@ -406,6 +408,8 @@ export interface RunModelOptions {
   /** "Now" for running steps when events carry no timestamps; default `Date.now`. */
   clock?: () => number;
   maxLineBytes?: number;
+  /** Deepest nesting of arrays and objects per line (default 64, at most 128 in effect). */
+  maxDepth?: number;
   /** Which events reach the model, by exact name or glob (`job.module.*`);
    *  `deny` wins over `allow`. Kept-out events are counted in `filtered`. */
   events?: EventSelection;

@@ -10,14 +10,55 @@ pub struct NdjsonOptions {
     /// Longest accepted line, in bytes (default 1 MiB). Longer lines are
     /// reported as errors and skipped.
     pub max_line_bytes: usize,
+    /// Deepest accepted nesting of arrays and objects (default 64; the event
+    /// itself is depth 1). Deeper lines are reported and skipped before they
+    /// are parsed, so nesting costs neither stack nor memory. The JSON parser
+    /// has its own fixed limit of 128, so larger values act as 128.
+    pub max_depth: usize,
 }
+
+/// The default [`NdjsonOptions::max_depth`].
+pub const DEFAULT_MAX_DEPTH: usize = 64;
 
 impl Default for NdjsonOptions {
     fn default() -> Self {
         NdjsonOptions {
             max_line_bytes: 1 << 20,
+            max_depth: DEFAULT_MAX_DEPTH,
         }
     }
+}
+
+/// Whether `body` nests arrays and objects deeper than `max`: one pass over
+/// the bytes, brackets inside strings ignored. A malformed line may pass this
+/// check; the parser then reports it.
+pub fn too_deep(body: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The non-blank lines of `text`, with 1-based line numbers. `\r\n` endings are
@@ -39,6 +80,8 @@ pub enum LineErrorKind {
     InvalidEvent,
     /// The line is longer than `max_line_bytes`.
     LineTooLong,
+    /// The line nests arrays and objects deeper than `max_depth`.
+    TooDeep,
 }
 
 /// A rejected line: its number, the kind of problem, the field at fault (when
@@ -62,11 +105,46 @@ impl LineError {
             message: format!("line is {len} bytes, longer than the limit of {max} bytes"),
         }
     }
+
+    pub fn too_deep(line: usize, max: usize) -> Self {
+        LineError {
+            line,
+            kind: LineErrorKind::TooDeep,
+            field: None,
+            message: format!("arrays and objects nest deeper than the limit of {max}"),
+        }
+    }
+
+    /// The line's length or depth error, if it breaks a limit.
+    pub fn over_limits(line: usize, body: &str, options: &NdjsonOptions) -> Option<Self> {
+        if body.len() > options.max_line_bytes {
+            Some(LineError::too_long(
+                line,
+                body.len(),
+                options.max_line_bytes,
+            ))
+        } else if too_deep(body, options.max_depth) {
+            Some(LineError::too_deep(line, options.max_depth))
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        assert!(!too_deep(r#"{"a":[1,{"b":2}]}"#, 3));
+        assert!(too_deep(r#"{"a":[1,{"b":2}]}"#, 2));
+        assert!(!too_deep(r#"{"a":"[[[[{{{{"}"#, 1));
+        assert!(!too_deep(r#"{"a":"\"[[[["}"#, 1));
+        assert!(too_deep(&"[".repeat(65), 64));
+        assert!(!too_deep(&"[".repeat(64), 64));
+        assert!(!too_deep("", 1));
+    }
 
     #[test]
     fn numbers_lines_and_skips_blank_ones() {

@@ -243,6 +243,18 @@ fn strings(v: &JsValue, path: &str) -> Result<Vec<String>, JsValue> {
         .collect()
 }
 
+/// `maxLineBytes` and `maxDepth`, shared by the bridge and the run model.
+fn ndjson_options(o: &Options) -> Result<NdjsonOptions, JsValue> {
+    let mut ndjson = NdjsonOptions::default();
+    if let Some(n) = o.opt_positive_integer("maxLineBytes")? {
+        ndjson.max_line_bytes = n;
+    }
+    if let Some(n) = o.opt_positive_integer("maxDepth")? {
+        ndjson.max_depth = n;
+    }
+    Ok(ndjson)
+}
+
 // ---------------------------------------------------- injected sources
 
 /// The caller's `clock`, fenced: anything but a valid instant means `Date.now()`.
@@ -352,10 +364,7 @@ impl JsTelemetryBridge {
             random: RandomIds::new(),
         };
         let sink = o.opt_function("sink")?.map(JsSink::new);
-        let mut ndjson = NdjsonOptions::default();
-        if let Some(n) = o.opt_positive_integer("maxLineBytes")? {
-            ndjson.max_line_bytes = n;
-        }
+        let ndjson = ndjson_options(&o)?;
         Ok(JsTelemetryBridge {
             inner: CoreBridge::new(config, clock, ids),
             sink,
@@ -656,9 +665,7 @@ impl JsRunModel {
                 opts.step_thresholds_ms.insert(name, ms as i64);
             }
         }
-        if let Some(n) = o.opt_positive_integer("maxLineBytes")? {
-            opts.ndjson.max_line_bytes = n;
-        }
+        opts.ndjson = ndjson_options(&o)?;
         opts.bridge = BridgeConfig {
             parent_invocation_id: o.opt_string("parentInvocationId")?.unwrap_or_default(),
             version: o.opt_string("version")?.unwrap_or_default(),

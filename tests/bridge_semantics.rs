@@ -1898,6 +1898,7 @@ fn ndjson_reports_bad_lines_and_processes_every_other_line() {
         &text,
         NdjsonOptions {
             max_line_bytes: 200,
+            ..Default::default()
         },
     );
 
@@ -2029,6 +2030,7 @@ fn ndjson_line_limit_is_inclusive() {
         line,
         NdjsonOptions {
             max_line_bytes: line.len(),
+            ..Default::default()
         },
     );
     assert_eq!((at_limit.accepted, at_limit.errors.len()), (1, 0));
@@ -2036,6 +2038,7 @@ fn ndjson_line_limit_is_inclusive() {
         line,
         NdjsonOptions {
             max_line_bytes: line.len() - 1,
+            ..Default::default()
         },
     );
     assert_eq!(over.accepted, 0);

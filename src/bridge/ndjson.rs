@@ -73,12 +73,8 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         let mut out = NdjsonWriter::default();
         let mut closed = Vec::new();
         for (line, body) in lines(text) {
-            if body.len() > options.max_line_bytes {
-                report.errors.push(LineError::too_long(
-                    line,
-                    body.len(),
-                    options.max_line_bytes,
-                ));
+            if let Some(e) = LineError::over_limits(line, body, &options) {
+                report.errors.push(e);
                 continue;
             }
             match Event::from_json(body) {

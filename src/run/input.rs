@@ -39,15 +39,13 @@ pub enum IngestError {
     /// A swamp event the telemetry bridge's vocabulary refuses.
     #[error(transparent)]
     Event(crate::event::EventError),
-    #[error("line is {len} bytes, longer than the limit of {max} bytes")]
-    TooLong { len: usize, max: usize },
 }
 
 impl IngestError {
     /// The field at fault, when there is one.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            IngestError::Json(_) | IngestError::TooLong { .. } => None,
+            IngestError::Json(_) => None,
             IngestError::NotAnObject(_) => Some("event"),
             IngestError::NoName => Some("kind"),
             IngestError::UnknownDialect { field, .. }

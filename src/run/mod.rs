@@ -205,16 +205,13 @@ impl<C: Clock> RunModel<C> {
     pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
         let mut report = IngestReport::default();
         for (line, body) in lines(text) {
-            let result = if body.len() > self.ndjson.max_line_bytes {
-                Err(IngestError::TooLong {
-                    len: body.len(),
-                    max: self.ndjson.max_line_bytes,
-                })
-            } else {
-                serde_json::from_str::<Value>(body)
-                    .map_err(|e| IngestError::Json(e.to_string()))
-                    .and_then(|v| self.ingest_at_line(&v, Some(line)))
-            };
+            if let Some(e) = LineError::over_limits(line, body, &self.ndjson) {
+                report.errors.push(e);
+                continue;
+            }
+            let result = serde_json::from_str::<Value>(body)
+                .map_err(|e| IngestError::Json(e.to_string()))
+                .and_then(|v| self.ingest_at_line(&v, Some(line)));
             match result {
                 Ok(()) => report.accepted += 1,
                 Err(e) => report.errors.push(line_error(line, &e)),
@@ -339,7 +336,6 @@ pub struct Snapshot {
 fn line_error(line: usize, e: &IngestError) -> LineError {
     let kind = match e {
         IngestError::Json(_) => LineErrorKind::InvalidJson,
-        IngestError::TooLong { .. } => LineErrorKind::LineTooLong,
         _ => LineErrorKind::InvalidEvent,
     };
     LineError {

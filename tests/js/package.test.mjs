@@ -202,3 +202,19 @@ test('RunModel details: attempts, child entries, critical path, violations', () 
   assert.equal(orch.run('x').violations[0].to, 'Completed');
   assert.throws(() => orch.ingest({ event: 'job.lifecycle.start' }), (e) => e instanceof TypeError && e.name === 'IngestError' && e.field === 'job_id');
 });
+
+test('maxDepth bounds nesting per line in the bridge and the run model; the rest is processed', () => {
+  const { TelemetryBridge, RunModel } = pkg.require('workflow-telemetry');
+  const deep = JSON.stringify({ kind: 'method_output', jobId: 'j', stepId: 's', payload: [[[1]]] });
+  const text = ['{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m","timestamp":1}', deep,
+    '{"kind":"step_completed","jobId":"j","stepId":"s","timestamp":2}'].join('\n');
+  const b = new TelemetryBridge({ parentInvocationId: 'p', maxDepth: 3 });
+  const r = b.observeNdjson(text);
+  assert.equal(r.accepted, 2);
+  assert.deepEqual(r.errors.map((e) => [e.line, e.kind]), [[2, 'too_deep']]);
+  assert.equal(r.entries.trim().split('\n').length, 1);
+  assert.equal(new TelemetryBridge({ parentInvocationId: 'p', maxDepth: 4 }).observeNdjson(text).errors.length, 0);
+  const m = new RunModel({ maxDepth: 3 });
+  assert.deepEqual(m.ingestNdjson(text).errors.map((e) => [e.line, e.kind]), [[2, 'too_deep']]);
+  assert.throws(() => new RunModel({ maxDepth: 0 }), { name: 'ArgumentError', message: /options\.maxDepth/ });
+});
