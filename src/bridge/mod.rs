@@ -160,7 +160,17 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         }
         let before = out.len();
         match &event.kind {
-            WorkflowEvent::Started(e) => self.on_started(&e.run_id, &e.workflow_name),
+            WorkflowEvent::Started(e) => {
+                let superseded = self.on_started(&e.run_id, &e.workflow_name);
+                if !superseded.is_empty() {
+                    let now = self.now(event);
+                    for (key, earlier) in superseded {
+                        self.stats.superseded += 1;
+                        let failure = Failure::error(SUPERSEDED);
+                        out.push(self.close(&key, earlier, now, Some(failure), None));
+                    }
+                }
+            }
             WorkflowEvent::ModelResolved(e) => {
                 let key = self.key(&e.step);
                 self.model_types.insert(key, e.model_type.to_string());
@@ -208,9 +218,10 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     let names = [record.model_name.as_deref(), e.model_name.as_deref()];
                     let failure = Failure {
                         error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
-                        message: self
-                            .filter
-                            .redact_text(&scrub::error_message(&e.error, &names)),
+                        // Filter first: once a model named like a filtered
+                        // key (`password`) is scrubbed, `password=x` would no
+                        // longer look like a pair to mask.
+                        message: scrub::error_message(&self.filter.redact_text(&e.error), &names),
                         user_error: e.user_error,
                     };
                     out.push(self.close(&key, record, now, Some(failure), None));
@@ -232,9 +243,10 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     };
                     let failure = Failure {
                         error_type: e.error_type.as_deref().unwrap_or("Error").to_string(),
-                        message: self
-                            .filter
-                            .redact_text(&scrub::error_message(&e.error, &[Some(model)])),
+                        message: scrub::error_message(
+                            &self.filter.redact_text(&e.error),
+                            &[Some(model)],
+                        ),
                         user_error: e.user_error,
                     };
                     out.push(self.close(&key, record, now, Some(failure), None));
@@ -287,7 +299,9 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         }
     }
 
-    fn on_started(&mut self, run_id: &str, workflow_name: &str) {
+    /// Records a run's name; the first `started` makes its run the root.
+    /// Returns the invocations superseded by re-keying (see `rekey_to_root`).
+    fn on_started(&mut self, run_id: &str, workflow_name: &str) -> Vec<(StepKey, InFlight)> {
         // First name wins for each run, so a re-sent `started` cannot rename it.
         if !self.run_names.contains_key(run_id) {
             self.run_names
@@ -297,16 +311,34 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
             self.root_run = Some(run_id.to_string());
             // Step events that named this run before its `started` arrived were
             // keyed by id; from now on the root's steps are keyed as root.
-            self.rekey_to_root(run_id);
+            return self.rekey_to_root(run_id);
         }
+        Vec::new()
     }
 
-    fn rekey_to_root(&mut self, run_id: &str) {
+    /// Moves the steps keyed by `run_id` to the root's keys. When the root
+    /// already has an invocation of the same step in flight (one event named
+    /// the run, another did not), both are kept apart no longer: the earlier
+    /// one is returned, to be closed as superseded (W9), never dropped.
+    fn rekey_to_root(&mut self, run_id: &str) -> Vec<(StepKey, InFlight)> {
         let named = |k: &StepKey| k.run.as_deref() == Some(run_id);
+        let mut superseded = Vec::new();
         if self.in_flight.keys().any(named) {
             let moved: Vec<_> = self.in_flight.extract_if(|k, _| named(k)).collect();
             for (k, v) in moved {
-                self.in_flight.insert(StepKey { run: None, ..k }, v);
+                let key = StepKey { run: None, ..k };
+                let kept = match self.in_flight.remove(&key) {
+                    Some(other) if other.seq < v.seq => {
+                        superseded.push((key.clone(), other));
+                        v
+                    }
+                    Some(other) => {
+                        superseded.push((key.clone(), v));
+                        other
+                    }
+                    None => v,
+                };
+                self.in_flight.insert(key, kept);
             }
         }
         if self.model_types.keys().any(named) {
@@ -315,6 +347,8 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                 self.model_types.insert(StepKey { run: None, ..k }, v);
             }
         }
+        superseded.sort_by_key(|(_, r)| r.seq);
+        superseded
     }
 
     /// The run scope of a step event: `None` for the root run.

@@ -199,11 +199,11 @@ fn ingest_with(
             } else {
                 None
             };
-            let scrubbed = crate::bridge::scrub::error_message(
-                first_line(&f.error),
+            // Filter before scrubbing model names, as the bridge does.
+            Some(crate::bridge::scrub::error_message(
+                &core.filter.redact_text(first_line(&f.error)),
                 &[known, f.model_name.as_deref()],
-            );
-            Some(core.filter.redact_text(&scrubbed))
+            ))
         }
         _ => None,
     };
