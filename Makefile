@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test demo bench lint clean
+.PHONY: setup build test demo bench fuzz lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -21,6 +22,9 @@ demo: setup build
 bench: setup build
 	@node bench/run.mjs
 
+fuzz: setup
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
@@ -28,4 +32,4 @@ lint:
 
 clean:
 	cargo clean
-	rm -rf pkg/dist www/pkg test-results
+	rm -rf pkg/dist pkg/viewer www/pkg test-results fuzz/target

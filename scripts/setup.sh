@@ -50,6 +50,16 @@ if ! has_ver geckodriver "$GECKODRIVER_VER"; then
     || cargo install geckodriver --version "$GECKODRIVER_VER" --force
 fi
 
+# Fuzzing only: a minimal nightly toolchain and cargo-fuzz (libFuzzer needs
+# nightly's sanitizer flags). The package itself builds on stable.
+CARGO_FUZZ_VER="${CARGO_FUZZ_VERSION:-0.13.2}"
+rustup toolchain list | grep -q '^nightly' || { log "rustup nightly (fuzzing)"; rustup toolchain install nightly --profile minimal; }
+if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VER\b"; then
+  log "cargo install cargo-fuzz $CARGO_FUZZ_VER"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VER" --locked --force \
+    || cargo install cargo-fuzz --version "$CARGO_FUZZ_VER" --force
+fi
+
 # npm tools (wasm-opt from binaryen, playwright-core) pinned by tools/package-lock.json.
 if [ -f tools/package-lock.json ]; then
   if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] \
@@ -68,4 +78,4 @@ if [ -f tools/requirements.txt ]; then
     cp tools/requirements.txt tools/venv/.requirements-stamp
   fi
 fi
-log "ok: wasm-bindgen $WB_VER, wasm-pack $WASM_PACK_VER, geckodriver $GECKODRIVER_VER"
+log "ok: wasm-bindgen $WB_VER, wasm-pack $WASM_PACK_VER, geckodriver $GECKODRIVER_VER, cargo-fuzz $CARGO_FUZZ_VER"

@@ -23,6 +23,8 @@ pub mod clock;
 pub mod entry;
 pub mod event;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod ndjson;
 pub mod redact;

@@ -1,0 +1,116 @@
+//! The bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs`), kept in the
+//! library so that the stable test suite replays the same code over the seed
+//! corpus and every crash ever found (`tests/fuzz_regressions.rs`), while
+//! libFuzzer drives it on nightly (`make fuzz`). Each body feeds arbitrary
+//! bytes to one input path and asserts the bad-input contract: no panic,
+//! every non-blank line accepted or reported, outputs that parse back.
+//! Not part of the supported API.
+
+use serde_json::Value;
+
+use crate::bridge::{BridgeConfig, TelemetryBridge};
+use crate::clock::FixedClock;
+use crate::entry::TelemetryEntry;
+use crate::export::{self, LogOptions, MetricsOptions, TraceOptions};
+use crate::ids::SequentialIds;
+use crate::ndjson::{lines, NdjsonOptions};
+use crate::run::{RunModel, RunModelOptions};
+use crate::time::Timestamp;
+
+/// Small limits, so the fuzzer explores them rather than large inputs.
+fn limits() -> NdjsonOptions {
+    NdjsonOptions {
+        max_line_bytes: 4096,
+        max_depth: 16,
+    }
+}
+
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// The bridge's NDJSON path, then `finalize`: counts reconcile, and every
+/// entry serialises and decodes back to itself.
+pub fn bridge_ndjson(data: &[u8]) {
+    let text = text(data);
+    let config = BridgeConfig {
+        parent_invocation_id: "parent".into(),
+        ..Default::default()
+    };
+    let mut bridge = TelemetryBridge::new(
+        config,
+        FixedClock::new([Timestamp::EPOCH]),
+        SequentialIds::new("id"),
+    );
+    let report = bridge.observe_ndjson(&text, limits());
+    assert_eq!(report.accepted + report.errors.len(), lines(&text).count());
+    let drained = bridge.finalize(None);
+    assert_eq!(bridge.in_flight(), 0);
+    for line in report.entries.lines() {
+        round_trip(&serde_json::from_str(line).expect("entries are JSON"));
+    }
+    for entry in &drained {
+        round_trip(&serde_json::to_value(entry).expect("serialisable"));
+    }
+}
+
+fn round_trip(value: &Value) {
+    let entry = TelemetryEntry::from_data(value).expect("an entry decodes");
+    let again = serde_json::to_value(&entry).expect("serialisable");
+    assert_eq!(&again, value, "decode then encode is the identity");
+}
+
+/// The run model over any dialect, then the snapshot and every exporter.
+pub fn run_model(data: &[u8]) {
+    let text = text(data);
+    let options = RunModelOptions {
+        ndjson: limits(),
+        ..Default::default()
+    };
+    let mut model = RunModel::new(options, FixedClock::new([Timestamp::EPOCH]));
+    let report = model.ingest_ndjson(&text);
+    assert_eq!(report.accepted + report.errors.len(), lines(&text).count());
+    for (_, body) in lines(&text) {
+        if let Ok(v) = serde_json::from_str::<Value>(body) {
+            let _ = model.redact_event(&v);
+        }
+    }
+    let snapshot = model.snapshot();
+    serde_json::to_string(&snapshot).expect("serialisable");
+    let traces = export::export_traces(&snapshot, &TraceOptions::default());
+    serde_json::to_string(&traces).expect("serialisable");
+    for line in export::export_traces_jsonl(&snapshot, &TraceOptions::default()).lines() {
+        serde_json::from_str::<Value>(line).expect("JSON Lines");
+    }
+    let mut metrics = MetricsOptions::default();
+    export::export_metrics(&snapshot, &metrics);
+    metrics.openmetrics = true;
+    assert!(export::export_metrics(&snapshot, &metrics).ends_with("# EOF\n"));
+    let records = export::lifecycle_records(&snapshot, &LogOptions::default());
+    for line in export::to_json_lines(&records).lines() {
+        serde_json::from_str::<Value>(line).expect("JSON Lines");
+    }
+    export::to_logfmt(&records);
+}
+
+/// Stored entry data: decoding never panics, and what decodes re-encodes to
+/// data that decodes to the same entry.
+pub fn entry_decode(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    if let Ok(entry) = TelemetryEntry::from_data(&value) {
+        let encoded = serde_json::to_value(&entry).expect("serialisable");
+        let again = TelemetryEntry::from_data(&encoded).expect("re-decodes");
+        assert_eq!(again, entry);
+    }
+}
+
+/// Instants in every accepted form: parsing never panics, and what parses
+/// formats to a form that parses to the same instant.
+pub fn timestamps(data: &[u8]) {
+    let text = text(data);
+    if let Ok(t) = Timestamp::parse_iso(&text) {
+        assert_eq!(Timestamp::parse_iso(&t.to_string()), Ok(t));
+    }
+}
