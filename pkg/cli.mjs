@@ -106,15 +106,36 @@ async function main() {
       process.stderr.write(`line ${err.line + lineOffset}: ${err.message}\n`);
     }
   };
+  // A line is held until its newline arrives; one that outgrows the limit
+  // first is reported and skipped to its end, so memory stays bounded even
+  // for input that never sends a newline.
+  const limit = opts.maxLineBytes ?? 1048576;
+  let skipping = false;
   try {
     for await (const chunk of input) {
-      pending += chunk;
+      let text = chunk;
+      if (skipping) {
+        const nl = text.indexOf('\n');
+        if (nl < 0) continue;
+        text = text.slice(nl + 1);
+        skipping = false;
+        lineOffset += 1;
+      }
+      pending += text;
       const cut = pending.lastIndexOf('\n');
-      if (cut < 0) continue;
-      const complete = pending.slice(0, cut + 1);
-      pending = pending.slice(cut + 1);
-      feed(complete);
-      lineOffset += countNewlines(complete);
+      if (cut >= 0) {
+        const complete = pending.slice(0, cut + 1);
+        pending = pending.slice(cut + 1);
+        feed(complete);
+        lineOffset += countNewlines(complete);
+      }
+      // String length counts UTF-16 units, never more than the UTF-8 bytes.
+      if (pending.length > limit) {
+        rejected += 1;
+        process.stderr.write(`line ${lineOffset + 1}: line is longer than the limit of ${limit} bytes\n`);
+        pending = '';
+        skipping = true;
+      }
     }
   } catch (err) {
     process.stderr.write(`workflow-telemetry: cannot read ${opts.file ?? 'standard input'}: ${err.message}\n`);

@@ -155,6 +155,20 @@ test('cli keeps line numbers right across input chunks', () => {
   assert.equal(r.stderr.split('\n')[0].slice(0, 11), 'line 4322: ');
 });
 
+test('cli bounds a line that never ends: reported once, skipped, the rest processed with the right numbers', () => {
+  const text = [
+    'x'.repeat(300_000), // no newline for a long time: over the limit below
+    '{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m","timestamp":1}',
+    '{broken',
+    '{"kind":"step_completed","jobId":"j","stepId":"s","timestamp":2}',
+  ].join('\n');
+  const r = cli(['--max-line-bytes', '100000'], text);
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.stderr.trim().split('\n').map((l) => l.slice(0, 8)), ['line 1: ', 'line 3: ']);
+  assert.match(r.stderr, /line 1: line is longer than the limit of 100000 bytes/);
+  assert.equal(r.stdout.trim().split('\n').length, 1);
+});
+
 const SAMPLES = join(ROOT, 'www', 'samples');
 
 test('RunModel maps each bundled sample, and no planted secret survives', () => {
