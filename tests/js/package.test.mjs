@@ -169,6 +169,20 @@ test('cli bounds a line that never ends: reported once, skipped, the rest proces
   assert.equal(r.stdout.trim().split('\n').length, 1);
 });
 
+test('cli: invalid UTF-8 is decoded with replacement characters; a line it breaks is reported, the rest processed', () => {
+  const input = Buffer.concat([
+    Buffer.from('{"kind":"method_executing","jobId":"j\xff","stepId":"s","methodName":"m","timestamp":1}\n', 'latin1'),
+    Buffer.from([0x7b, 0xff, 0xfe, 0x0a]), // "{" then two bytes that are not UTF-8: broken JSON
+    Buffer.from('{"kind":"step_completed","jobId":"j\xff","stepId":"s","timestamp":2}\n', 'latin1'),
+  ]);
+  const r = spawnSync(pkg.bin, ['--parent-invocation-id', 'p'], { input });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.toString(), /^line 2: /);
+  const entries = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].workflowContext.jobName, 'j\ufffd');
+});
+
 const SAMPLES = join(ROOT, 'www', 'samples');
 
 test('RunModel maps each bundled sample, and no planted secret survives', () => {
