@@ -318,8 +318,8 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
 
     /// Moves the steps keyed by `run_id` to the root's keys. When the root
     /// already has an invocation of the same step in flight (one event named
-    /// the run, another did not), both are kept apart no longer: the earlier
-    /// one is returned, to be closed as superseded (W9), never dropped.
+    /// the run, another did not), the two can no longer be told apart: the
+    /// earlier one is returned, to be closed as superseded (W9), never dropped.
     fn rekey_to_root(&mut self, run_id: &str) -> Vec<(StepKey, InFlight)> {
         let named = |k: &StepKey| k.run.as_deref() == Some(run_id);
         let mut superseded = Vec::new();
