@@ -9,7 +9,7 @@
 // a 202 (another status, a network error, a timeout) leaves them pending.
 // Entries go out oldest first, one request at a time, so a retried batch is
 // never overtaken by newer entries.
-import { backoffDelay, describeFetchError, discardBody } from './retry.mjs';
+import { backoffDelay, describeFetchError, discardBody, untilDeadline } from './retry.mjs';
 
 export class IngestDelivery {
   #spool;
@@ -146,16 +146,11 @@ export class IngestDelivery {
     clearTimeout(this.#timer);
     this.#timer = null;
     this.#stopped = true;
-    const left = () => deadline - Date.now();
-    const timer = setTimeout(() => this.#abort.abort(), Math.max(left(), 0));
-    try {
-      if (this.#running) await this.#running;
+    await untilDeadline(deadline, this.#abort, this.#running, async (left) => {
       while (this.#spool.size > 0 && left() > 50) {
         if (!(await this.#attempt(Math.min(this.#o.timeoutMs, left())))) break;
       }
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   /** Stops at once: no new attempt, the one in flight is aborted. */

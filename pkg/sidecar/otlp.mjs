@@ -10,7 +10,7 @@
 // Retry-After or else backing off exponentially with jitter; any other
 // non-2xx status is permanent, so those traces are dropped and counted. Spans
 // are not spooled: they are rebuilt from the run model at every attempt.
-import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs } from './retry.mjs';
+import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs, untilDeadline } from './retry.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const RETRYABLE = new Set([429, 502, 503, 504]);
@@ -213,15 +213,10 @@ export class OtlpExporter {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = null;
-    const left = () => deadline - Date.now();
-    const timer = setTimeout(() => this.#abort.abort(), Math.max(left(), 0));
-    try {
-      if (this.#running) await this.#running;
+    await untilDeadline(deadline, this.#abort, this.#running, async (left) => {
       this.#dirty = true;
       if (left() > 50) await this.#run(Math.min(this.#o.timeoutMs, left()));
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   stop() {

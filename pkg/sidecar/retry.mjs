@@ -72,3 +72,19 @@ export async function readBodyText(res, limit = 64 * 1024) {
     return '';
   }
 }
+
+/**
+ * A shutdown flush shared by both deliveries: waits for the request already in
+ * progress (`running`), then runs `work(left)`, where `left()` is the time to
+ * the deadline; `abort` fires at the deadline so no request outlives it.
+ */
+export async function untilDeadline(deadline, abort, running, work) {
+  const left = () => deadline - Date.now();
+  const timer = setTimeout(() => abort.abort(), Math.max(left(), 0));
+  try {
+    if (running) await running;
+    await work(left);
+  } finally {
+    clearTimeout(timer);
+  }
+}
