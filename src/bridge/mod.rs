@@ -44,7 +44,7 @@ use crate::entry::{
 };
 use crate::event::{Event, StepRef, WorkflowEvent};
 use crate::ids::IdSource;
-use crate::run::filter::ParameterFilter;
+use crate::redact::filter::ParameterFilter;
 use crate::time::Timestamp;
 
 /// The message of invocations drained by `finalize()` without a reason.

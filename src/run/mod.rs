@@ -11,7 +11,8 @@
 //! [`ParameterFilter`] as they enter.
 
 mod analytics;
-pub mod filter;
+/// The parameter filter, kept reachable at its former path.
+pub use crate::redact::filter;
 pub mod input;
 pub mod model;
 mod orchestrator;
