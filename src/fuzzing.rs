@@ -8,12 +8,13 @@
 
 use serde_json::Value;
 
-use crate::bridge::{BridgeConfig, TelemetryBridge};
+use crate::bridge::{line_error, read_event, BridgeConfig, TelemetryBridge};
 use crate::clock::FixedClock;
 use crate::entry::TelemetryEntry;
+use crate::event::Event;
 use crate::export::{self, LogOptions, MetricsOptions, TraceOptions};
 use crate::ids::SequentialIds;
-use crate::ndjson::{lines, NdjsonOptions};
+use crate::ndjson::{lines, LineError, NdjsonOptions};
 use crate::run::{RunModel, RunModelOptions};
 use crate::time::Timestamp;
 
@@ -44,6 +45,14 @@ pub fn bridge_ndjson(data: &[u8]) {
     );
     let report = bridge.observe_ndjson(&text, limits());
     assert_eq!(report.accepted + report.errors.len(), lines(&text).count());
+    // The fast line reader decides exactly as the limits check plus serde_json.
+    for (line, body) in lines(&text) {
+        let reference = match LineError::over_limits(line, body, &limits()) {
+            Some(e) => Err(e),
+            None => Event::from_json(body).map_err(|e| line_error(line, &e)),
+        };
+        assert_eq!(read_event(line, body, &limits()), reference, "{body:?}");
+    }
     let drained = bridge.finalize(None);
     assert_eq!(bridge.in_flight(), 0);
     for line in report.entries.lines() {

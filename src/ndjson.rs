@@ -63,11 +63,46 @@ pub fn too_deep(body: &str, max: usize) -> bool {
 
 /// The non-blank lines of `text`, with 1-based line numbers. `\r\n` endings are
 /// accepted; a line of only whitespace is blank.
-pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
-        .filter(|(_, l)| !l.trim().is_empty())
+pub fn lines(text: &str) -> Lines<'_> {
+    Lines {
+        rest: Some(text),
+        number: 0,
+    }
+}
+
+/// The iterator [`lines`] returns. Written out rather than composed from
+/// `split`/`filter` adaptors: it runs once per event, and the small-code
+/// (`opt-level = "z"`) wasm build does not inline those adaptors.
+pub struct Lines<'a> {
+    rest: Option<&'a str>,
+    number: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let text = self.rest?;
+            self.number += 1;
+            let line = match text.find('\n') {
+                Some(end) => {
+                    self.rest = Some(&text[end + 1..]);
+                    &text[..end]
+                }
+                None => {
+                    self.rest = None;
+                    text
+                }
+            };
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            // An event line starts with `{`; only other lines need the
+            // (Unicode) whitespace check.
+            if line.as_bytes().first() == Some(&b'{') || !line.trim().is_empty() {
+                return Some((self.number, line));
+            }
+        }
+    }
 }
 
 /// What went wrong with one line.

@@ -102,6 +102,21 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
 }
 
+/// One entry as a JS object, through the hand-written entry JSON (byte-identical
+/// to serde_json's, and several times faster) and the host's JSON.parse.
+fn entry_js(entry: &TelemetryEntry) -> Result<JsValue, JsValue> {
+    let mut text = Vec::with_capacity(512);
+    entry.write_json(&mut text);
+    parse_json_bytes(text)
+}
+
+/// JSON text written by this crate (always UTF-8) parsed by the host.
+fn parse_json_bytes(text: Vec<u8>) -> Result<JsValue, JsValue> {
+    let text = String::from_utf8(text)
+        .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))?;
+    js_sys::JSON::parse(&text)
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// The host's UTF-8 encoder (a global in browsers and Node).
@@ -410,8 +425,11 @@ impl JsTelemetryBridge {
         let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
         let sink = self.sink.as_ref();
         let report = self.inner.observe_ndjson_with(&text, self.ndjson, |entry| {
-            if let (Some(s), Ok(v)) = (sink, to_js(entry)) {
-                s.deliver(&v);
+            // Only with a sink: each entry handed over is one JSON.parse.
+            if let Some(s) = sink {
+                if let Ok(v) = entry_js(entry) {
+                    s.deliver(&v);
+                }
             }
         });
         // The entries cross as a JS string of their own: inside JSON text they
@@ -466,7 +484,15 @@ impl JsTelemetryBridge {
         if entries.is_empty() {
             return Ok(Array::new());
         }
-        let out: Array = to_js(entries)?.unchecked_into();
+        let mut text = vec![b'['];
+        for (i, entry) in entries.iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            entry.write_json(&mut text);
+        }
+        text.push(b']');
+        let out: Array = parse_json_bytes(text)?.unchecked_into();
         if let Some(s) = &self.sink {
             out.iter().for_each(|v| s.deliver(&v));
         }

@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{json, Map, Value};
-use workflow_telemetry::bridge::{SUPERSEDED, TERMINATED};
+use workflow_telemetry::bridge::{line_error, read_event, SUPERSEDED, TERMINATED};
 use workflow_telemetry::entry::InvocationStatus;
 use workflow_telemetry::export::{
     export_metrics, export_traces, export_traces_jsonl, lifecycle_records, to_json_lines,
@@ -40,8 +40,8 @@ use workflow_telemetry::run::{
     RunModel, RunModelOptions, RunStatus, Snapshot, StepCounts, StepStatus,
 };
 use workflow_telemetry::{
-    BridgeConfig, Event, FixedClock, NdjsonOptions, SequentialIds, TelemetryBridge, TelemetryEntry,
-    Timestamp, WorkflowEvent,
+    BridgeConfig, Event, FixedClock, LineError, NdjsonOptions, SequentialIds, TelemetryBridge,
+    TelemetryEntry, Timestamp, WorkflowEvent,
 };
 
 // ---------------------------------------------------------------------------
@@ -1133,6 +1133,96 @@ proptest! {
         }
         let _ = m.run("r1");
         let _ = m.run_in("j1", Some(workflow_telemetry::run::Dialect::Orchestrator));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Property 2b: the fast line reader agrees with serde_json
+// ---------------------------------------------------------------------------
+
+/// The reference reading of one line: the limits check, then serde_json.
+fn read_event_reference<'a>(
+    body: &'a str,
+    options: &NdjsonOptions,
+) -> Result<Event<'a>, LineError> {
+    if let Some(e) = LineError::over_limits(7, body, options) {
+        return Err(e);
+    }
+    Event::from_json(body).map_err(|e| line_error(7, &e))
+}
+
+/// An edit to JSON text: insert a byte that matters to a JSON reader, or
+/// delete one, at a position (taken modulo the length).
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, char),
+    Delete(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let ch = prop::sample::select(vec![
+        '{', '}', '[', ']', '"', ',', ':', '\\', ' ', '\t', '\n', '\r', '0', '1', '-', '.', 'e',
+        'u', 'n', 't', 'f', 'x', '\u{1}', '\u{e9}', '\u{a0}',
+    ]);
+    prop_oneof![
+        (any::<usize>(), ch).prop_map(|(at, c)| Edit::Insert(at, c)),
+        any::<usize>().prop_map(Edit::Delete),
+    ]
+}
+
+fn apply_edit(text: &mut String, e: &Edit) {
+    let boundary = |text: &String, at: usize| {
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    match *e {
+        Edit::Insert(at, c) => {
+            let at = boundary(text, at);
+            text.insert(at, c);
+        }
+        Edit::Delete(at) if !text.is_empty() => {
+            let at = boundary(text, at) % text.len();
+            let at = boundary(text, at);
+            text.remove(at);
+        }
+        Edit::Delete(_) => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg())]
+
+    /// The bridge reads a line with a fast scanner when it can and with
+    /// serde_json otherwise. For any line (JSON of any shape, compact or
+    /// pretty, then randomly edited so that most are broken) and any limits,
+    /// the result is exactly the reference's: the same event, or the same
+    /// error with the same kind, field and message.
+    #[test]
+    fn fast_line_reader_agrees_with_serde_json(
+        line in any_line(),
+        pretty in any::<bool>(),
+        edits in prop::collection::vec(edit(), 0..3),
+        max_depth in prop::sample::select(vec![0usize, 1, 2, 3, 64, 200]),
+        max_line_bytes in prop::sample::select(vec![8usize, 1 << 20]),
+    ) {
+        let mut text = match &line {
+            Line::Json(v) if pretty => serde_json::to_string_pretty(v).unwrap(),
+            Line::Json(v) => v.to_string(),
+            Line::Blank(b) => b.to_string(),
+            Line::Garbage(g) => g.clone(),
+        };
+        for e in &edits {
+            apply_edit(&mut text, e);
+        }
+        let options = NdjsonOptions { max_line_bytes, max_depth };
+        prop_assert_eq!(
+            read_event(7, &text, &options),
+            read_event_reference(&text, &options),
+            "line {:?}", text
+        );
     }
 }
 

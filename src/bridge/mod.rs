@@ -35,7 +35,7 @@ mod step_key;
 use std::collections::HashMap;
 
 pub use config::BridgeConfig;
-pub use ndjson::{line_error, NdjsonReport};
+pub use ndjson::{line_error, read_event, NdjsonReport};
 pub use step_key::{KeyView, StepKey};
 
 use crate::clock::Clock;

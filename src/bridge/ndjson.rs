@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::TelemetryBridge;
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
-use crate::event::{Event, ParseError};
+use crate::event::scan::scan_object;
+use crate::event::{Event, ParseError, RawEvent, RawFields};
 use crate::ids::IdSource;
 use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
 
@@ -54,6 +55,26 @@ pub fn line_error(line: usize, e: &ParseError) -> LineError {
     }
 }
 
+/// Reads one NDJSON line as an event: the fast scanner for plain lines,
+/// otherwise the limits check and serde_json, which decide every error.
+pub fn read_event<'a>(
+    line: usize,
+    body: &'a str,
+    options: &NdjsonOptions,
+) -> Result<Event<'a>, LineError> {
+    if body.len() <= options.max_line_bytes {
+        let mut raw = RawFields::default();
+        if scan_object(body, options.max_depth, &mut raw).is_some() {
+            return Event::from_raw(RawEvent::Object(raw))
+                .map_err(|e| line_error(line, &ParseError::Event(e)));
+        }
+    }
+    if let Some(e) = LineError::over_limits(line, body, options) {
+        return Err(e);
+    }
+    Event::from_json(body).map_err(|e| line_error(line, &e))
+}
+
 impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
     /// Observes every event of an NDJSON text. A bad line is reported and
     /// skipped; every other line is processed, in order.
@@ -73,11 +94,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         let mut out = NdjsonWriter::default();
         let mut closed = Vec::new();
         for (line, body) in lines(text) {
-            if let Some(e) = LineError::over_limits(line, body, &options) {
-                report.errors.push(e);
-                continue;
-            }
-            match Event::from_json(body) {
+            match read_event(line, body, &options) {
                 Ok(event) => {
                     report.accepted += 1;
                     self.observe_into(&event, &mut closed);
@@ -87,7 +104,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     }
                     closed.clear();
                 }
-                Err(e) => report.errors.push(line_error(line, &e)),
+                Err(e) => report.errors.push(e),
             }
         }
         report.entries = out.finish();

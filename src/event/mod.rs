@@ -4,6 +4,7 @@
 mod error;
 pub mod field;
 mod raw;
+pub mod scan;
 mod workflow_event;
 
 pub use error::EventError;

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::field::{Field, JsonType, Key};
+use super::scan::FieldSlots;
 
 /// The known fields of a canonical workflow event, as found.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -27,6 +28,36 @@ pub struct RawFields<'a> {
     pub user_error: Option<Field<'a>>,
     pub allowed_failure: Option<Field<'a>>,
     pub executor: Option<Field<'a>>,
+}
+
+impl<'a> FieldSlots<'a> for RawFields<'a> {
+    /// Dispatches on the key's length first: one comparison per key instead
+    /// of one per known name (string `match` arms are compared in turn).
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
+        let slot = match key.len() {
+            4 => (key == "kind", &mut self.kind),
+            5 => match key.as_bytes()[0] {
+                b'r' => (key == "runId", &mut self.run_id),
+                b'j' => (key == "jobId", &mut self.job_id),
+                _ => (key == "error", &mut self.error),
+            },
+            6 if key == "stepId" => (true, &mut self.step_id),
+            6 => (key == "driver", &mut self.driver),
+            8 => (key == "executor", &mut self.executor),
+            9 => match key.as_bytes()[0] {
+                b't' => (key == "timestamp", &mut self.timestamp),
+                b'e' => (key == "errorType", &mut self.error_type),
+                b'u' => (key == "userError", &mut self.user_error),
+                _ if key == "modelName" => (true, &mut self.model_name),
+                _ => (key == "modelType", &mut self.model_type),
+            },
+            10 => (key == "methodName", &mut self.method_name),
+            12 => (key == "workflowName", &mut self.workflow_name),
+            14 => (key == "allowedFailure", &mut self.allowed_failure),
+            _ => return None,
+        };
+        slot.0.then_some(slot.1)
+    }
 }
 
 /// An event as read: its known fields, or the JSON type it had instead of an object.
@@ -57,26 +88,9 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut r = RawFields::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let slot = match key.as_ref() {
-                "kind" => &mut r.kind,
-                "timestamp" => &mut r.timestamp,
-                "runId" => &mut r.run_id,
-                "workflowName" => &mut r.workflow_name,
-                "jobId" => &mut r.job_id,
-                "stepId" => &mut r.step_id,
-                "modelName" => &mut r.model_name,
-                "modelType" => &mut r.model_type,
-                "methodName" => &mut r.method_name,
-                "driver" => &mut r.driver,
-                "error" => &mut r.error,
-                "errorType" => &mut r.error_type,
-                "userError" => &mut r.user_error,
-                "allowedFailure" => &mut r.allowed_failure,
-                "executor" => &mut r.executor,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+            let Some(slot) = r.slot(&key) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
             // A repeated key: the last one wins, as in JSON.parse.
             *slot = Some(map.next_value::<Field<'de>>()?);
@@ -108,5 +122,49 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
         Ok(RawEvent::NotAnObject(JsonType::String))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every known key reaches its own slot (named here independently of
+    /// `slot`), and near misses reach none.
+    #[test]
+    fn each_known_key_has_its_slot() {
+        type Get = for<'r> fn(&'r RawFields<'static>) -> &'r Option<Field<'static>>;
+        let keys: [(&str, Get); 15] = [
+            ("kind", |r| &r.kind),
+            ("timestamp", |r| &r.timestamp),
+            ("runId", |r| &r.run_id),
+            ("workflowName", |r| &r.workflow_name),
+            ("jobId", |r| &r.job_id),
+            ("stepId", |r| &r.step_id),
+            ("modelName", |r| &r.model_name),
+            ("modelType", |r| &r.model_type),
+            ("methodName", |r| &r.method_name),
+            ("driver", |r| &r.driver),
+            ("error", |r| &r.error),
+            ("errorType", |r| &r.error_type),
+            ("userError", |r| &r.user_error),
+            ("allowedFailure", |r| &r.allowed_failure),
+            ("executor", |r| &r.executor),
+        ];
+        for (key, _) in keys {
+            let mut r = RawFields::default();
+            *r.slot(key).expect(key) = Some(Field::Bool(true));
+            // The named field, and only it, was set.
+            for (other, other_get) in keys {
+                assert_eq!(other_get(&r).is_some(), other == key, "{key} set {other}");
+            }
+            // The same length and first letter, but not the key.
+            let mut near = key.to_string();
+            near.pop();
+            near.push('_');
+            assert!(RawFields::default().slot(&near).is_none(), "{near}");
+        }
+        assert!(RawFields::default().slot("").is_none());
+        assert!(RawFields::default().slot("Kind").is_none());
     }
 }

@@ -1,0 +1,389 @@
+//! The fast first pass over one event line: a validating byte scanner that
+//! picks out the top-level fields an event vocabulary knows and skips the rest,
+//! in one pass, without allocating.
+//!
+//! Why: reading an event through `serde_json` costs a line-length check, a
+//! separate depth scan and a generic deserializer per line, about half of the
+//! bridge's time. Most lines are plain: an object of short, unescaped strings
+//! and integers. This scanner handles exactly those and answers `None` for
+//! anything else (an escape in a key or a known field's string, a fraction or a
+//! long number in a known field, deep nesting, a top level that is not an
+//! object, any syntax error). The caller then reads the line the slow way, so
+//! errors and unusual input keep their exact serde_json behaviour; the scanner
+//! only ever has to be right about the lines it accepts. `tests/scan_agrees.rs`
+//! and the fuzz targets check that whatever it accepts, serde_json reads the
+//! same way.
+
+use std::borrow::Cow;
+
+use super::field::Field;
+
+/// Where the scanner puts a known field's value.
+pub trait FieldSlots<'a> {
+    /// The slot for a top-level `key`, or `None` to skip the value.
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>>;
+}
+
+/// Deepest nesting the fast path handles; deeper lines (rare) take the slow
+/// path, which applies the configured limit and reports it.
+const FAST_MAX_DEPTH: usize = 32;
+
+/// Integers with at most this many digits are exact in an `f64`, so the
+/// scanner's value is the one serde_json would give (it reads integers as
+/// `u64`/`i64` and converts).
+const EXACT_DIGITS: usize = 15;
+
+/// Reads `text` as one JSON object into `slots`. `None`: the line is not one
+/// the fast path handles (see the module docs); `slots` may then hold partial
+/// values and must be discarded.
+pub fn scan_object<'a>(
+    text: &'a str,
+    max_depth: usize,
+    slots: &mut impl FieldSlots<'a>,
+) -> Option<()> {
+    let mut s = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+        max_depth: max_depth.min(FAST_MAX_DEPTH),
+    };
+    s.ws();
+    s.eat(b'{')?;
+    if s.max_depth < 1 {
+        return None;
+    }
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.at += 1;
+    } else {
+        loop {
+            s.eat(b'"')?;
+            let key = s.plain_string()?;
+            s.ws();
+            s.eat(b':')?;
+            s.ws();
+            match slots.slot(key) {
+                Some(slot) => *slot = Some(s.field()?),
+                None => s.skip_value(1)?,
+            }
+            s.ws();
+            match s.next()? {
+                b',' => s.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    (s.at == s.bytes.len()).then_some(())
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+    max_depth: usize,
+}
+
+/// Bytes that end the fast run through a string: `"`, `\` and control
+/// characters (which JSON forbids unescaped).
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+impl<'a> Scanner<'a> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.at += 1;
+        Some(b)
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.next()? == want).then_some(())
+    }
+
+    /// JSON whitespace.
+    #[inline(always)]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// Advances to the next `"`, `\` or control byte; returns it.
+    #[inline(always)]
+    fn skip_to_string_stop(&mut self) -> Option<u8> {
+        // A plain loop: `position` is not inlined in the small-code build.
+        while let Some(&b) = self.bytes.get(self.at) {
+            self.at += 1;
+            if STRING_STOP[b as usize] {
+                return Some(b);
+            }
+        }
+        None
+    }
+
+    /// The rest of a string whose opening quote was read, when it has no
+    /// escapes: borrowed from the input. Escapes and control bytes: `None`.
+    #[inline(always)]
+    fn plain_string(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        match self.skip_to_string_stop()? {
+            // The quote is ASCII, so both ends are char boundaries.
+            b'"' => self.text.get(start..self.at - 1),
+            _ => None,
+        }
+    }
+
+    /// Skips the rest of a string whose opening quote was read, validating
+    /// its escapes.
+    fn skip_string(&mut self) -> Option<()> {
+        loop {
+            match self.skip_to_string_stop()? {
+                b'"' => return Some(()),
+                b'\\' => match self.next()? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        for _ in 0..4 {
+                            if !self.next()?.is_ascii_hexdigit() {
+                                return None;
+                            }
+                        }
+                    }
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.at + word.len();
+        (self.bytes.get(self.at..end)? == word).then(|| self.at = end)
+    }
+
+    #[inline(always)]
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+        self.at - start
+    }
+
+    /// Validates a number (JSON grammar); `Some(true)` when it is an integer.
+    fn number(&mut self) -> Option<bool> {
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+            integer = false;
+        }
+        Some(integer)
+    }
+
+    /// A known field's value, as [`Field`] holds it.
+    fn field(&mut self) -> Option<Field<'a>> {
+        Some(match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                Field::Str(Cow::Borrowed(self.plain_string()?))
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Field::Null
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Field::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Field::Bool(false)
+            }
+            b'[' => {
+                self.skip_value(1)?;
+                Field::Array
+            }
+            b'{' => {
+                self.skip_value(1)?;
+                Field::Object
+            }
+            _ => {
+                let start = self.at;
+                if !self.number()? {
+                    return None;
+                }
+                let text = &self.bytes[start..self.at];
+                let (negative, digits) = match text.split_first() {
+                    Some((b'-', rest)) => (true, rest),
+                    _ => (false, text),
+                };
+                if digits.len() > EXACT_DIGITS {
+                    return None;
+                }
+                let magnitude = digits
+                    .iter()
+                    .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+                // In i64 first: `-0` is 0, as serde_json reads it.
+                Field::Number((if negative { -magnitude } else { magnitude }) as f64)
+            }
+        })
+    }
+
+    /// Skips one value at nesting `depth` (1 inside the top-level object),
+    /// validating it.
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                self.skip_string()
+            }
+            b'n' => self.literal(b"null"),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'[' => {
+                self.at += 1;
+                if depth + 1 > self.max_depth {
+                    return None;
+                }
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => self.ws(),
+                        b']' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' => {
+                self.at += 1;
+                if depth + 1 > self.max_depth {
+                    return None;
+                }
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.at += 1;
+                    return Some(());
+                }
+                loop {
+                    self.eat(b'"')?;
+                    self.skip_string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => self.ws(),
+                        b'}' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => self.number().map(|_| ()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default, Debug, PartialEq)]
+    struct Two<'a> {
+        a: Option<Field<'a>>,
+        b: Option<Field<'a>>,
+    }
+
+    impl<'a> FieldSlots<'a> for Two<'a> {
+        fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
+            match key {
+                "a" => Some(&mut self.a),
+                "b" => Some(&mut self.b),
+                _ => None,
+            }
+        }
+    }
+
+    fn scan(text: &str) -> Option<Two<'_>> {
+        let mut t = Two::default();
+        scan_object(text, 64, &mut t).map(|_| t)
+    }
+
+    #[test]
+    fn reads_known_fields_and_skips_others() {
+        let t = scan(r#" {"x":[1,{"y":"\u00e9\n"},-2.5e3,true,null],"a":"hi","b":-0, "z":{}} "#)
+            .unwrap();
+        assert_eq!(t.a, Some(Field::Str(Cow::Borrowed("hi"))));
+        assert_eq!(t.b, Some(Field::Number(0.0)));
+        assert!(scan(r#"{"b":1770285600000}"#).unwrap().b == Some(Field::Number(1770285600000.0)));
+        assert_eq!(scan(r#"{"a":[],"b":{}}"#).unwrap().a, Some(Field::Array));
+        assert_eq!(scan("{}").unwrap(), Two::default());
+    }
+
+    #[test]
+    fn leaves_unusual_and_bad_lines_to_the_slow_path() {
+        for text in [
+            r#"{"a":"\n"}"#,             // escape in a known field
+            r#"{"\u0061":1}"#,           // escape in a key
+            r#"{"b":1.5}"#,              // fraction in a known field
+            r#"{"b":1234567890123456}"#, // too long to be exact
+            "[1]",                       // not an object
+            r#"{"a":1,}"#,               // trailing comma
+            r#"{"a":01}"#,               // leading zero
+            r#"{"x":"a	b"}"#,            // raw control character
+            r#"{"x":"\q"}"#,             // bad escape
+            r#"{"x":tru}"#,              // bad literal
+            r#"{"a":1} x"#,              // trailing data
+            r#"{"a":1"#,                 // unterminated
+            r#"{"x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#, // deep
+        ] {
+            assert!(scan(text).is_none(), "{text}");
+        }
+    }
+}
