@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Release build: one cargo build for wasm32, two wasm-bindgen glue targets
 # (nodejs: CommonJS, loads the wasm synchronously; web: ESM with async init),
-# one wasm-opt ${WASM_OPT:--Oz} pass (npm binaryen; never Debian's, see toolchain.md P4).
+# one wasm-opt pass (npm binaryen; never Debian's, see toolchain.md P4).
+# Built for speed (opt-level 3, wasm-opt -O3; see the README's Performance
+# section). The smaller, about half as fast build:
+#   CARGO_PROFILE_RELEASE_OPT_LEVEL=z WASM_OPT=-Oz make build
 # The .wasm is identical for both targets, so it is optimised once and copied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +18,7 @@ wasm-bindgen --target nodejs --out-dir pkg/dist/node "$WASM"
 wasm-bindgen --target web --out-dir pkg/dist/web "$WASM"
 # The nodejs glue is CommonJS inside a "type": "module" package.
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
-tools/node_modules/.bin/wasm-opt ${WASM_OPT:--Oz} --strip-debug --strip-producers \
+tools/node_modules/.bin/wasm-opt ${WASM_OPT:--O3} --strip-debug --strip-producers \
   pkg/dist/web/${NAME}_bg.wasm -o pkg/dist/web/${NAME}_bg.wasm
 cp pkg/dist/web/${NAME}_bg.wasm pkg/dist/node/${NAME}_bg.wasm
 # The viewer serves the browser entry from www/pkg (a copy, not committed).

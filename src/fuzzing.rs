@@ -49,7 +49,7 @@ pub fn bridge_ndjson(data: &[u8]) {
     for (line, body) in lines(&text) {
         let reference = match LineError::over_limits(line, body, &limits()) {
             Some(e) => Err(e),
-            None => Event::from_json(body).map_err(|e| line_error(line, &e)),
+            None => Event::from_json_serde(body).map_err(|e| line_error(line, &e)),
         };
         assert_eq!(read_event(line, body, &limits()), reference, "{body:?}");
     }

@@ -1148,7 +1148,7 @@ fn read_event_reference<'a>(
     if let Some(e) = LineError::over_limits(7, body, options) {
         return Err(e);
     }
-    Event::from_json(body).map_err(|e| line_error(7, &e))
+    Event::from_json_serde(body).map_err(|e| line_error(7, &e))
 }
 
 /// An edit to JSON text: insert a byte that matters to a JSON reader, or
@@ -1222,6 +1222,12 @@ proptest! {
             read_event(7, &text, &options),
             read_event_reference(&text, &options),
             "line {:?}", text
+        );
+        // One event at a time (the `observe` path): the same, as serde_json.
+        prop_assert_eq!(
+            format!("{:?}", Event::from_json(&text)),
+            format!("{:?}", Event::from_json_serde(&text)),
+            "text {:?}", text
         );
     }
 }

@@ -32,7 +32,9 @@ mod ndjson;
 pub mod scrub;
 mod step_key;
 
-use std::collections::HashMap;
+// foldhash, not SipHash: three lookups per event, and the keys are short; its
+// per-process seed still keeps colliding keys from being crafted offline.
+use foldhash::HashMap;
 
 pub use config::BridgeConfig;
 pub use ndjson::{line_error, read_event, NdjsonReport};
@@ -99,9 +101,9 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
             clock,
             ids,
             root_run: None,
-            run_names: HashMap::new(),
-            in_flight: HashMap::new(),
-            model_types: HashMap::new(),
+            run_names: HashMap::default(),
+            in_flight: HashMap::default(),
+            model_types: HashMap::default(),
             next_seq: 0,
             finalized: false,
             last_event_at: None,

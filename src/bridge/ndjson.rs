@@ -8,7 +8,7 @@ use super::TelemetryBridge;
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
 use crate::event::scan::scan_object;
-use crate::event::{Event, ParseError, RawEvent, RawFields};
+use crate::event::{Event, ParseError, RawFields};
 use crate::ids::IdSource;
 use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
 
@@ -65,14 +65,14 @@ pub fn read_event<'a>(
     if body.len() <= options.max_line_bytes {
         let mut raw = RawFields::default();
         if scan_object(body, options.max_depth, &mut raw).is_some() {
-            return Event::from_raw(RawEvent::Object(raw))
+            return Event::from_fields(&mut raw)
                 .map_err(|e| line_error(line, &ParseError::Event(e)));
         }
     }
     if let Some(e) = LineError::over_limits(line, body, options) {
         return Err(e);
     }
-    Event::from_json(body).map_err(|e| line_error(line, &e))
+    Event::from_json_serde(body).map_err(|e| line_error(line, &e))
 }
 
 impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use super::error::EventError;
 use super::field::Field;
 use super::raw::{RawEvent, RawFields};
+use super::scan::scan_object;
+use crate::ndjson::DEFAULT_MAX_DEPTH;
 use crate::time::Timestamp;
 
 /// An event with its optional observation instant.
@@ -95,8 +97,20 @@ impl<'a> WorkflowEvent<'a> {
 }
 
 impl<'a> Event<'a> {
-    /// Reads one event from JSON text, borrowing strings from it where possible.
+    /// Reads one event from JSON text, borrowing strings from it where possible:
+    /// the fast scanner for plain objects ([`scan`](super::scan)), serde_json
+    /// for anything else, so every error is serde_json's.
     pub fn from_json(text: &'a str) -> Result<Self, ParseError> {
+        let mut fields = RawFields::default();
+        if scan_object(text, DEFAULT_MAX_DEPTH, &mut fields).is_some() {
+            return Event::from_fields(&mut fields).map_err(ParseError::Event);
+        }
+        Event::from_json_serde(text)
+    }
+
+    /// [`from_json`](Self::from_json) through serde_json alone: the reference
+    /// the fast scanner is tested against.
+    pub fn from_json_serde(text: &'a str) -> Result<Self, ParseError> {
         let raw: RawEvent<'a> = serde_json::from_str(text).map_err(ParseError::Json)?;
         Event::from_raw(raw).map_err(ParseError::Event)
     }
@@ -105,10 +119,16 @@ impl<'a> Event<'a> {
     /// with the right types; fields present with a wrong type are refused even when
     /// optional, so that nothing is half-understood.
     pub fn from_raw(raw: RawEvent<'a>) -> Result<Self, EventError> {
-        let mut r = match raw {
-            RawEvent::Object(r) => r,
-            RawEvent::NotAnObject(found) => return Err(EventError::NotAnObject { found }),
-        };
+        match raw {
+            RawEvent::Object(mut r) => Event::from_fields(&mut r),
+            RawEvent::NotAnObject(found) => Err(EventError::NotAnObject { found }),
+        }
+    }
+
+    /// [`from_raw`](Self::from_raw) for an object's fields, taking the ones it
+    /// uses out of `r` (by reference: the fields are a few hundred bytes, and
+    /// this runs once per event).
+    pub fn from_fields(r: &mut RawFields<'a>) -> Result<Self, EventError> {
         let kind = match r.kind.take() {
             None | Some(Field::Null) => {
                 return Err(EventError::Missing {
@@ -133,21 +153,21 @@ impl<'a> Event<'a> {
                 workflow_name: v.required("workflowName", r.workflow_name.take())?,
             }),
             "model_resolved" => WorkflowEvent::ModelResolved(ModelResolved {
-                step: v.step(&mut r)?,
+                step: v.step(r)?,
                 model_type: v.required("modelType", r.model_type.take())?,
             }),
             "method_executing" => WorkflowEvent::MethodExecuting(MethodExecuting {
-                step: v.step(&mut r)?,
+                step: v.step(r)?,
                 model_name: v.optional("modelName", r.model_name.take())?,
                 method_name: v.required("methodName", r.method_name.take())?,
                 driver: v.optional("driver", r.driver.take())?,
             }),
             "step_completed" => WorkflowEvent::StepCompleted(StepCompleted {
-                step: v.step(&mut r)?,
+                step: v.step(r)?,
                 executor: v.optional("executor", r.executor.take())?,
             }),
             "step_failed" => WorkflowEvent::StepFailed(StepFailed {
-                step: v.step(&mut r)?,
+                step: v.step(r)?,
                 error: v.required("error", r.error.take())?,
                 error_type: v.optional("errorType", r.error_type.take())?,
                 user_error: v.flag("userError", r.user_error.take())?,
