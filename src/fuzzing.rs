@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::bridge::{line_error, read_event, BridgeConfig, TelemetryBridge};
+use crate::bridge::{events, line_error, read_event, BridgeConfig, TelemetryBridge};
 use crate::clock::FixedClock;
 use crate::entry::TelemetryEntry;
 use crate::event::Event;
@@ -53,6 +53,11 @@ pub fn bridge_ndjson(data: &[u8]) {
         };
         assert_eq!(read_event(line, body, &limits()), reference, "{body:?}");
     }
+    // And the one-pass batch reader as line by line.
+    let by_line: Vec<_> = lines(&text)
+        .map(|(line, body)| (line, read_event(line, body, &limits())))
+        .collect();
+    assert_eq!(events(&text, limits()).collect::<Vec<_>>(), by_line);
     let drained = bridge.finalize(None);
     assert_eq!(bridge.in_flight(), 0);
     for line in report.entries.lines() {

@@ -78,28 +78,36 @@ pub struct Lines<'a> {
     number: usize,
 }
 
+impl<'a> Lines<'a> {
+    /// The text not read yet, starting with the next line; `None` at the end.
+    pub fn remaining(&self) -> Option<&'a str> {
+        self.rest
+    }
+
+    /// Consumes the next line, which ends at `end` (the index of its `\n` in
+    /// [`remaining`](Self::remaining), or its length): its number and body
+    /// (without a final `\r`), blank or not.
+    pub fn take_line(&mut self, end: usize) -> Option<(usize, &'a str)> {
+        let text = self.rest?;
+        self.number += 1;
+        let line = text.get(..end)?;
+        self.rest = text.get(end + 1..);
+        Some((self.number, line.strip_suffix('\r').unwrap_or(line)))
+    }
+}
+
 impl<'a> Iterator for Lines<'a> {
     type Item = (usize, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let text = self.rest?;
-            self.number += 1;
-            let line = match text.find('\n') {
-                Some(end) => {
-                    self.rest = Some(&text[end + 1..]);
-                    &text[..end]
-                }
-                None => {
-                    self.rest = None;
-                    text
-                }
-            };
-            let line = line.strip_suffix('\r').unwrap_or(line);
+            let end = text.find('\n').unwrap_or(text.len());
+            let (number, line) = self.take_line(end)?;
             // An event line starts with `{`; only other lines need the
             // (Unicode) whitespace check.
             if line.as_bytes().first() == Some(&b'{') || !line.trim().is_empty() {
-                return Some((self.number, line));
+                return Some((number, line));
             }
         }
     }

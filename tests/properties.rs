@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{json, Map, Value};
-use workflow_telemetry::bridge::{line_error, read_event, SUPERSEDED, TERMINATED};
+use workflow_telemetry::bridge::{events, line_error, read_event, SUPERSEDED, TERMINATED};
 use workflow_telemetry::entry::InvocationStatus;
 use workflow_telemetry::export::{
     export_metrics, export_traces, export_traces_jsonl, lifecycle_records, to_json_lines,
@@ -832,6 +832,10 @@ fn any_line() -> impl Strategy<Value = Line> {
             Just("{\"kind\":".to_string()),
             Just("nul".to_string()),
             Just("[1,2".to_string()),
+            Just("{\"kind\":\"started\"} x".to_string()),
+            Just("{} {}".to_string()),
+            Just("{\"kind\":\"job_started\"}\t\r".to_string()),
+            Just(" \t{\"kind\":\"job_started\"}".to_string()),
             "[^\n]{1,10}",
         ]
         .prop_map(Line::Garbage),
@@ -1229,6 +1233,34 @@ proptest! {
             format!("{:?}", Event::from_json_serde(&text)),
             "text {:?}", text
         );
+    }
+}
+
+proptest! {
+    #![proptest_config(cfg())]
+
+    /// The batch path reads lines and events in one pass; for any text (lines
+    /// of any kind, `\n` or `\r\n`, then randomly edited across line
+    /// boundaries) and any limits, it yields exactly what splitting into lines
+    /// and reading each line gives.
+    #[test]
+    fn one_pass_batch_reader_agrees_with_line_by_line(
+        lines in prop::collection::vec(any_line(), 0..12),
+        crlf in any::<bool>(),
+        edits in prop::collection::vec(edit(), 0..4),
+        max_depth in prop::sample::select(vec![0usize, 1, 2, 64]),
+        max_line_bytes in prop::sample::select(vec![8usize, 40, 1 << 20]),
+    ) {
+        let (mut text, _) = lines_text(&lines, crlf);
+        for e in &edits {
+            apply_edit(&mut text, e);
+        }
+        let options = NdjsonOptions { max_line_bytes, max_depth };
+        let one_pass: Vec<_> = events(&text, options).collect();
+        let by_line: Vec<_> = workflow_telemetry::ndjson::lines(&text)
+            .map(|(line, body)| (line, read_event(line, body, &options)))
+            .collect();
+        prop_assert_eq!(one_pass, by_line, "text {:?}", text);
     }
 }
 

@@ -37,7 +37,7 @@ mod step_key;
 use foldhash::HashMap;
 
 pub use config::BridgeConfig;
-pub use ndjson::{line_error, read_event, NdjsonReport};
+pub use ndjson::{events, line_error, read_event, Events, NdjsonReport};
 pub use step_key::{KeyView, StepKey};
 
 use crate::clock::Clock;

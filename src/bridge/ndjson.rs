@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::TelemetryBridge;
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
-use crate::event::scan::scan_object;
+use crate::event::scan::{scan_object, scan_object_line};
 use crate::event::{Event, ParseError, RawFields};
 use crate::ids::IdSource;
-use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
+use crate::ndjson::{lines, LineError, LineErrorKind, Lines, NdjsonOptions};
 
 /// The outcome of a batch: the entries as NDJSON text (each line ends in `\n`),
 /// how many lines were accepted, and one error per rejected line.
@@ -65,14 +65,67 @@ pub fn read_event<'a>(
     if body.len() <= options.max_line_bytes {
         let mut raw = RawFields::default();
         if scan_object(body, options.max_depth, &mut raw).is_some() {
-            return Event::from_fields(&mut raw)
-                .map_err(|e| line_error(line, &ParseError::Event(e)));
+            return fields_event(line, &mut raw);
         }
     }
+    read_event_slow(line, body, options)
+}
+
+fn fields_event<'a>(line: usize, raw: &mut RawFields<'a>) -> Result<Event<'a>, LineError> {
+    Event::from_fields(raw).map_err(|e| line_error(line, &ParseError::Event(e)))
+}
+
+fn read_event_slow<'a>(
+    line: usize,
+    body: &'a str,
+    options: &NdjsonOptions,
+) -> Result<Event<'a>, LineError> {
     if let Some(e) = LineError::over_limits(line, body, options) {
         return Err(e);
     }
     Event::from_json_serde(body).map_err(|e| line_error(line, &e))
+}
+
+/// The events of an NDJSON text, one per non-blank line, with line numbers:
+/// what [`lines`] and [`read_event`] give line by line, in one pass over the
+/// bytes for plain lines (the scanner finds where the line ends).
+pub fn events(text: &str, options: NdjsonOptions) -> Events<'_> {
+    Events {
+        lines: lines(text),
+        options,
+    }
+}
+
+/// The iterator [`events`] returns.
+pub struct Events<'a> {
+    lines: Lines<'a>,
+    options: NdjsonOptions,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = (usize, Result<Event<'a>, LineError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let options = &self.options;
+        if let Some(text) = self.lines.remaining() {
+            let mut raw = RawFields::default();
+            if let Some(end) = scan_object_line(text, options.max_depth, &mut raw) {
+                let (line, body) = self.lines.take_line(end)?;
+                // The scan bounded the depth; only the length is left to check.
+                let max = options.max_line_bytes;
+                return Some((
+                    line,
+                    if body.len() > max {
+                        Err(LineError::too_long(line, body.len(), max))
+                    } else {
+                        fields_event(line, &mut raw)
+                    },
+                ));
+            }
+        }
+        let (line, body) = self.lines.next()?;
+        Some((line, read_event_slow(line, body, options)))
+    }
 }
 
 impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
@@ -93,8 +146,8 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         let mut report = NdjsonReport::default();
         let mut out = NdjsonWriter::default();
         let mut closed = Vec::new();
-        for (line, body) in lines(text) {
-            match read_event(line, body, &options) {
+        for (_, event) in events(text, options) {
+            match event {
                 Ok(event) => {
                     report.accepted += 1;
                     self.observe_into(&event, &mut closed);

@@ -41,6 +41,21 @@ pub fn scan_object<'a>(
     max_depth: usize,
     slots: &mut impl FieldSlots<'a>,
 ) -> Option<()> {
+    let end = scan_object_line(text, max_depth, slots)?;
+    (end == text.len()).then_some(())
+}
+
+/// Reads the first line of `text` as one JSON object into `slots`, and
+/// returns where that line ends (the index of its `\n`, or the length of
+/// `text`): the NDJSON batch path finds line ends and reads events in the
+/// same pass. `None` as for [`scan_object`]; a line break anywhere before the
+/// end of the object is one of those cases (JSON allows it as whitespace, a
+/// line does not).
+pub fn scan_object_line<'a>(
+    text: &'a str,
+    max_depth: usize,
+    slots: &mut impl FieldSlots<'a>,
+) -> Option<usize> {
     let mut s = Scanner {
         text,
         bytes: text.as_bytes(),
@@ -75,7 +90,10 @@ pub fn scan_object<'a>(
         }
     }
     s.ws();
-    (s.at == s.bytes.len()).then_some(())
+    match s.peek() {
+        None | Some(b'\n') => Some(s.at),
+        Some(_) => None,
+    }
 }
 
 struct Scanner<'a> {
@@ -147,10 +165,11 @@ impl<'a> Scanner<'a> {
         (self.next()? == want).then_some(())
     }
 
-    /// JSON whitespace.
+    /// JSON whitespace, except `\n`, which ends an NDJSON line (a line break
+    /// inside an object leaves the line to the slow path).
     #[inline(always)]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+        while let Some(b' ' | b'\t' | b'\r') = self.peek() {
             self.at += 1;
         }
     }
