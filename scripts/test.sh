@@ -63,6 +63,7 @@ layer "wasm: firefox"            wasm-pack test --mode no-install --headless --f
 layer "js: packed package"       node --test --test-reporter=tap tests/js/
 layer "js: sidecar"              node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
 layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+check "bench: wasm bridge = JS baseline, byte for byte" node bench/baseline-check.mjs
 check "fuzz: smoke (4 targets x 10 s)" bash scripts/fuzz.sh 10
 
 echo

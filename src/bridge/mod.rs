@@ -169,7 +169,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     for (key, earlier) in superseded {
                         self.stats.superseded += 1;
                         let failure = Failure::error(SUPERSEDED);
-                        out.push(self.close(&key, earlier, now, Some(failure), None));
+                        out.push(self.close(key, earlier, now, Some(failure), None));
                     }
                 }
             }
@@ -179,12 +179,23 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
             }
             WorkflowEvent::MethodExecuting(e) => {
                 let now = self.now(event);
-                let key = self.key(&e.step);
+                // The resolved model type moves into the record, and its key
+                // becomes the record's (no copies on the common path).
+                let probe = self.probe(&e.step);
+                let view: &dyn KeyView = &probe;
+                let (key, mut model_type) = match self.model_types.remove_entry(view) {
+                    Some((key, model_type)) => (key, Some(model_type)),
+                    None => (self.key(&e.step), None),
+                };
                 if let Some(earlier) = self.in_flight.remove(&key) {
-                    // W9: never lose the earlier invocation.
+                    // W9: never lose the earlier invocation. A repeat without
+                    // its own model_resolved keeps the type resolved before.
                     self.stats.superseded += 1;
+                    if model_type.is_none() {
+                        model_type.clone_from(&earlier.model_type);
+                    }
                     let failure = Failure::error(SUPERSEDED);
-                    let entry = self.close(&key, earlier, now, Some(failure), None);
+                    let entry = self.close(key.clone(), earlier, now, Some(failure), None);
                     out.push(entry);
                 }
                 let record = InFlight {
@@ -192,7 +203,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                     started_at: now,
                     model_name: e.model_name.as_deref().map(str::to_string),
                     method_name: e.method_name.to_string(),
-                    model_type: self.model_types.get(&key).cloned(),
+                    model_type,
                     driver: e.driver.as_deref().map(str::to_string),
                 };
                 self.next_seq += 1;
@@ -205,7 +216,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                 if let Some((key, record)) = self.in_flight.remove_entry(view) {
                     self.model_types.remove(&key);
                     let executor = e.executor.as_deref().map(str::to_string);
-                    out.push(self.close(&key, record, now, None, executor));
+                    out.push(self.close(key, record, now, None, executor));
                 } else {
                     self.model_types.remove(view);
                 }
@@ -226,7 +237,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                         message: scrub::error_message(&self.filter.redact_text(&e.error), &names),
                         user_error: e.user_error,
                     };
-                    out.push(self.close(&key, record, now, Some(failure), None));
+                    out.push(self.close(key, record, now, Some(failure), None));
                 } else if let (Some(model), Some(method)) = (
                     e.model_name.as_deref().filter(|s| !s.is_empty()),
                     e.method_name.as_deref().filter(|s| !s.is_empty()),
@@ -251,7 +262,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
                         ),
                         user_error: e.user_error,
                     };
-                    out.push(self.close(&key, record, now, Some(failure), None));
+                    out.push(self.close(key, record, now, Some(failure), None));
                 }
                 // Otherwise a structural failure: no child entry.
             }
@@ -287,7 +298,7 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         let mut out = Vec::with_capacity(open.len());
         for (key, record) in open {
             let failure = Failure::error(message.clone());
-            out.push(self.close(&key, record, now, Some(failure), None));
+            out.push(self.close(key, record, now, Some(failure), None));
         }
         self.stats.drained += out.len() as u64;
         self.stats.entries += out.len() as u64;
@@ -379,9 +390,11 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         (name, id.to_string())
     }
 
+    /// Builds the entry; takes the key by value, so its job and step names
+    /// become the entry's without a copy.
     fn close(
         &mut self,
-        key: &StepKey,
+        key: StepKey,
         record: InFlight,
         completed_at: Timestamp,
         failure: Option<Failure>,
@@ -391,8 +404,8 @@ impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
         let context = WorkflowContext {
             workflow_name,
             run_id,
-            job_name: key.job.to_string(),
-            step_name: key.step.to_string(),
+            job_name: key.job.into_string(),
+            step_name: key.step.into_string(),
             model_type: record.model_type,
             driver: record.driver,
             executor,

@@ -23,6 +23,7 @@ impl<'a> Obj<'a> {
     }
 
     /// Writes `"name":`; `name` is a fixed key that needs no escaping.
+    #[inline]
     fn key(&mut self, name: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
@@ -34,6 +35,7 @@ impl<'a> Obj<'a> {
         self.out
     }
 
+    #[inline]
     fn str(&mut self, name: &str, value: &str) {
         string(self.key(name), value);
     }
