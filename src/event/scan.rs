@@ -67,28 +67,16 @@ pub fn scan_object_line<'a>(
     if s.max_depth < 1 {
         return None;
     }
-    s.ws();
-    if s.peek() == Some(b'}') {
-        s.at += 1;
-    } else {
-        loop {
-            s.eat(b'"')?;
-            let key = s.plain_string()?;
-            s.ws();
-            s.eat(b':')?;
-            s.ws();
-            match slots.slot(key) {
-                Some(slot) => *slot = Some(s.field()?),
-                None => s.skip_value(1)?,
-            }
-            s.ws();
-            match s.next()? {
-                b',' => s.ws(),
-                b'}' => break,
-                _ => return None,
-            }
+    s.members(b'}', |s| {
+        s.eat(b'"')?;
+        let key = s.plain_string()?;
+        s.colon()?;
+        match slots.slot(key) {
+            Some(slot) => *slot = Some(s.field()?),
+            None => s.skip_value(1)?,
         }
-    }
+        Some(())
+    })?;
     s.ws();
     match s.peek() {
         None | Some(b'\n') => Some(s.at),
@@ -320,6 +308,39 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// The members of an array or object whose opening bracket was read, each
+    /// read by `member`, separated by commas, through the closing `close`.
+    #[inline(always)]
+    fn members(
+        &mut self,
+        close: u8,
+        mut member: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.ws();
+        if self.peek() == Some(close) {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            member(self)?;
+            self.ws();
+            match self.next()? {
+                b',' => self.ws(),
+                b if b == close => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The `:` between a key and its value, with whitespace either side.
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Some(())
+    }
+
     /// Skips one value at nesting `depth` (1 inside the top-level object),
     /// validating it.
     fn skip_value(&mut self, depth: usize) -> Option<()> {
@@ -331,50 +352,19 @@ impl<'a> Scanner<'a> {
             b'n' => self.literal(b"null"),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
+            b'[' | b'{' if depth + 1 > self.max_depth => None,
             b'[' => {
                 self.at += 1;
-                if depth + 1 > self.max_depth {
-                    return None;
-                }
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.next()? {
-                        b',' => self.ws(),
-                        b']' => return Some(()),
-                        _ => return None,
-                    }
-                }
+                self.members(b']', |s| s.skip_value(depth + 1))
             }
             b'{' => {
                 self.at += 1;
-                if depth + 1 > self.max_depth {
-                    return None;
-                }
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.eat(b'"')?;
-                    self.skip_string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.ws();
-                    self.skip_value(depth + 1)?;
-                    self.ws();
-                    match self.next()? {
-                        b',' => self.ws(),
-                        b'}' => return Some(()),
-                        _ => return None,
-                    }
-                }
+                self.members(b'}', |s| {
+                    s.eat(b'"')?;
+                    s.skip_string()?;
+                    s.colon()?;
+                    s.skip_value(depth + 1)
+                })
             }
             _ => self.number().map(|_| ()),
         }
