@@ -71,8 +71,9 @@ pub fn lines(text: &str) -> Lines<'_> {
 }
 
 /// The iterator [`lines`] returns. Written out rather than composed from
-/// `split`/`filter` adaptors: it runs once per event, and the small-code
-/// (`opt-level = "z"`) wasm build does not inline those adaptors.
+/// `split`/`filter` adaptors: it runs once per event, and the small build
+/// (`opt-level = "z"`) does not inline those adaptors. The batch reader
+/// (`bridge::events`) also consumes lines whose end it found itself.
 pub struct Lines<'a> {
     rest: Option<&'a str>,
     number: usize,
@@ -88,10 +89,9 @@ impl<'a> Lines<'a> {
     /// [`remaining`](Self::remaining), or its length): its number and body
     /// (without a final `\r`), blank or not.
     pub fn take_line(&mut self, end: usize) -> Option<(usize, &'a str)> {
-        let text = self.rest?;
+        let line = self.rest?.get(..end)?;
         self.number += 1;
-        let line = text.get(..end)?;
-        self.rest = text.get(end + 1..);
+        self.rest = self.rest?.get(end + 1..);
         Some((self.number, line.strip_suffix('\r').unwrap_or(line)))
     }
 }
