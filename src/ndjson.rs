@@ -89,9 +89,10 @@ impl<'a> Lines<'a> {
     /// [`remaining`](Self::remaining), or its length): its number and body
     /// (without a final `\r`), blank or not.
     pub fn take_line(&mut self, end: usize) -> Option<(usize, &'a str)> {
-        let line = self.rest?.get(..end)?;
+        let text = self.rest?;
+        let line = text.get(..end)?;
         self.number += 1;
-        self.rest = self.rest?.get(end + 1..);
+        self.rest = text.get(end + 1..);
         Some((self.number, line.strip_suffix('\r').unwrap_or(line)))
     }
 }
