@@ -25,6 +25,9 @@ fn main() {
         report.errors.len(),
         t.elapsed()
     );
+    if std::env::var_os("INGEST_ONLY").is_some() {
+        return;
+    }
     let t = Instant::now();
     let snapshot = model.snapshot();
     eprintln!(

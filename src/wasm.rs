@@ -214,6 +214,16 @@ impl Options {
             .ok_or_else(|| argument_error(&self.path(key), "a string"))
     }
 
+    fn opt_bool(&self, key: &str) -> Result<Option<bool>, JsValue> {
+        let v = self.get(key);
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_bool()
+            .map(Some)
+            .ok_or_else(|| argument_error(&self.path(key), "a boolean"))
+    }
+
     fn opt_function(&self, key: &str) -> Result<Option<Function>, JsValue> {
         let v = self.get(key);
         if v.is_undefined() || v.is_null() {
@@ -732,6 +742,50 @@ impl JsRunModel {
     /// Every run with its analytics, and per-workflow aggregates.
     pub fn snapshot(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.inner.snapshot())
+    }
+
+    /// The snapshot as JSON text (one string crosses to JS, not a tree of
+    /// objects). `{ lite: true }`: each step without its `transitions`,
+    /// `telemetry`, `inputs` and `results`, numbered by `detailRef` for
+    /// `stepDetail`; about a third of the size, what the viewer loads.
+    #[wasm_bindgen(js_name = snapshotJson)]
+    pub fn snapshot_json(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = Options::new(&options, "options", false)?;
+        let snapshot = if o.opt_bool("lite")?.unwrap_or(false) {
+            self.inner.snapshot_lite()
+        } else {
+            self.inner.snapshot()
+        };
+        serde_json::to_string(&snapshot)
+            .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+    }
+
+    /// What a lite snapshot held back of the step with `detailRef`:
+    /// `{ transitions, telemetry?, inputs?, results? }`, or undefined when the
+    /// model has no such step. Valid while no event has been ingested since
+    /// the lite snapshot was taken.
+    #[wasm_bindgen(js_name = stepDetail)]
+    pub fn step_detail(&self, detail_ref: JsValue) -> Result<JsValue, JsValue> {
+        let r = match detail_ref.as_f64() {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u32,
+            _ => return Err(argument_error("detailRef", "a non-negative integer")),
+        };
+        match self.inner.step_detail(r) {
+            Some(d) => to_js(&d),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The redacted child telemetry entries of every swamp step as NDJSON, in
+    /// run then step order ("" when there are none).
+    #[wasm_bindgen(js_name = childEntriesNdjson)]
+    pub fn child_entries_ndjson(&self) -> Result<String, JsValue> {
+        let mut text = Vec::new();
+        for entry in self.inner.child_entries() {
+            entry.write_json(&mut text);
+            text.push(b'\n');
+        }
+        String::from_utf8(text).map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
     }
 
     /// The event as it may be passed on: filtered keys and `key=value` secrets

@@ -31,11 +31,13 @@ pub use analytics::{RunSummary, StepStat, WorkflowAggregate};
 pub use filter::{FilterError, ParameterFilter, DEFAULT_FILTERS, DEFAULT_MASK};
 pub use input::IngestError;
 pub use model::{
-    Attempt, Dialect, Failure, FailureClass, Job, Run, Step, StepCounts, Transition, Violation,
+    Attempt, Dialect, Failure, FailureClass, HeldBack, Job, Run, Step, StepCounts, Transition,
+    Violation,
 };
 pub use status::{RunStatus, StepStatus};
 
 use crate::clock::Clock;
+use crate::entry::TelemetryEntry;
 use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
 use crate::time::Timestamp;
 use input::Input;
@@ -286,6 +288,61 @@ impl<C: Clock> RunModel<C> {
             workflows,
             violations: self.core.orphans.clone(),
         }
+    }
+
+    /// The snapshot as the viewer loads it: every step lite ([`Step::lite`]),
+    /// numbered in run then step order by `detail_ref`, the rest as in
+    /// [`RunModel::snapshot`]. The held-back fields are fetched one step at a
+    /// time with [`RunModel::step_detail`] while the model is unchanged.
+    pub fn snapshot_lite(&mut self) -> Snapshot {
+        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
+        let mut next_ref: u32 = 0;
+        let mut runs = Vec::with_capacity(self.core.runs.len());
+        for slot in &mut self.core.runs {
+            // Steps move out while the rest of the run is copied, so the
+            // held-back fields are never copied at all.
+            let steps = std::mem::take(&mut slot.run.steps);
+            let mut run = slot.run.clone();
+            run.steps = steps
+                .iter()
+                .map(|s| {
+                    let r = next_ref;
+                    next_ref = next_ref.saturating_add(1);
+                    s.lite(r)
+                })
+                .collect();
+            slot.run.steps = steps;
+            let summary = analytics::summarise(
+                &mut run,
+                now,
+                self.step_threshold_ms,
+                &self.step_thresholds_ms,
+            );
+            runs.push(RunDetail { run, summary });
+        }
+        let workflows = analytics::aggregates(&runs);
+        Snapshot {
+            runs,
+            workflows,
+            violations: self.core.orphans.clone(),
+        }
+    }
+
+    /// What the lite snapshot held back of the step with `detail_ref`, if the
+    /// model still has that many steps.
+    pub fn step_detail(&self, detail_ref: u32) -> Option<HeldBack<'_>> {
+        self.steps().nth(detail_ref as usize).map(Step::held_back)
+    }
+
+    /// The redacted child telemetry entries of every swamp step, in run then
+    /// step order (what the snapshot's steps carry as `telemetry`).
+    pub fn child_entries(&self) -> impl Iterator<Item = &TelemetryEntry> {
+        self.steps().filter_map(|s| s.telemetry.as_ref())
+    }
+
+    /// Every step, in run then step order (the order of `detail_ref`).
+    fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.core.runs.iter().flat_map(|slot| slot.run.steps.iter())
     }
 
     /// One run by id (the first of any dialect with that id).

@@ -110,8 +110,11 @@ pub struct Attempt {
 }
 
 /// A step (swamp step, orchestrator module, Tasker step).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Serialised by hand (below) rather than derived: a lite step (see
+/// [`Step::lite`]) leaves out the fields it holds back, which a derive cannot
+/// express. Absent values are omitted, as everywhere in the snapshot.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// Unique within the run: `job/step` for swamp, the module or step name otherwise.
     pub id: String,
@@ -122,35 +125,27 @@ pub struct Step {
     pub state: Cow<'static, str>,
     pub attempts: Vec<Attempt>,
     pub transitions: Vec<Transition>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queued_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
     /// Step inputs and results, redacted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<Value>,
     /// A nested run started by this step (swamp workflow-task steps).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub child_run: Option<String>,
     /// The redacted child telemetry entry of this step (swamp).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub telemetry: Option<TelemetryEntry>,
     /// Over its duration threshold.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub over_threshold: bool,
     /// On the run's critical path.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub critical: bool,
+    /// Set only on the steps of a lite snapshot ([`super::RunModel::snapshot_lite`]),
+    /// which leave out `transitions`, `telemetry`, `inputs` and `results`: the
+    /// index to fetch them with ([`super::RunModel::step_detail`]).
+    pub detail_ref: Option<u32>,
 }
 
 impl Step {
@@ -181,6 +176,46 @@ impl Step {
             telemetry: None,
             over_threshold: false,
             critical: false,
+            detail_ref: None,
+        }
+    }
+
+    /// A copy without what only a step's detail view shows (`transitions`,
+    /// `telemetry`, `inputs`, `results`), marked with `detail_ref`. A 100,000-
+    /// event log's full snapshot is about three times the size of its lite one,
+    /// and the viewer needs those fields for one step at a time.
+    pub fn lite(&self, detail_ref: u32) -> Step {
+        Step {
+            id: self.id.clone(),
+            job: self.job.clone(),
+            name: self.name.clone(),
+            status: self.status,
+            state: self.state.clone(),
+            attempts: self.attempts.clone(),
+            transitions: Vec::new(),
+            depends_on: self.depends_on.clone(),
+            error: self.error.clone(),
+            queued_at: self.queued_at,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_ms: self.duration_ms,
+            inputs: None,
+            results: None,
+            child_run: self.child_run.clone(),
+            telemetry: None,
+            over_threshold: self.over_threshold,
+            critical: self.critical,
+            detail_ref: Some(detail_ref),
+        }
+    }
+
+    /// What [`Step::lite`] leaves out.
+    pub fn held_back(&self) -> HeldBack<'_> {
+        HeldBack {
+            transitions: &self.transitions,
+            telemetry: self.telemetry.as_ref(),
+            inputs: self.inputs.as_ref(),
+            results: self.results.as_ref(),
         }
     }
 
@@ -240,6 +275,68 @@ pub struct StepCounts {
     pub panicked: u32,
     pub cancelled: u32,
     pub skipped: u32,
+}
+
+impl Serialize for Step {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let lite = self.detail_ref.is_some();
+        let mut st = serializer.serialize_struct("Step", 20)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("job", &self.job)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("state", &self.state)?;
+        st.serialize_field("attempts", &self.attempts)?;
+        if !lite {
+            st.serialize_field("transitions", &self.transitions)?;
+        }
+        if !self.depends_on.is_empty() {
+            st.serialize_field("dependsOn", &self.depends_on)?;
+        }
+        optional(&mut st, "error", &self.error)?;
+        optional(&mut st, "queuedAt", &self.queued_at)?;
+        optional(&mut st, "startedAt", &self.started_at)?;
+        optional(&mut st, "endedAt", &self.ended_at)?;
+        optional(&mut st, "durationMs", &self.duration_ms)?;
+        optional(&mut st, "inputs", &self.inputs)?;
+        optional(&mut st, "results", &self.results)?;
+        optional(&mut st, "childRun", &self.child_run)?;
+        optional(&mut st, "telemetry", &self.telemetry)?;
+        if self.over_threshold {
+            st.serialize_field("overThreshold", &true)?;
+        }
+        if self.critical {
+            st.serialize_field("critical", &true)?;
+        }
+        optional(&mut st, "detailRef", &self.detail_ref)?;
+        st.end()
+    }
+}
+
+/// Writes `key` only when `value` is present (the snapshot omits absent values).
+fn optional<S: serde::ser::SerializeStruct, T: Serialize>(
+    st: &mut S,
+    key: &'static str,
+    value: &Option<T>,
+) -> Result<(), S::Error> {
+    match value {
+        Some(v) => st.serialize_field(key, v),
+        None => Ok(()),
+    }
+}
+
+/// The part of a step a lite snapshot holds back ([`Step::lite`]), as the
+/// detail view fetches it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldBack<'a> {
+    pub transitions: &'a [Transition],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub telemetry: Option<&'a TelemetryEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<&'a Value>,
 }
 
 impl StepCounts {

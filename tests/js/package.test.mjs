@@ -210,6 +210,35 @@ test('RunModel maps each bundled sample, and no planted secret survives', () => 
   }
 });
 
+test('RunModel lite snapshot: JSON text, details by detailRef, child entries as NDJSON', () => {
+  const { RunModel } = esm.api;
+  const model = new RunModel({ parentInvocationId: 'parent-1' });
+  for (const file of ['swamp-deploy.ndjson', 'tasker-checkout.ndjson']) {
+    assert.deepEqual(model.ingestNdjson(readFileSync(join(SAMPLES, file), 'utf8')).errors, [], file);
+  }
+  const full = model.snapshot();
+  assert.deepEqual(JSON.parse(model.snapshotJson()), full);
+  const lite = JSON.parse(model.snapshotJson({ lite: true }));
+  const fullSteps = full.runs.flatMap((r) => r.steps);
+  const liteSteps = lite.runs.flatMap((r) => r.steps);
+  assert.equal(liteSteps.length, fullSteps.length);
+  liteSteps.forEach((step, i) => {
+    assert.equal(step.detailRef, i);
+    const { detailRef, ...rest } = step;
+    const { transitions, telemetry, inputs, results, ...expected } = fullSteps[i];
+    assert.deepEqual(rest, expected);
+    const held = model.stepDetail(detailRef);
+    assert.deepEqual(held, JSON.parse(JSON.stringify({ transitions, telemetry, inputs, results })));
+  });
+  assert.equal(model.stepDetail(liteSteps.length), undefined);
+  assert.throws(() => model.stepDetail(-1), { name: 'ArgumentError' });
+  assert.throws(() => model.snapshotJson({ lite: 'yes' }), { name: 'ArgumentError' });
+  const entries = model.childEntriesNdjson().trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(entries, fullSteps.filter((s) => s.telemetry).map((s) => s.telemetry));
+  assert.ok(entries.length > 0 && entries.every((e) => e.parentInvocationId === 'parent-1'));
+  model.free();
+});
+
 test('RunModel details: attempts, child entries, critical path, violations', () => {
   const { RunModel } = esm.api;
   const tasker = new RunModel();

@@ -14,7 +14,7 @@ let pkg;
 
 const CONSUMER = `
 import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version, wasmMemoryBytes } from 'workflow-telemetry';
-import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus } from 'workflow-telemetry';
+import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus, LiteStepDetail, HeldBack } from 'workflow-telemetry';
 
 await init();
 const bridge = new TelemetryBridge({ parentInvocationId: 'p', clock: () => Date.now(), idGenerator: () => 'x' });
@@ -57,6 +57,12 @@ const metrics: string = model.exportMetrics({ prefix: 'ci', format: 'openmetrics
 const logs: string = model.exportLogs({ format: 'logfmt', minLevel: 'warn', events: { deny: ['job.module.*'] } });
 const kept: { event: string; job_id: string } = model.redactEvent({ event: 'job.lifecycle.enqueue', job_id: 'j' });
 const filtered: number = model.filtered;
+const liteJson: string = model.snapshotJson({ lite: true });
+const liteStep: LiteStepDetail = { id: 'a', job: 'j', name: 'a', status: 'completed', state: 'completed', attempts: [], detailRef: 0 };
+const held: HeldBack | undefined = model.stepDetail(liteStep.detailRef);
+const entriesText: string = model.childEntriesNdjson();
+// @ts-expect-error a lite step holds back its transitions
+const liteTransitions = liteStep.transitions;
 new RunModel({ events: { allow: ['task.*'] } });
 // @ts-expect-error metric formats are a closed set
 model.exportMetrics({ format: 'json' });
@@ -76,7 +82,7 @@ redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
 // @ts-expect-error inFlight is read-only
 bridge.inFlight = 3;
 
-export { memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
+export { liteJson, held, entriesText, liteTransitions, memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {

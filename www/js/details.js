@@ -1,46 +1,29 @@
-// Step details stay where the model is. A 100,000-event log's snapshot is
-// about 25 MB of JSON, and most of it is what only the detail panel shows, for
-// one step at a time: state transitions, the child telemetry entry, inputs and
-// results. Structured-cloning all of it to the page cost more than rendering;
-// so the worker posts the snapshot without them ("lite") and answers for one
-// step when the panel shows it.
+// Step details stay where the model is. A 100,000-event log's full snapshot
+// is about 25 MB of JSON, and most of it is what only the detail panel shows,
+// for one step at a time: state transitions, the child telemetry entry,
+// inputs and results. So the page gets the lite snapshot (the wasm writes it
+// as JSON text, steps numbered by `detailRef`), and asks the model for one
+// step's held-back fields when the panel shows it.
 
 let generations = 0;
 
 /**
- * Splits a snapshot: a lite copy whose steps carry `detailRef` (an index into
- * `details`, in run then step order) instead of their `transitions`,
- * `telemetry`, `inputs` and `results`, and `details`, which hold those.
- * The lite snapshot's `detailGen` names this split, so a request made for an
- * older snapshot is never answered with a newer one's details.
+ * The model's lite snapshot as JSON text, with a new generation number: a
+ * detail request made for an older snapshot is never answered from a newer
+ * model state. Every change to a model must be followed by a new publish.
  */
-export function splitSnapshot(snapshot) {
-  const details = [];
-  const detailGen = ++generations;
-  const runs = snapshot.runs.map((run) => ({
-    ...run,
-    steps: run.steps.map((step) => {
-      const { transitions, telemetry, inputs, results, ...lite } = step;
-      const held = {};
-      if (transitions !== undefined) held.transitions = transitions;
-      if (telemetry !== undefined) held.telemetry = telemetry;
-      if (inputs !== undefined) held.inputs = inputs;
-      if (results !== undefined) held.results = results;
-      lite.detailRef = details.length;
-      details.push(held);
-      return lite;
-    }),
-  }));
-  return { snapshot: { ...snapshot, runs, detailGen }, details, detailGen };
+export function publishLite(model) {
+  return { snapshotJson: model.snapshotJson({ lite: true }), detailGen: ++generations };
 }
 
-/** The held-back fields of one step, or undefined when `gen` is not the current split. */
-export function detailOf(split, gen, ref) {
-  return split && split.detailGen === gen ? split.details[ref] : undefined;
+/** The page's snapshot from a published one, tagged with its generation. */
+export function receiveLite({ snapshotJson, detailGen }) {
+  const snapshot = JSON.parse(snapshotJson);
+  snapshot.detailGen = detailGen;
+  return snapshot;
 }
 
-/** The child telemetry entries as NDJSON, in run then step order (the "Child entries" export). */
-export function entriesNdjson(details) {
-  const lines = details.filter((d) => d.telemetry).map((d) => JSON.stringify(d.telemetry));
-  return lines.length ? `${lines.join('\n')}\n` : '';
+/** The held-back fields of step `ref`, or undefined when `gen` is not `published`'s. */
+export function detailOf(model, published, gen, ref) {
+  return model && published?.detailGen === gen ? model.stepDetail(ref) : undefined;
 }

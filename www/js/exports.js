@@ -1,15 +1,14 @@
 // The exports a loaded RunModel offers, shared by the worker and the
 // main-thread fallback.
-import { entriesNdjson } from './details.js';
 
 /**
- * Exports of the current model: `entries` (the child telemetry entries, NDJSON,
- * from the held-back step `details`), `traces` (OTLP/JSON), `jsonl`, `metrics`,
- * `logs`, `logfmt`.
+ * Exports of the current model: `entries` (the child telemetry entries,
+ * NDJSON), `traces` (OTLP/JSON), `jsonl`, `metrics`, `logs`, `logfmt`.
  */
-export function exportOf(model, kind, details = []) {
+export function exportOf(model, kind) {
+  if (!model) throw new Error('nothing loaded');
   switch (kind) {
-    case 'entries': return entriesNdjson(details);
+    case 'entries': return model.childEntriesNdjson();
     case 'traces': return JSON.stringify(model.exportTraces());
     case 'jsonl': return model.exportTracesJsonl();
     case 'metrics': return model.exportMetrics();

@@ -20,23 +20,34 @@ export function toNdjson(text) {
 
 /**
  * Ingests `text` into `model` in chunks of whole lines. `onProgress(done, total)`
- * is called after each chunk; `pause()` (optional) is awaited between chunks so a
- * main-thread caller can let the page paint. Returns accepted count and errors
- * with line numbers in the whole text.
+ * is called after each chunk (in characters of the NDJSON); `pause()` (optional) is awaited
+ * between chunks so a main-thread caller can let the page paint. Returns
+ * accepted count and errors with line numbers in the whole text. Chunks are
+ * slices of the text cut at line ends: no array of lines is built.
  */
 export async function ingestChunks(model, text, onProgress, pause) {
   const ndjson = toNdjson(text);
-  const lines = ndjson.split('\n');
-  const total = lines.length;
+  const total = ndjson.length;
   let accepted = 0;
+  let linesBefore = 0;
   const errors = [];
-  for (let start = 0; start < total; start += CHUNK_LINES) {
-    const chunk = lines.slice(start, start + CHUNK_LINES).join('\n');
-    const r = model.ingestNdjson(chunk);
+  let start = 0;
+  do {
+    // Through the end of the CHUNK_LINES-th line from `start`, or of the text.
+    let end = start;
+    let lines = 0;
+    while (lines < CHUNK_LINES && end < total) {
+      const nl = ndjson.indexOf('\n', end);
+      end = nl < 0 ? total : nl + 1;
+      lines += 1;
+    }
+    const r = model.ingestNdjson(ndjson.slice(start, end));
     accepted += r.accepted;
-    for (const e of r.errors) errors.push({ ...e, line: e.line + start });
-    onProgress?.(Math.min(total, start + CHUNK_LINES), total);
+    for (const e of r.errors) errors.push({ ...e, line: e.line + linesBefore });
+    linesBefore += lines;
+    start = end;
+    onProgress?.(start, total);
     if (pause) await pause();
-  }
+  } while (start < total);
   return { accepted, errors };
 }

@@ -5,7 +5,7 @@
 import { init, RunModel } from '../pkg/browser.js';
 import { ingestChunks } from './ingest.js';
 import { exportOf } from './exports.js';
-import { splitSnapshot } from './details.js';
+import { publishLite, receiveLite } from './details.js';
 
 let worker;
 let seq = 0;
@@ -22,8 +22,8 @@ function getWorker() {
 }
 
 /** A worker's `done` message as the result callers get: the snapshot parsed from its JSON text. */
-function received({ snapshotJson, ...rest }) {
-  return { ...rest, snapshot: JSON.parse(snapshotJson) };
+function received({ snapshotJson, detailGen, ...rest }) {
+  return { ...rest, snapshot: receiveLite({ snapshotJson, detailGen }) };
 }
 
 /** Parses `text` into a run snapshot. `onProgress(fraction)` reports 0..1. */
@@ -36,7 +36,7 @@ export function parse(text, options, onProgress) {
       if (id !== seq) return; // a newer load superseded this one
       const msg = ev.data;
       if (msg.id !== undefined) return; // a reply to an export or a live append
-      if (msg.type === 'progress') onProgress?.(msg.done / msg.total);
+      if (msg.type === 'progress') onProgress?.(msg.total ? msg.done / msg.total : 1);
       else {
         w.removeEventListener('message', onMessage);
         w.removeEventListener('error', onError);
@@ -56,20 +56,19 @@ export function parse(text, options, onProgress) {
   });
 }
 
-let here; // the main-thread fallback's last model, kept for exports
-let hereSplit; // and the details of its last snapshot
+let here; // the main-thread fallback's last model, kept for exports and details
+let hereSnapshot; // and the snapshot last made of it
 
 async function parseHere(text, options, onProgress) {
   const t0 = performance.now();
   await init();
   const model = new RunModel(options ?? {});
   const pause = () => new Promise((r) => setTimeout(r, 0));
-  const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(done / total), pause);
-  const split = splitSnapshot(model.snapshot());
+  const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(total ? done / total : 1), pause);
+  const snapshot = receiveLite(publishLite(model));
   here?.free();
-  here = model;
-  hereSplit = split;
-  return { snapshot: split.snapshot, accepted, errors, ms: performance.now() - t0 };
+  [here, hereSnapshot] = [model, snapshot];
+  return { snapshot, accepted, errors, ms: performance.now() - t0 };
 }
 
 let exportSeq = 0;
@@ -77,7 +76,7 @@ let exportSeq = 0;
 /** An export of the last loaded log: `entries`, `traces`, `jsonl`, `metrics`, `logs` or `logfmt`. */
 export function exportLast(kind) {
   const w = worker;
-  if (!w) return Promise.resolve().then(() => exportOf(here, kind, hereSplit?.details));
+  if (!w) return Promise.resolve().then(() => exportOf(here, kind));
   const id = ++exportSeq;
   return new Promise((resolve, reject) => {
     const onMessage = (ev) => {
@@ -91,17 +90,15 @@ export function exportLast(kind) {
   });
 }
 
-let hereAppend; // main-thread fallback model for live mode
-
 /** Live mode: ingests more NDJSON lines into the current model; resolves to a new snapshot. */
 export function append(text, options) {
   const w = getWorker();
   if (!w) {
     return init().then(() => {
-      hereAppend ??= here ?? new RunModel(options ?? {});
-      const r = hereAppend.ingestNdjson(text);
-      hereSplit = splitSnapshot(hereAppend.snapshot());
-      return { snapshot: hereSplit.snapshot, accepted: r.accepted, errors: r.errors, ms: 0 };
+      here ??= new RunModel(options ?? {});
+      const r = here.ingestNdjson(text);
+      hereSnapshot = receiveLite(publishLite(here));
+      return { snapshot: hereSnapshot, accepted: r.accepted, errors: r.errors, ms: 0 };
     });
   }
   const id = ++exportSeq;
@@ -124,7 +121,7 @@ export function append(text, options) {
  */
 export function stepDetail(snapshot, ref) {
   const w = worker;
-  if (!w) return Promise.resolve(hereSplit?.snapshot === snapshot ? hereSplit.details[ref] : undefined);
+  if (!w) return Promise.resolve(hereSnapshot === snapshot ? here?.stepDetail(ref) : undefined);
   const id = ++exportSeq;
   return new Promise((resolve) => {
     const done = (detail) => {
