@@ -31,9 +31,17 @@ pub struct RawFields<'a> {
 }
 
 impl<'a> FieldSlots<'a> for RawFields<'a> {
+    #[inline(always)]
+    fn slot(&mut self, key: &'a str) -> Option<&mut Option<Field<'a>>> {
+        self.slot_for(key)
+    }
+}
+
+impl<'a> RawFields<'a> {
+    /// The slot for `key` (any lifetime: the serde visitor's keys are its own).
     /// Dispatches on the key's length first: one comparison per key instead
     /// of one per known name (string `match` arms are compared in turn).
-    fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
+    pub fn slot_for(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
         let slot = match key.len() {
             4 => (key == "kind", &mut self.kind),
             5 => match key.as_bytes()[0] {
@@ -88,7 +96,7 @@ impl<'de> Visitor<'de> for RawVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut r = RawFields::default();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let Some(slot) = r.slot(&key) else {
+            let Some(slot) = r.slot_for(&key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };

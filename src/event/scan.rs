@@ -21,7 +21,12 @@ use super::field::Field;
 /// Where the scanner puts a known field's value.
 pub trait FieldSlots<'a> {
     /// The slot for a top-level `key`, or `None` to skip the value.
-    fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>>;
+    fn slot(&mut self, key: &'a str) -> Option<&mut Option<Field<'a>>>;
+
+    /// The JSON text of the value just put in a slot (for a reader that
+    /// decodes arrays, objects or numbers later). Ignored by default.
+    #[inline(always)]
+    fn value_text(&mut self, _text: &'a str) {}
 }
 
 /// Deepest nesting the fast path handles; deeper lines (rare) take the slow
@@ -72,7 +77,11 @@ pub fn scan_object_line<'a>(
         let key = s.plain_string()?;
         s.colon()?;
         match slots.slot(key) {
-            Some(slot) => *slot = Some(s.field()?),
+            Some(slot) => {
+                let start = s.at;
+                *slot = Some(s.field()?);
+                slots.value_text(&s.text[start..s.at]);
+            }
             None => s.skip_value(1)?,
         }
         Some(())
@@ -382,7 +391,7 @@ mod tests {
     }
 
     impl<'a> FieldSlots<'a> for Two<'a> {
-        fn slot(&mut self, key: &str) -> Option<&mut Option<Field<'a>>> {
+        fn slot(&mut self, key: &'a str) -> Option<&mut Option<Field<'a>>> {
             match key {
                 "a" => Some(&mut self.a),
                 "b" => Some(&mut self.b),

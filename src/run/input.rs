@@ -3,10 +3,14 @@
 
 use std::borrow::Cow;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::model::Dialect;
+use super::scanned::{Scanned, ScannedFields};
+use crate::event::field::Field;
+use crate::event::{Event, RawEvent};
 use crate::time::{Timestamp, TimestampError};
 
 /// Why an event could not be ingested. Nothing of it was applied.
@@ -62,10 +66,81 @@ pub fn type_name(v: &Value) -> &'static str {
     crate::entry::decode::type_name(v)
 }
 
+/// Where an event's fields come from: a `serde_json::Value` (any line, and
+/// events handed over as values), or the scanner's pick of a plain line's
+/// top-level fields ([`ScannedFields`], the NDJSON fast path). Every accessor
+/// below reads both the same way; tests/properties.rs holds them to it.
+#[derive(Clone, Copy)]
+enum Source<'v> {
+    Value(&'v Value, &'v Map<String, Value>),
+    Scanned(&'v ScannedFields<'v>),
+}
+
+/// One top-level value, from either source.
+#[derive(Clone, Copy)]
+enum Val<'v> {
+    Value(&'v Value),
+    /// The scanner's reading, the value's JSON text, an array or object parsed.
+    Scanned(Scanned<'v, 'v>),
+}
+
+impl<'v> Val<'v> {
+    fn is_null(self) -> bool {
+        matches!(
+            self,
+            Val::Value(Value::Null) | Val::Scanned((Field::Null, _, _))
+        )
+    }
+
+    fn as_str(self) -> Option<&'v str> {
+        match self {
+            Val::Value(Value::String(s)) => Some(s),
+            // The scanner only reads unescaped strings, which it borrows
+            // (ScannedFields::scan refuses a line otherwise).
+            Val::Scanned((Field::Str(Cow::Borrowed(s)), _, _)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A number as serde_json reads it into an `f64` (the scanner reads only
+    /// integers exact in an `f64`, and leaves the rest to serde_json).
+    fn as_number(self) -> Option<Option<f64>> {
+        match self {
+            Val::Value(Value::Number(n)) => Some(n.as_f64()),
+            Val::Scanned((Field::Number(n), _, _)) => Some(Some(*n)),
+            _ => None,
+        }
+    }
+
+    fn type_name(self) -> &'static str {
+        match self {
+            Val::Value(v) => type_name(v),
+            Val::Scanned((f, _, _)) => match f {
+                Field::Null => "null",
+                Field::Bool(_) => "boolean",
+                Field::Number(_) => "number",
+                Field::Str(_) => "string",
+                Field::Array => "array",
+                Field::Object => "object",
+            },
+        }
+    }
+
+    /// As a `Value`: borrowed when parsed (a line on the slow path, an array
+    /// or object on the fast one), otherwise decoded from its text.
+    fn to_value(self) -> Result<Cow<'v, Value>, IngestError> {
+        match self {
+            Val::Value(v) | Val::Scanned((_, _, Some(v))) => Ok(Cow::Borrowed(v)),
+            Val::Scanned((_, text, None)) => serde_json::from_str(text)
+                .map(Cow::Owned)
+                .map_err(|e| IngestError::Json(e.to_string())),
+        }
+    }
+}
+
 /// An event being ingested.
 pub struct Input<'v> {
-    pub value: &'v Value,
-    pub map: &'v Map<String, Value>,
+    source: Source<'v>,
     pub name: &'v str,
     pub dialect: Dialect,
     pub timestamp: Option<Timestamp>,
@@ -74,25 +149,41 @@ pub struct Input<'v> {
 const NAME_KEYS: [&str; 3] = ["event", "event_type", "name"];
 
 impl<'v> Input<'v> {
+    /// An event given as a value (any JSON value: a non-object is refused).
     pub fn read(value: &'v Value) -> Result<Self, IngestError> {
         let Value::Object(map) = value else {
             return Err(IngestError::NotAnObject(type_name(value)));
         };
-        let (name, dialect) = if let Some(kind) = map.get("kind").filter(|v| !v.is_null()) {
-            match kind {
-                Value::String(k) => (k.as_str(), Dialect::Swamp),
-                other => {
+        Input::from_source(Source::Value(value, map))
+    }
+
+    /// An event whose top-level fields the scanner picked out of its line.
+    pub fn read_scanned(fields: &'v ScannedFields<'v>) -> Result<Self, IngestError> {
+        Input::from_source(Source::Scanned(fields))
+    }
+
+    fn from_source(source: Source<'v>) -> Result<Self, IngestError> {
+        let mut input = Input {
+            source,
+            name: "",
+            dialect: Dialect::Swamp,
+            timestamp: None,
+        };
+        let (name, dialect) = if let Some(kind) = input.get_val("kind") {
+            match kind.as_str() {
+                Some(k) => (k, Dialect::Swamp),
+                None => {
                     return Err(IngestError::WrongType {
                         field: "kind",
                         expected: "a string",
-                        found: type_name(other),
+                        found: kind.type_name(),
                     })
                 }
             }
         } else {
             let (field, name) = NAME_KEYS
                 .iter()
-                .find_map(|k| map.get(*k).and_then(Value::as_str).map(|s| (*k, s)))
+                .find_map(|k| input.raw_val(k).and_then(Val::as_str).map(|s| (*k, s)))
                 .ok_or(IngestError::NoName)?;
             let dialect = if name.starts_with("job.lifecycle.") || name.starts_with("job.module.") {
                 Dialect::Orchestrator
@@ -109,28 +200,52 @@ impl<'v> Input<'v> {
             };
             (name, dialect)
         };
-        let timestamp = timestamp(map.get("timestamp"))?;
-        Ok(Input {
-            value,
-            map,
-            name,
-            dialect,
-            timestamp,
-        })
+        input.timestamp = timestamp(input.raw_val("timestamp"))?;
+        input.name = name;
+        input.dialect = dialect;
+        Ok(input)
     }
 
-    pub fn get(&self, key: &str) -> Option<&'v Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    /// The value under `key`, null included (a repeated key: the last one,
+    /// as serde_json and JSON.parse read it).
+    fn raw_val(&self, key: &str) -> Option<Val<'v>> {
+        match self.source {
+            Source::Value(_, map) => map.get(key).map(Val::Value),
+            Source::Scanned(fields) => fields.get(key).map(Val::Scanned),
+        }
+    }
+
+    /// The value under `key`, null read as absent.
+    fn get_val(&self, key: &str) -> Option<Val<'v>> {
+        self.raw_val(key).filter(|v| !v.is_null())
+    }
+
+    /// The value under `key` as a `Value` (null read as absent).
+    pub fn get(&self, key: &str) -> Result<Option<Cow<'v, Value>>, IngestError> {
+        self.get_val(key).map(Val::to_value).transpose()
+    }
+
+    /// The swamp event vocabulary's typed reading of this event (the bridge's).
+    pub fn swamp_event(&self) -> Result<Event<'v>, IngestError> {
+        match self.source {
+            Source::Value(value, _) => {
+                let raw =
+                    RawEvent::deserialize(value).map_err(|e| IngestError::Json(e.to_string()))?;
+                Event::from_raw(raw).map_err(IngestError::Event)
+            }
+            Source::Scanned(fields) => {
+                Event::from_fields(&mut fields.raw_fields()).map_err(IngestError::Event)
+            }
+        }
     }
 
     pub fn opt_str(&self, key: &'static str) -> Result<Option<&'v str>, IngestError> {
-        match self.get(key) {
+        match self.get_val(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(IngestError::WrongType {
+            Some(v) => v.as_str().map(Some).ok_or(IngestError::WrongType {
                 field: key,
                 expected: "a string",
-                found: type_name(other),
+                found: v.type_name(),
             }),
         }
     }
@@ -144,16 +259,23 @@ impl<'v> Input<'v> {
 
     /// A string or number identifier (Tasker and orchestrator ids may be numbers).
     pub fn opt_id(&self, key: &'static str) -> Result<Option<Cow<'v, str>>, IngestError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
-            Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
-            Some(other) => Err(IngestError::WrongType {
-                field: key,
-                expected: "a string or number id",
-                found: type_name(other),
-            }),
+        let Some(v) = self.get_val(key) else {
+            return Ok(None);
+        };
+        if let Some(s) = v.as_str() {
+            return Ok(Some(Cow::Borrowed(s)));
         }
+        if v.as_number().is_some() {
+            // serde_json's own spelling of the number, from either source.
+            if let Value::Number(n) = &*v.to_value()? {
+                return Ok(Some(Cow::Owned(n.to_string())));
+            }
+        }
+        Err(IngestError::WrongType {
+            field: key,
+            expected: "a string or number id",
+            found: v.type_name(),
+        })
     }
 
     pub fn id(&self, key: &'static str) -> Result<Cow<'v, str>, IngestError> {
@@ -164,33 +286,37 @@ impl<'v> Input<'v> {
     }
 
     pub fn opt_bool(&self, key: &'static str) -> Result<bool, IngestError> {
-        match self.get(key) {
+        match self.get_val(key) {
             None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
+            Some(Val::Value(Value::Bool(b))) | Some(Val::Scanned((Field::Bool(b), _, _))) => Ok(*b),
             Some(other) => Err(IngestError::WrongType {
                 field: key,
                 expected: "a boolean",
-                found: type_name(other),
+                found: other.type_name(),
             }),
         }
     }
 
     pub fn opt_number(&self, key: &'static str) -> Result<Option<f64>, IngestError> {
-        match self.get(key) {
+        match self.get_val(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64().filter(|f| f.is_finite())),
-            Some(other) => Err(IngestError::WrongType {
-                field: key,
-                expected: "a number",
-                found: type_name(other),
-            }),
+            Some(v) => match v.as_number() {
+                Some(n) => Ok(n.filter(|f| f.is_finite())),
+                None => Err(IngestError::WrongType {
+                    field: key,
+                    expected: "a number",
+                    found: v.type_name(),
+                }),
+            },
         }
     }
 
     pub fn opt_strings(&self, key: &'static str) -> Result<Vec<String>, IngestError> {
-        match self.get(key) {
-            None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
+        let Some(v) = self.get_val(key) else {
+            return Ok(Vec::new());
+        };
+        match &*v.to_value()? {
+            Value::Array(items) => items
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s.clone()),
@@ -201,7 +327,7 @@ impl<'v> Input<'v> {
                     }),
                 })
                 .collect(),
-            Some(other) => Err(IngestError::WrongType {
+            other => Err(IngestError::WrongType {
                 field: key,
                 expected: "an array of strings",
                 found: type_name(other),
@@ -211,7 +337,7 @@ impl<'v> Input<'v> {
 
     /// An optional instant under another key (`started_at`, `completed_at`).
     pub fn opt_instant(&self, key: &'static str) -> Result<Option<Timestamp>, IngestError> {
-        timestamp(self.get(key)).map_err(|e| match e {
+        timestamp(self.get_val(key)).map_err(|e| match e {
             IngestError::Timestamp(reason) => IngestError::Instant { field: key, reason },
             IngestError::WrongType {
                 expected, found, ..
@@ -240,21 +366,24 @@ impl<'v> Input<'v> {
     }
 }
 
-fn timestamp(v: Option<&Value>) -> Result<Option<Timestamp>, IngestError> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_f64()
+fn timestamp(v: Option<Val<'_>>) -> Result<Option<Timestamp>, IngestError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    if let Some(n) = v.as_number() {
+        return n
             .ok_or(IngestError::Timestamp(TimestampError::NotFinite))
             .and_then(|ms| Timestamp::from_millis_f64(ms).map_err(IngestError::Timestamp))
-            .map(Some),
-        Some(Value::String(s)) => Timestamp::parse_iso(s)
+            .map(Some);
+    }
+    match v.as_str() {
+        Some(s) => Timestamp::parse_iso(s)
             .map(Some)
             .map_err(IngestError::Timestamp),
-        Some(other) => Err(IngestError::WrongType {
+        None => Err(IngestError::WrongType {
             field: "timestamp",
             expected: "an ISO-8601 string or epoch milliseconds",
-            found: type_name(other),
+            found: v.type_name(),
         }),
     }
 }

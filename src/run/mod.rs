@@ -16,6 +16,7 @@ pub use crate::redact::filter;
 pub mod input;
 pub mod model;
 mod orchestrator;
+mod scanned;
 mod slot;
 pub mod status;
 mod swamp;
@@ -41,6 +42,7 @@ use crate::entry::TelemetryEntry;
 use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
 use crate::time::Timestamp;
 use input::Input;
+use scanned::ScannedFields;
 use slot::RunSlot;
 
 /// What the model is told at construction.
@@ -184,16 +186,19 @@ impl<C: Clock> RunModel<C> {
     }
 
     fn ingest_at_line(&mut self, event: &Value, line: Option<usize>) -> Result<(), IngestError> {
-        let input = Input::read(event)?;
+        self.apply(&Input::read(event)?, line)
+    }
+
+    fn apply(&mut self, input: &Input<'_>, line: Option<usize>) -> Result<(), IngestError> {
         if !self.events.passes(input.name) {
             // Filtered out by name: accepted, and deliberately not applied.
             self.filtered += 1;
             return Ok(());
         }
         let result = match input.dialect {
-            Dialect::Orchestrator => orchestrator::ingest(&mut self.core, &input, line),
-            Dialect::Swamp => swamp::ingest(&mut self.core, &input, line),
-            Dialect::Tasker => tasker::ingest(&mut self.core, &input, line),
+            Dialect::Orchestrator => orchestrator::ingest(&mut self.core, input, line),
+            Dialect::Swamp => swamp::ingest(&mut self.core, input, line),
+            Dialect::Tasker => tasker::ingest(&mut self.core, input, line),
         };
         if result.is_ok() {
             if let Some(t) = input.timestamp {
@@ -205,22 +210,55 @@ impl<C: Clock> RunModel<C> {
 
     /// Ingests one event per line. A bad line is reported with its number and
     /// skipped; every other line is applied, in order.
+    ///
+    /// A plain line (the usual kind) is read by the event scanner without
+    /// building a `Value` ([`scanned`]); any other line, and every error, goes
+    /// through the limits check and serde_json, as [`RunModel::ingest_ndjson_serde`]
+    /// reads every line. The two give the same model and report.
     pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
         let mut report = IngestReport::default();
+        let mut fields = ScannedFields::default();
         for (line, body) in lines(text) {
-            if let Some(e) = LineError::over_limits(line, body, &self.ndjson) {
-                report.errors.push(e);
-                continue;
-            }
-            let result = serde_json::from_str::<Value>(body)
-                .map_err(|e| IngestError::Json(e.to_string()))
-                .and_then(|v| self.ingest_at_line(&v, Some(line)));
+            let result = if body.len() <= self.ndjson.max_line_bytes
+                && fields.scan(body, self.ndjson.max_depth)
+            {
+                Input::read_scanned(&fields)
+                    .and_then(|input| self.apply(&input, Some(line)))
+                    .map_err(|e| line_error(line, &e))
+            } else {
+                self.ingest_line_serde(line, body)
+            };
             match result {
                 Ok(()) => report.accepted += 1,
-                Err(e) => report.errors.push(line_error(line, &e)),
+                Err(e) => report.errors.push(e),
             }
         }
         report
+    }
+
+    /// [`RunModel::ingest_ndjson`] with every line read through serde_json:
+    /// the reference the fast path is tested against.
+    #[doc(hidden)]
+    pub fn ingest_ndjson_serde(&mut self, text: &str) -> IngestReport {
+        let mut report = IngestReport::default();
+        for (line, body) in lines(text) {
+            match self.ingest_line_serde(line, body) {
+                Ok(()) => report.accepted += 1,
+                Err(e) => report.errors.push(e),
+            }
+        }
+        report
+    }
+
+    /// One line the slow way: the limits check, then a `Value`.
+    fn ingest_line_serde(&mut self, line: usize, body: &str) -> Result<(), LineError> {
+        if let Some(e) = LineError::over_limits(line, body, &self.ndjson) {
+            return Err(e);
+        }
+        serde_json::from_str::<Value>(body)
+            .map_err(|e| IngestError::Json(e.to_string()))
+            .and_then(|v| self.ingest_at_line(&v, Some(line)))
+            .map_err(|e| line_error(line, &e))
     }
 
     /// An event as it may be passed on (a live stream): every payload key the

@@ -13,8 +13,6 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde::Deserialize;
-
 use super::input::{IngestError, Input};
 use super::model::{Dialect, Failure, FailureClass, Job, Run};
 use super::slot::{push_step_key, Move, RunSlot};
@@ -23,7 +21,7 @@ use super::RunModelCore;
 use crate::bridge::TelemetryBridge;
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
-use crate::event::{Event, RawEvent, WorkflowEvent};
+use crate::event::WorkflowEvent;
 use crate::ids::RandomIds;
 use crate::time::Timestamp;
 
@@ -132,8 +130,7 @@ fn ingest_with(
     key: &mut String,
 ) -> Result<(), IngestError> {
     // Validate: the bridge's typed view checks the five kinds it acts on.
-    let raw = RawEvent::deserialize(input.value).map_err(|e| IngestError::Json(e.to_string()))?;
-    let event = Event::from_raw(raw).map_err(IngestError::Event)?;
+    let event = input.swamp_event()?;
     let kind = input.name;
     let run_id = input.opt_str("runId")?;
     let job = input.opt_str("jobId")?;
@@ -590,7 +587,9 @@ fn cancel_open_steps(slot: &mut RunSlot, kind: &str, at: Option<Timestamp>, line
 }
 
 fn jobs_of(input: &Input<'_>) -> Vec<Job> {
-    let Some(serde_json::Value::Array(jobs)) = input.get("jobs") else {
+    // A `jobs` that is not an array of `{id, dependsOn}` is no job list.
+    let jobs = input.get("jobs").ok().flatten();
+    let Some(serde_json::Value::Array(jobs)) = jobs.as_deref() else {
         return Vec::new();
     };
     jobs.iter()
@@ -615,7 +614,7 @@ fn jobs_of(input: &Input<'_>) -> Vec<Job> {
 }
 
 fn error_text(input: &Input<'_>) -> String {
-    match input.get("error") {
+    match input.get("error").ok().flatten().as_deref() {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Object(o)) => {
             let code = o.get("code").and_then(|c| c.as_str()).unwrap_or("");

@@ -80,9 +80,9 @@ pub(super) fn ingest(
             .or(input.opt_str("cancellation_reason")?)
             .or(input.opt_str("reason")?)
             .map(|r| f.redact_text(r)),
-        inputs: input.get("step_inputs").map(|v| f.redact_value(v)),
-        results: input.get("step_results").map(|v| f.redact_value(v)),
-        context: input.get("task_context").map(|v| f.redact_value(v)),
+        inputs: input.get("step_inputs")?.map(|v| f.redact_value(&v)),
+        results: input.get("step_results")?.map(|v| f.redact_value(&v)),
+        context: input.get("task_context")?.map(|v| f.redact_value(&v)),
     };
     let entity = ts::event_entity(name);
     // Only events that move a task or a step need one; batch and informational
