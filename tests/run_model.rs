@@ -49,7 +49,7 @@ fn the_orchestrator_sample_maps_onto_one_failed_run() {
         .run
         .transitions
         .iter()
-        .map(|t| (t.from.clone().unwrap(), t.to.clone()))
+        .map(|t| (t.from.as_deref().unwrap().to_string(), t.to.to_string()))
         .collect();
     assert_eq!(
         states,

@@ -150,8 +150,8 @@ pub fn lifecycle_records(snapshot: &Snapshot, options: &LogOptions) -> Vec<LogRe
                 level,
                 t.at,
             );
-            r.status_from = t.from.clone();
-            r.status_to = Some(t.to.clone());
+            r.status_from = t.from.as_deref().map(str::to_string);
+            r.status_to = Some(t.to.to_string());
             r.reason = t.reason.clone();
             if matches!(action, "complete" | "fail" | "cancel") {
                 r.duration_ms = run.summary.execution_ms.or(run.summary.duration_ms);

@@ -245,11 +245,11 @@ pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
             }
         }
         for t in &run.transitions {
-            let from = t.from.clone().unwrap_or_else(|| "none".into());
+            let from = t.from.as_deref().unwrap_or("none").to_string();
             let labels = vec![
                 ("dialect", dialect(run.dialect).into()),
                 ("from", from.clone()),
-                ("to", t.to.clone()),
+                ("to", t.to.to_string()),
             ];
             if let Some(v) = transitions.entry(labels, cap) {
                 *v += 1;

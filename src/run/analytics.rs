@@ -106,7 +106,7 @@ pub fn summarise(
     let mut time_in_state_ms: BTreeMap<String, i64> = BTreeMap::new();
     for t in &run.transitions {
         if let (Some(from), Some(ms)) = (&t.from, t.in_previous_ms) {
-            let total = time_in_state_ms.entry(from.clone()).or_insert(0);
+            let total = time_in_state_ms.entry(from.to_string()).or_insert(0);
             *total = total.saturating_add(ms);
         }
     }

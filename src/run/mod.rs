@@ -73,7 +73,8 @@ pub(crate) struct RunModelCore {
     orphans: Vec<Violation>,
     runs: Vec<RunSlot>,
     /// Run positions by id, one map per dialect (looked up by `&str`).
-    index: [HashMap<String, usize>; 3],
+    // foldhash, not SipHash: a lookup per event on short keys (as in the bridge).
+    index: [foldhash::HashMap<String, usize>; 3],
 }
 
 fn dialect_index(dialect: Dialect) -> usize {

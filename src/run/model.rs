@@ -27,9 +27,10 @@ pub enum Dialect {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transition {
+    /// States are from each dialect's fixed list, so these are not allocated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    pub to: String,
+    pub from: Option<Cow<'static, str>>,
+    pub to: Cow<'static, str>,
     /// The event that caused it.
     pub event: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,8 @@
 //! every dialect makes (record a transition or a violation, find or add a step).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+// foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
+use foldhash::HashMap;
 
 use super::model::{Run, Step, Transition, Violation};
 use super::status::{RunStatus, StepStatus};
@@ -27,7 +28,7 @@ impl RunSlot {
     pub fn new(run: Run) -> Self {
         RunSlot {
             run,
-            steps: HashMap::new(),
+            steps: HashMap::default(),
         }
     }
 
@@ -103,7 +104,7 @@ impl RunSlot {
         let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(mv.to_state));
         self.run
             .transitions
-            .push(transition(Some(from.into_owned()), mv, previous_at));
+            .push(transition(Some(from), mv, previous_at));
         self.run.status = status;
         true
     }
@@ -127,7 +128,7 @@ impl RunSlot {
         let fresh = step.transitions.is_empty() && step.state == "pending";
         let previous_at = step.transitions.last().and_then(|t| t.at);
         let from = std::mem::replace(&mut step.state, Cow::Borrowed(mv.to_state));
-        let from = (!fresh).then(|| from.into_owned());
+        let from = (!fresh).then_some(from);
         step.transitions.push(transition(from, mv, previous_at));
         step.status = status;
         true
@@ -150,16 +151,38 @@ fn violation(mv: &Move<'_>, step: Option<&str>, from: Option<&str>, message: Str
 /// (`{job.len()}:{job}{step}`), so unambiguous whatever characters the names
 /// hold (the W1 lesson).
 pub fn push_step_key(out: &mut String, job: &str, step: &str) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{}:", job.len());
+    push_len(out, job.len());
     out.push_str(job);
     out.push_str(step);
 }
 
-fn transition(from: Option<String>, mv: &Move<'_>, previous_at: Option<Timestamp>) -> Transition {
+/// `n` in decimal and a `:`, the length prefix of a key part (by hand: the
+/// formatting machinery cost more than the rest of the key, per event).
+pub fn push_len(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+    out.push(':');
+}
+
+fn transition(
+    from: Option<Cow<'static, str>>,
+    mv: &Move<'_>,
+    previous_at: Option<Timestamp>,
+) -> Transition {
     Transition {
         from,
-        to: mv.to_state.to_string(),
+        to: Cow::Borrowed(mv.to_state),
         event: mv.event.to_string(),
         reason: mv.reason.clone(),
         at: mv.at,
@@ -167,5 +190,22 @@ fn transition(from: Option<String>, mv: &Move<'_>, previous_at: Option<Timestamp
             (Some(p), Some(a)) => Some(a.millis_since(p)),
             _ => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_lengths_are_written_in_decimal() {
+        for n in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut out = String::from("x");
+            push_len(&mut out, n);
+            assert_eq!(out, format!("x{n}:"));
+        }
+        let mut key = String::new();
+        push_step_key(&mut key, "a:b", "c");
+        assert_eq!(key, "3:a:bc");
     }
 }

@@ -10,12 +10,13 @@
 //! run, and each child entry is attached to its step (the bridge's logic is
 //! reused, not repeated).
 
-use std::collections::HashMap;
+// foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
+use foldhash::HashMap;
 use std::rc::Rc;
 
 use super::input::{IngestError, Input};
 use super::model::{Dialect, Failure, FailureClass, Job, Run};
-use super::slot::{push_step_key, Move, RunSlot};
+use super::slot::{push_len, push_step_key, Move, RunSlot};
 use super::status::{RunStatus, StepStatus};
 use super::RunModelCore;
 use crate::bridge::TelemetryBridge;
@@ -79,9 +80,8 @@ impl SwampState {
 /// `:`, the run, then the step's key ([`push_step_key`]); returns where the step key
 /// starts.
 fn names_key(out: &mut String, run: &str, job: &str, step: &str) -> usize {
-    use std::fmt::Write as _;
     out.clear();
-    let _ = write!(out, "{}:", run.len());
+    push_len(out, run.len());
     out.push_str(run);
     let at = out.len();
     push_step_key(out, job, step);

@@ -232,6 +232,31 @@ test('a 100,000-event log loads in a worker with progress, and the page stays re
   await page.close();
 });
 
+test('a load overtaken by a newer one changes nothing: the newer log, its details and exports', async () => {
+  const { page, problems } = await newPage(ctx);
+  await page.goto(`${ctx.base}/`);
+  await loaded(page, 'samples/swamp-deploy.ndjson');
+  const big = swampStream({ runs: 200, steps: 50, seed: 11 }).join('\n');
+  // Two loads in quick succession: however the worker interleaves them, the
+  // page ends with the newer log, and answers from its model.
+  await page.setInputFiles('#file', { name: 'big.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(big) });
+  await page.setInputFiles('#file', { name: 'tasker.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(sample('tasker-checkout.ndjson')) });
+  await loaded(page, 'tasker.ndjson');
+  // Give an overtaken parse time to finish, had it been going to land.
+  await page.waitForTimeout(1500);
+  const want = SAMPLES['tasker-checkout.ndjson'];
+  check(await seen(page), want, 'after the overtaken load');
+  assert.equal(await page.textContent('#source'), 'tasker.ndjson');
+  assert.match(await page.textContent('#load-status'), /^1 run from \d+ events/);
+  // Details still come from the tasker model: another step's transitions.
+  await page.click('.tl-row.kind-step:has-text("validate_cart")');
+  await page.waitForFunction(() => document.querySelector('#detail-title')?.textContent === 'validate_cart'
+    && !document.querySelector('#detail .d-pending'), null, { timeout: 10000 });
+  assert.match(await page.textContent('#detail'), /Transitions \(\d+\)/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('dark mode follows the system setting', async () => {
   const page = await ctx.browser.newPage({ colorScheme: 'dark' });
   await page.goto(`${ctx.base}/?src=samples/orchestrator-build.ndjson`);

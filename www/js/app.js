@@ -14,7 +14,7 @@ const FAILED = new Set(['failed', 'panicked']);
 
 const state = { ...readHash(), status: readHash().status ?? 'all' };
 let data = { runs: [], workflows: [] };
-let last = { text: '', source: '' };
+let last = { log: undefined, source: '' }; // the log (text or File) last loaded, for a reload
 let runsById = new Map();
 // Details of steps already shown (by detailRef), for the current `data` only.
 let details = new Map();
@@ -197,7 +197,8 @@ function showErrors(errors, accepted) {
 
 let loads = 0; // numbers each load, so one that a newer load overtook changes no state
 
-async function load(text, source) {
+/** Loads `log` (NDJSON or JSON text, or a File, which the worker reads). */
+async function load(log, source) {
   const mine = ++loads;
   const progress = $('#progress');
   const status = $('#load-status');
@@ -206,9 +207,9 @@ async function load(text, source) {
   progress.value = 0;
   status.textContent = `Parsing ${source}…`;
   try {
-    last = { text, source };
+    last = { log, source };
     const thresholdMs = Number(state.thr) > 0 ? Math.round(Number(state.thr) * 1000) : undefined;
-    const result = await parse(text, { stepThresholdMs: thresholdMs }, (f) => {
+    const result = await parse(log, { stepThresholdMs: thresholdMs }, (f) => {
       progress.value = f;
       status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
     });
@@ -255,7 +256,8 @@ async function loadUrl(src) {
 
 async function loadFile(file) {
   if (!file) return;
-  await load(await file.text(), file.name);
+  // The worker reads the file: the page never holds a copy of its text.
+  await load(file, file.name);
 }
 
 // ------------------------------------------------------------ controls
@@ -291,7 +293,7 @@ $('#threshold').addEventListener('change', (e) => {
   state.thr = Number(e.target.value) > 0 ? e.target.value : undefined;
   writeHash(state);
   // Thresholds are computed by the run model: re-read the log with the new one.
-  if (last.text) load(last.text, last.source);
+  if (last.log) load(last.log, last.source);
 });
 $('#status-filter').addEventListener('change', (e) => { state.status = e.target.value; renderAll(); });
 $('#text-filter').addEventListener('input', (e) => { state.q = e.target.value; renderAll(); });

@@ -4,6 +4,11 @@
 
 export const CHUNK_LINES = 5000;
 
+/** A log's text: itself, or a File's or Blob's contents. */
+export async function textOf(log) {
+  return typeof log === 'string' ? log : log.text();
+}
+
 /** The log as NDJSON text: a JSON array is re-serialised one event per line. */
 export function toNdjson(text) {
   const head = text.trimStart();

@@ -6,9 +6,11 @@ import { init, RunModel } from '../pkg/browser.js';
 import { ingestChunks } from './ingest.js';
 import { exportOf } from './exports.js';
 import { publishLite, receiveLite } from './details.js';
+import { textOf } from './ingest.js';
 
 let worker;
 let seq = 0;
+let cancelLoad; // ends the worker load in flight when a newer one starts
 
 function getWorker() {
   if (worker === undefined) {
@@ -26,41 +28,52 @@ function received({ snapshotJson, detailGen, ...rest }) {
   return { ...rest, snapshot: receiveLite({ snapshotJson, detailGen }) };
 }
 
-/** Parses `text` into a run snapshot. `onProgress(fraction)` reports 0..1. */
-export function parse(text, options, onProgress) {
+/**
+ * Parses `log` (text, or a File or Blob, read where it is parsed) into a run
+ * snapshot. `onProgress(fraction)` reports 0..1.
+ */
+export function parse(log, options, onProgress) {
   const w = getWorker();
-  if (!w) return parseHere(text, options, onProgress);
+  if (!w) return parseHere(log, options, onProgress);
+  cancelLoad?.();
   const id = ++seq;
   return new Promise((resolve, reject) => {
+    const stop = () => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+      cancelLoad = undefined;
+    };
     const onMessage = (ev) => {
-      if (id !== seq) return; // a newer load superseded this one
       const msg = ev.data;
-      if (msg.id !== undefined) return; // a reply to an export or a live append
+      if (msg.loadId !== id) return; // a reply to another load, an export or a live append
       if (msg.type === 'progress') onProgress?.(msg.total ? msg.done / msg.total : 1);
       else {
-        w.removeEventListener('message', onMessage);
-        w.removeEventListener('error', onError);
+        stop();
         if (msg.type === 'done') resolve(received(msg));
         else reject(new Error(msg.message));
       }
     };
     const onError = () => {
-      w.removeEventListener('message', onMessage);
-      w.removeEventListener('error', onError);
+      stop();
       worker = null;
-      parseHere(text, options, onProgress).then(resolve, reject);
+      parseHere(log, options, onProgress).then(resolve, reject);
+    };
+    cancelLoad = () => {
+      stop();
+      reject(new Error('superseded by a newer load'));
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', onError);
-    w.postMessage({ type: 'load', text, options });
+    w.postMessage({ type: 'load', log, options, loadId: id });
   });
 }
 
 let here; // the main-thread fallback's last model, kept for exports and details
 let hereSnapshot; // and the snapshot last made of it
 
-async function parseHere(text, options, onProgress) {
+async function parseHere(log, options, onProgress) {
   const t0 = performance.now();
+  const text = await textOf(log);
   await init();
   const model = new RunModel(options ?? {});
   const pause = () => new Promise((r) => setTimeout(r, 0));
