@@ -120,6 +120,8 @@ const ingest = best(() => {
 const model = ingest.result;
 const exporters = {
   snapshot: best(() => model.snapshot(), 1),
+  // What the viewer loads: JSON text, steps without their details.
+  snapshotJsonLite: best(() => model.snapshotJson({ lite: true }), 1),
   exportTraces: best(() => model.exportTraces(), 1),
   exportMetrics: best(() => model.exportMetrics(), 1),
   exportLogs: best(() => model.exportLogs(), 1),
