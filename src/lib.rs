@@ -20,6 +20,7 @@
 
 pub mod bridge;
 pub mod clock;
+mod decimal;
 pub mod entry;
 pub mod event;
 pub mod export;

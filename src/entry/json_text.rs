@@ -121,21 +121,10 @@ fn string(out: &mut Vec<u8>, s: &str) {
 
 /// An integer in decimal, without `fmt`.
 fn integer(out: &mut Vec<u8>, value: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = value.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
     if value < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&buf[i..]);
+    out.extend_from_slice(crate::decimal::digits(value.unsigned_abs(), &mut [0u8; 20]));
 }
 
 impl TelemetryEntry {

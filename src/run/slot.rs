@@ -156,20 +156,10 @@ pub fn push_step_key(out: &mut String, job: &str, step: &str) {
     out.push_str(step);
 }
 
-/// `n` in decimal and a `:`, the length prefix of a key part (by hand: the
-/// formatting machinery cost more than the rest of the key, per event).
-pub fn push_len(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
+/// `n` in decimal and a `:`, the length prefix of a key part (without `fmt`,
+/// which cost more than the rest of the key, per event).
+pub fn push_len(out: &mut String, n: usize) {
+    for &d in crate::decimal::digits(n as u64, &mut [0u8; 20]) {
         out.push(char::from(d));
     }
     out.push(':');
