@@ -24,11 +24,12 @@ export function toNdjson(text) {
 }
 
 /**
- * Ingests `text` into `model` in chunks of whole lines. `onProgress(done, total)`
- * is called after each chunk (in characters of the NDJSON); `pause()` (optional) is awaited
- * between chunks so a main-thread caller can let the page paint. Returns
- * accepted count and errors with line numbers in the whole text. Chunks are
- * slices of the text cut at line ends: no array of lines is built.
+ * Ingests `text` into `model` in chunks of whole lines. `onProgress(done,
+ * total)` is called after each chunk (in characters of the NDJSON); `pause()`
+ * (optional) is awaited between chunks so a main-thread caller can let the
+ * page paint. Returns accepted count and errors with line numbers in the whole
+ * text. Chunks are slices of the text cut at line ends: no array of lines is
+ * built.
  */
 export async function ingestChunks(model, text, onProgress, pause) {
   const ndjson = toNdjson(text);
