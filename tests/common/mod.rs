@@ -257,6 +257,29 @@ fn observe_ndjson_reports_bad_lines_and_keeps_the_rest() {
 }
 
 #[wasm_bindgen_test]
+fn observe_ndjson_reads_long_non_ascii_text_exactly() {
+    // Long enough for the bulk copy, and mostly multi-byte, so the first round
+    // (one byte per UTF-16 unit) cannot hold it; a lone surrogate at the end.
+    let message = "é日本🚀 ".repeat(400);
+    let head = format!(
+        "{{\"kind\":\"method_executing\",\"jobId\":\"j\",\"stepId\":\"s\",\"methodName\":\"m\"}}\n\
+         {{\"kind\":\"step_failed\",\"jobId\":\"j\",\"stepId\":\"s\",\"error\":\"{message}"
+    );
+    let text = js_sys::JsString::from(head.as_str())
+        .concat(&js_sys::JsString::from_char_code1(0xD800))
+        .concat(&"\"}\n".into());
+    assert!(text.length() > 2048);
+    let r = deterministic().observe_ndjson(text.into()).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(2.0));
+    let entries = get(&r, "entries").as_string().unwrap();
+    let entry = json(entries.trim_end());
+    let got = get(&get(&entry, "result"), "errorMessage")
+        .as_string()
+        .unwrap();
+    assert_eq!(got, format!("{message}\u{FFFD}"));
+}
+
+#[wasm_bindgen_test]
 fn failing_sinks_are_fenced_and_counted() {
     let o = with_fns(
         r#"{"parentInvocationId":"p"}"#,
