@@ -148,7 +148,7 @@ pub fn escape_label(v: &str) -> String {
 /// A float in OpenMetrics' canonical form: `1.0`, `0.005`, `+Inf`.
 pub fn canonical(v: f64) -> String {
     if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.1}")
+        format!("{}.0", v as i64)
     } else {
         format_value(v)
     }
@@ -169,7 +169,11 @@ pub fn format_value(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
-        format!("{v}")
+        // zmij (serde_json's float writer, so already linked) rather than
+        // `{v}`: core's float formatting costs ~15 KB of wasm. Both give the
+        // shortest text that reads back as `v`; zmij writes 1e-7 and 1.5e+20
+        // with an exponent, which Prometheus and OpenMetrics parsers accept.
+        zmij::Buffer::new().format_finite(v).to_string()
     }
 }
 
@@ -494,5 +498,34 @@ impl Writer<'_> {
         if fam.dropped > 0 {
             self.dropped.push((full, fam.dropped));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{canonical, format_value};
+
+    #[test]
+    fn values_read_back_exactly_in_the_text_format() {
+        assert_eq!(format_value(5.0), "5");
+        assert_eq!(format_value(-3.0), "-3");
+        assert_eq!(format_value(0.005), "0.005");
+        assert_eq!(format_value(12.345), "12.345");
+        assert_eq!(format_value(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_value(1e-7), "1e-7");
+        assert_eq!(format_value(f64::INFINITY), "+Inf");
+        assert_eq!(format_value(f64::NEG_INFINITY), "-Inf");
+        assert_eq!(format_value(f64::NAN), "NaN");
+        for v in [0.005, 12.345, 1e-7, 2.5e20, 123456.789] {
+            assert_eq!(format_value(v).parse::<f64>(), Ok(v));
+        }
+    }
+
+    #[test]
+    fn bucket_bounds_are_canonical() {
+        assert_eq!(canonical(1.0), "1.0");
+        assert_eq!(canonical(30.0), "30.0");
+        assert_eq!(canonical(0.25), "0.25");
+        assert_eq!(canonical(f64::INFINITY), "+Inf");
     }
 }
