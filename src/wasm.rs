@@ -405,7 +405,7 @@ impl JsSink {
 /// Turns workflow events into redacted child invocation entries.
 #[wasm_bindgen(js_name = TelemetryBridge)]
 pub struct JsTelemetryBridge {
-    inner: CoreBridge<JsClock, JsIds>,
+    inner: CoreBridge,
     sink: Option<JsSink>,
     ndjson: NdjsonOptions,
 }

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use workflow_telemetry::bridge::{SUPERSEDED, TERMINATED};
 use workflow_telemetry::entry::InvocationContext;
 use workflow_telemetry::{
-    BridgeConfig, BridgeStats, Clock, Event, FixedClock, IdSource, LineErrorKind, NdjsonOptions,
-    SequentialIds, TelemetryBridge, TelemetryEntry, Timestamp,
+    BridgeConfig, BridgeStats, Event, FixedClock, LineErrorKind, NdjsonOptions, SequentialIds,
+    TelemetryBridge, TelemetryEntry, Timestamp,
 };
 
 /// 2026-02-05T10:00:00.000Z in epoch milliseconds.
@@ -33,7 +33,7 @@ fn config() -> BridgeConfig {
     }
 }
 
-fn bridge(instants: &[i64]) -> TelemetryBridge<FixedClock, SequentialIds> {
+fn bridge(instants: &[i64]) -> TelemetryBridge {
     TelemetryBridge::new(
         config(),
         FixedClock::new(instants.iter().map(|&ms| at(ms))),
@@ -46,13 +46,13 @@ fn no_clock() -> impl FnMut() -> Timestamp {
     || panic!("the bridge read its clock although every event carried a timestamp")
 }
 
-fn feed<C: Clock, I: IdSource>(b: &mut TelemetryBridge<C, I>, json: &str) -> Vec<TelemetryEntry> {
+fn feed(b: &mut TelemetryBridge, json: &str) -> Vec<TelemetryEntry> {
     let event = Event::from_json(json).unwrap_or_else(|e| panic!("bad test event {json}: {e}"));
     b.observe(&event)
 }
 
 /// Feeds an event that must not close anything.
-fn quiet<C: Clock, I: IdSource>(b: &mut TelemetryBridge<C, I>, json: &str) {
+fn quiet(b: &mut TelemetryBridge, json: &str) {
     let out = feed(b, json);
     assert!(
         out.is_empty(),
@@ -62,7 +62,7 @@ fn quiet<C: Clock, I: IdSource>(b: &mut TelemetryBridge<C, I>, json: &str) {
 }
 
 /// Feeds an event that must close exactly one entry, and returns its JSON.
-fn one<C: Clock, I: IdSource>(b: &mut TelemetryBridge<C, I>, json: &str) -> String {
+fn one(b: &mut TelemetryBridge, json: &str) -> String {
     let out = feed(b, json);
     assert_eq!(out.len(), 1, "{json} produced {:?}", jsons(&out));
     let text = out[0].to_json();

@@ -26,7 +26,7 @@ fn log(middle: &str) -> String {
     .join("\n")
 }
 
-fn bridge() -> TelemetryBridge<FixedClock, SequentialIds> {
+fn bridge() -> TelemetryBridge {
     let config = BridgeConfig {
         parent_invocation_id: "p".into(),
         ..Default::default()

@@ -79,7 +79,7 @@ fn bridge_config() -> BridgeConfig {
     }
 }
 
-type Bridge = TelemetryBridge<FixedClock, SequentialIds>;
+type Bridge = TelemetryBridge;
 
 /// A bridge with deterministic ids and a clock that advances 7 ms a reading.
 fn bridge(readings: usize) -> Bridge {

@@ -77,12 +77,15 @@ pub struct BridgeStats {
     pub drained: u64,
 }
 
-/// The bridge. `C` supplies "now" for events without a timestamp; `I` supplies
-/// entry ids.
-pub struct TelemetryBridge<C: Clock, I: IdSource> {
+/// The bridge. Its clock supplies "now" for events without a timestamp; its
+/// id source supplies entry ids. Both are trait objects rather than type
+/// parameters: the package holds two bridges (the JS one, and the run model's)
+/// with different clocks, and a generic bridge was compiled twice into the wasm
+/// (~25 KB) for a call or two per entry that dynamic dispatch serves as well.
+pub struct TelemetryBridge {
     config: BridgeConfig,
-    clock: C,
-    ids: I,
+    clock: Box<dyn Clock>,
+    ids: Box<dyn IdSource>,
     root_run: Option<String>,
     run_names: HashMap<String, String>,
     in_flight: HashMap<StepKey, InFlight>,
@@ -94,12 +97,16 @@ pub struct TelemetryBridge<C: Clock, I: IdSource> {
     filter: ParameterFilter,
 }
 
-impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
-    pub fn new(config: BridgeConfig, clock: C, ids: I) -> Self {
+impl TelemetryBridge {
+    pub fn new(
+        config: BridgeConfig,
+        clock: impl Clock + 'static,
+        ids: impl IdSource + 'static,
+    ) -> Self {
         TelemetryBridge {
             config,
-            clock,
-            ids,
+            clock: Box::new(clock),
+            ids: Box::new(ids),
             root_run: None,
             run_names: HashMap::default(),
             in_flight: HashMap::default(),

@@ -5,11 +5,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::TelemetryBridge;
-use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
 use crate::event::scan::{scan_object, scan_object_line};
 use crate::event::{Event, ParseError, RawFields};
-use crate::ids::IdSource;
 use crate::ndjson::{lines, LineError, LineErrorKind, Lines, NdjsonOptions};
 
 /// The outcome of a batch: the entries as NDJSON text (each line ends in `\n`),
@@ -128,7 +126,7 @@ impl<'a> Iterator for Events<'a> {
     }
 }
 
-impl<C: Clock, I: IdSource> TelemetryBridge<C, I> {
+impl TelemetryBridge {
     /// Observes every event of an NDJSON text. A bad line is reported and
     /// skipped; every other line is processed, in order.
     pub fn observe_ndjson(&mut self, text: &str, options: NdjsonOptions) -> NdjsonReport {

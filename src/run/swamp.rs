@@ -45,7 +45,7 @@ pub struct SwampState {
     /// The latest root run, active or not: where step events without `runId`
     /// go once no run is active (they are then late, and recorded as such).
     last_root: Option<Rc<str>>,
-    bridge: Option<TelemetryBridge<EventClock, RandomIds>>,
+    bridge: Option<TelemetryBridge>,
     clock: EventClock,
     /// Model names seen per (run, step), under [`names_key`]: never shown, only
     /// scrubbed from error text, as the bridge does for entries.
