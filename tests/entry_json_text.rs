@@ -31,6 +31,16 @@ fn tricky_strings() -> Vec<String> {
         ]
         .map(String::from),
     );
+    // Longer than a word, with the bytes to escape before, on and after
+    // word boundaries (the writer skips clean bytes eight at a time).
+    for at in [0usize, 7, 8, 9, 15, 16, 17, 23] {
+        for stop in ['"', '\\', '\n', '\u{1}', '\u{1f}'] {
+            let mut t: String = "abcdéfgh".chars().cycle().take(at).collect();
+            t.push(stop);
+            t.push_str("ijklmnopqrstuvw\"xyz\\0123456789");
+            all.push(t);
+        }
+    }
     all
 }
 
@@ -94,7 +104,7 @@ fn write_json_is_byte_identical_to_serde_json() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 43 * 6);
+    assert_eq!(checked, (43 + 8 * 5) * 6);
 }
 
 #[test]

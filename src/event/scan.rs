@@ -144,6 +144,18 @@ fn stop_in_words(bytes: &[u8]) -> usize {
     at
 }
 
+/// Where the first byte that JSON text cannot hold unescaped inside a string
+/// (`"`, `\\`, control) lies in `bytes`, or `bytes.len()`: what the entry
+/// writer asks before copying a string as it is.
+#[inline]
+pub(crate) fn first_string_stop(bytes: &[u8]) -> usize {
+    let words = stop_in_words(bytes);
+    bytes[words..]
+        .iter()
+        .position(|&b| STRING_STOP[b as usize])
+        .map_or(bytes.len(), |i| words + i)
+}
+
 impl<'a> Scanner<'a> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
