@@ -167,12 +167,14 @@ fn rust_string(value: &JsValue) -> Option<String> {
 fn bulk_utf8(encoder: &TextEncoder, text: &js_sys::JsString) -> Option<String> {
     let mut buf: Vec<u8> = Vec::with_capacity(text.length() as usize + 8);
     let mut rest = text.clone();
-    // Two rounds at most: after the first, the rest's worst case fits.
-    for _ in 0..2 {
+    // After the first round the rest's worst case fits, so a second round
+    // ends it; a third covers a view detached before use (below).
+    for _ in 0..3 {
         let spare = buf.spare_capacity_mut();
-        // SAFETY: the view covers only the Vec's spare capacity, and it is
-        // used by `encode_into` alone, before anything can allocate in (and
-        // so grow and detach) wasm memory.
+        // SAFETY: the view covers only the Vec's spare capacity and is written
+        // by `encode_into` alone. Should wasm memory grow before that call
+        // (handing the view over can grow the externref table's slab), the
+        // view is detached: nothing is written, and the next round retries.
         let view =
             unsafe { js_sys::Uint8Array::view_mut_raw(spare.as_mut_ptr().cast(), spare.len()) };
         let done = encoder.encode_into(&rest, &view);
