@@ -15,23 +15,8 @@ use workflow_telemetry::{
     TelemetryBridge, TelemetryEntry, Timestamp,
 };
 
-/// 2026-02-05T10:00:00.000Z in epoch milliseconds.
-const T0: i64 = 1_770_285_600_000;
-
-/// `T0` plus `offset_ms`.
-fn at(offset_ms: i64) -> Timestamp {
-    Timestamp::from_millis(T0 + offset_ms).unwrap()
-}
-
-fn config() -> BridgeConfig {
-    BridgeConfig {
-        parent_invocation_id: "parent-inv-1".into(),
-        version: "1.2.3".into(),
-        runtime_version: "2.1.4".into(),
-        platform: "linux".into(),
-        invocation_context: None,
-    }
-}
+mod fixture;
+use fixture::{at, config, T0};
 
 fn bridge(instants: &[i64]) -> TelemetryBridge {
     TelemetryBridge::new(

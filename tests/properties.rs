@@ -40,9 +40,12 @@ use workflow_telemetry::run::{
     RunModel, RunModelOptions, RunStatus, Snapshot, StepCounts, StepStatus,
 };
 use workflow_telemetry::{
-    BridgeConfig, Event, FixedClock, LineError, NdjsonOptions, SequentialIds, TelemetryBridge,
-    TelemetryEntry, Timestamp, WorkflowEvent,
+    Event, FixedClock, LineError, NdjsonOptions, SequentialIds, TelemetryBridge, TelemetryEntry,
+    Timestamp, WorkflowEvent,
 };
+
+mod fixture;
+use fixture::{at, config, T0};
 
 // ---------------------------------------------------------------------------
 // Configuration and shared helpers
@@ -62,29 +65,10 @@ fn cfg() -> ProptestConfig {
     c
 }
 
-/// 2026-02-05T10:00:00.000Z in epoch milliseconds.
-const T0: i64 = 1_770_285_600_000;
-
-fn at(offset_ms: i64) -> Timestamp {
-    Timestamp::from_millis(T0 + offset_ms).unwrap()
-}
-
-fn bridge_config() -> BridgeConfig {
-    BridgeConfig {
-        parent_invocation_id: "parent-inv-1".into(),
-        version: "1.2.3".into(),
-        runtime_version: "2.1.4".into(),
-        platform: "linux".into(),
-        invocation_context: None,
-    }
-}
-
-type Bridge = TelemetryBridge;
-
 /// A bridge with deterministic ids and a clock that advances 7 ms a reading.
-fn bridge(readings: usize) -> Bridge {
+fn bridge(readings: usize) -> TelemetryBridge {
     TelemetryBridge::new(
-        bridge_config(),
+        config(),
         FixedClock::stepping(at(0), 7, readings.max(1)),
         SequentialIds::new("child"),
     )
@@ -93,7 +77,7 @@ fn bridge(readings: usize) -> Bridge {
 fn model() -> RunModel<FixedClock> {
     let options = RunModelOptions {
         step_threshold_ms: Some(30_000),
-        bridge: bridge_config(),
+        bridge: config(),
         ..Default::default()
     };
     RunModel::new(options, FixedClock::new([at(900_000)]))
@@ -1436,8 +1420,8 @@ fn has_uuid(text: &str) -> bool {
 /// Everything a replay produces: bridge entries (sequential ids), then every
 /// run model output.
 fn replay(text: &str) -> Vec<(&'static str, String)> {
-    let mut b: Bridge = TelemetryBridge::new(
-        bridge_config(),
+    let mut b: TelemetryBridge = TelemetryBridge::new(
+        config(),
         FixedClock::new([at(0)]),
         SequentialIds::new("child"),
     );
