@@ -11,12 +11,14 @@
 // - memory: a ~1M-event stream through one bridge in a fresh process
 //   (bench/memory.mjs), wasm linear memory sampled after every chunk; it must
 //   stay flat after the first tenth;
-// - size of the release .wasm, raw and gzipped, against the budget;
+// - size of both release .wasm files, raw and gzipped, each against its budget:
+//   the bridge-only build (`workflow-telemetry/bridge`, what an engine embeds)
+//   and the full package (with the run model and exporters);
 // - the viewer in headless Chromium (bench/viewer.mjs), unless --no-viewer;
 // - the native core (criterion, benches/core.rs: events/s and allocations
 //   per event), unless --no-native.
 //
-// Writes target/bench/results.json, prints a table, and exits 1 when the size
+// Writes target/bench/results.json, prints a table, and exits 1 when a size
 // budget is exceeded or memory grows with history.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -29,6 +31,7 @@ import { JsBridge } from './baseline.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const wt = require(join(ROOT, 'pkg', 'node.cjs'));
+const wtBridge = require(join(ROOT, 'pkg', 'bridge.cjs'));
 const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'config.json'), 'utf8'));
 const args = new Set(process.argv.slice(2));
 const OUT = join(ROOT, 'target', 'bench');
@@ -90,11 +93,14 @@ function perObject(Bridge) {
 // Interleaved, so drift on a shared machine hits every path alike.
 const wasmBatch = best(() => batch(wt.TelemetryBridge));
 const jsBatch = best(() => batch(JsBridge));
+const bridgeBatch = best(() => batch(wtBridge.TelemetryBridge));
 const wasmObserve = best(() => perObject(wt.TelemetryBridge));
 const jsObserve = best(() => perObject(JsBridge));
 const entryCount = wasmBatch.result.entries;
-if (jsBatch.result.entries !== entryCount || jsBatch.result.bytes !== wasmBatch.result.bytes) {
-  throw new Error(`baseline and wasm disagree: ${JSON.stringify([jsBatch.result, wasmBatch.result])}`);
+for (const other of [jsBatch, bridgeBatch]) {
+  if (other.result.entries !== entryCount || other.result.bytes !== wasmBatch.result.bytes) {
+    throw new Error(`baseline, bridge entry and wasm disagree: ${JSON.stringify([jsBatch.result, bridgeBatch.result, wasmBatch.result])}`);
+  }
 }
 // The floor: parse every input line, stringify as many real entries.
 const sampleEntries = (() => {
@@ -144,8 +150,15 @@ const memory = (() => {
 
 // ------------------------------------------------------------ size
 
-const wasm = readFileSync(join(ROOT, 'pkg', 'dist', 'web', 'workflow_telemetry_bg.wasm'));
-const gz = gzipSync(wasm, { level: 9 }).length;
+/** Raw and gzip -9 size of one release wasm, with its budget. */
+function wasmSize(file, budget) {
+  const bytes = readFileSync(join(ROOT, 'pkg', 'dist', 'web', file));
+  return { file, rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length, gzipBudgetBytes: budget };
+}
+const sizes = {
+  bridge: wasmSize('workflow_telemetry_bridge_bg.wasm', config.gzipBudgetBytes.bridge),
+  full: wasmSize('workflow_telemetry_bg.wasm', config.gzipBudgetBytes.full),
+};
 
 // ------------------------------------------------------------ viewer, native
 
@@ -174,12 +187,14 @@ const results = {
   throughput: {
     wasmObserveNdjson: { ms: wasmBatch.ms, eventsPerSec: eps(wasmBatch.ms) },
     wasmObserve: { ms: wasmObserve.ms, eventsPerSec: eps(wasmObserve.ms) },
+    bridgeEntryObserveNdjson: { ms: bridgeBatch.ms, eventsPerSec: eps(bridgeBatch.ms) },
     jsBaselineObserveNdjson: { ms: jsBatch.ms, eventsPerSec: eps(jsBatch.ms) },
     jsBaselineObserve: { ms: jsObserve.ms, eventsPerSec: eps(jsObserve.ms) },
     jsonFloor: { ms: floor.ms, eventsPerSec: eps(floor.ms) },
   },
   ratios: {
     observeNdjsonOverJsBaselineSpeed: jsBatch.ms / wasmBatch.ms,
+    bridgeEntryObserveNdjsonOverJsBaselineSpeed: jsBatch.ms / bridgeBatch.ms,
     observeOverJsBaselineSpeed: jsObserve.ms / wasmObserve.ms,
     observeNdjsonOverFloorTime: wasmBatch.ms / floor.ms,
     observeOverFloorTime: wasmObserve.ms / floor.ms,
@@ -191,7 +206,7 @@ const results = {
     runs: config.stream.runs,
   },
   memory,
-  wasm: { rawBytes: wasm.length, gzipBytes: gz, gzipBudgetBytes: config.gzipBudgetBytes },
+  wasm: sizes,
   viewer,
   native,
 };
@@ -202,6 +217,8 @@ const row = (name, r, note = '') => console.log(`${name.padEnd(38)} ${String(r.e
 console.log(`stream: ${events} events, ${entryCount} entries, ${chunks.length} chunks of ${config.chunkLines} lines (seeded; best of ${config.repetitions})`);
 row('wasm observeNdjson (text chunks)', results.throughput.wasmObserveNdjson,
   `${x(results.ratios.observeNdjsonOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeNdjsonOverFloorTime)} floor time`);
+row('bridge entry observeNdjson', results.throughput.bridgeEntryObserveNdjson,
+  `${x(results.ratios.bridgeEntryObserveNdjsonOverJsBaselineSpeed)} JS baseline speed`);
 row('wasm observe (object per event)', results.throughput.wasmObserve,
   `${x(results.ratios.observeOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeOverFloorTime)} floor time`);
 row('JS baseline observeNdjson', results.throughput.jsBaselineObserveNdjson);
@@ -213,7 +230,9 @@ for (const k of Object.keys(exporters)) {
 }
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 console.log(`memory: ${memory.events} events in ${memory.chunks} chunks, at most ${memory.maxInFlight} in flight: wasm memory ${mb(memory.startBytes)} at start, ${mb(memory.afterFirstTenthBytes)} after the first tenth, peak ${mb(memory.peakBytes)} (${memory.flat ? 'flat' : 'GROWING'})`);
-console.log(`wasm size: ${wasm.length} bytes raw, ${gz} bytes gzip -9 (budget ${config.gzipBudgetBytes})`);
+for (const [name, w] of Object.entries(sizes)) {
+  console.log(`wasm size, ${name.padEnd(6)}: ${w.rawBytes} bytes raw, ${w.gzipBytes} bytes gzip -9 (budget ${w.gzipBudgetBytes}; ${w.file})`);
+}
 if (viewer) {
   console.log(`viewer: first timeline of a ${viewer.load.events}-event log in ${Number(viewer.load.firstRenderMs).toFixed(0)} ms = ${viewer.load.ratio}x JSON.parse of the file (target ${viewer.load.target}x); `
     + `zoom frames of a ${viewer.zoom.steps}-step run: mean ${viewer.zoom.frame.meanMs} ms = ${viewer.zoom.ratio}x JSON.parse of its file`);
@@ -226,9 +245,11 @@ if (native?.paths) {
 }
 
 let failed = false;
-if (gz > config.gzipBudgetBytes) {
-  console.error(`FAIL: gzipped wasm ${gz} bytes exceeds the budget of ${config.gzipBudgetBytes} bytes`);
-  failed = true;
+for (const [name, w] of Object.entries(sizes)) {
+  if (w.gzipBytes > w.gzipBudgetBytes) {
+    console.error(`FAIL: gzipped ${name} wasm ${w.gzipBytes} bytes exceeds its budget of ${w.gzipBudgetBytes} bytes`);
+    failed = true;
+  }
 }
 if (!memory.flat) {
   console.error('FAIL: wasm memory grew after the first tenth of the stream');

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Release build: one cargo build for wasm32, two wasm-bindgen glue targets
-# (nodejs: CommonJS, loads the wasm synchronously; web: ESM with async init),
-# one wasm-opt pass (npm binaryen; never Debian's, see toolchain.md P4).
+# Release build: two cargo builds for wasm32 (the full package and the
+# bridge-only `workflow-telemetry/bridge`), each with two wasm-bindgen glue
+# targets (nodejs: CommonJS, loads the wasm synchronously; web: ESM with async
+# init) and one wasm-opt pass (npm binaryen; never Debian's, see toolchain.md P4).
 # Built for speed (opt-level 3, wasm-opt -O3; see the README's Performance
 # section). The smaller, about half as fast build:
 #   CARGO_PROFILE_RELEASE_OPT_LEVEL=z WASM_OPT=-Oz make build
-# The .wasm is identical for both targets, so it is optimised once and copied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -16,21 +16,40 @@ WASM=target/wasm32-unknown-unknown/release/$NAME.wasm
 # the std generics instantiated in it, so the rest of serde_json, regex-lite,
 # uuid and friends can be small: -9 KB gzipped, no change in observeNdjson
 # measured (A/B in one Node process). Native benches keep them at 3.
-cargo build --lib --release --target wasm32-unknown-unknown --quiet \
-  --config "profile.release.package.\"*\".opt-level=\"${DEPS_OPT_LEVEL:-z}\""
+DEPS="profile.release.package.\"*\".opt-level=\"${DEPS_OPT_LEVEL:-z}\""
+OPT=tools/node_modules/.bin/wasm-opt
 rm -rf pkg/dist
-wasm-bindgen --target nodejs --out-dir pkg/dist/node "$WASM"
-wasm-bindgen --target web --out-dir pkg/dist/web "$WASM"
+
+# glue <wasm> <name>: nodejs and web glue for one wasm, named <name>.js and
+# <name>_bg.wasm, the wasm optimised once (it is identical for both targets).
+glue() {
+  local wasm=$1 name=$2 tmp
+  tmp=$(mktemp -d)
+  cp "$wasm" "$tmp/$name.wasm"
+  wasm-bindgen --target nodejs --out-dir pkg/dist/node "$tmp/$name.wasm"
+  wasm-bindgen --target web --out-dir pkg/dist/web "$tmp/$name.wasm"
+  rm -rf "$tmp"
+  "$OPT" ${WASM_OPT:--O3} --strip-debug --strip-producers \
+    "pkg/dist/web/${name}_bg.wasm" -o "pkg/dist/web/${name}_bg.wasm"
+  cp "pkg/dist/web/${name}_bg.wasm" "pkg/dist/node/${name}_bg.wasm"
+  local raw gz
+  raw=$(wc -c < "pkg/dist/web/${name}_bg.wasm"); gz=$(gzip -9 -c "pkg/dist/web/${name}_bg.wasm" | wc -c)
+  echo "[build] ${name}_bg.wasm: ${raw} bytes raw, ${gz} bytes gzip -9"
+}
+
+# The bridge-only build (`workflow-telemetry/bridge`): no `run-model` feature,
+# so link-time optimisation drops the run model, dialects and exporters.
+cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS" --no-default-features
+glue "$WASM" ${NAME}_bridge
+# The full build (`workflow-telemetry`).
+cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS"
+glue "$WASM" $NAME
 # The nodejs glue is CommonJS inside a "type": "module" package.
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
-tools/node_modules/.bin/wasm-opt ${WASM_OPT:--O3} --strip-debug --strip-producers \
-  pkg/dist/web/${NAME}_bg.wasm -o pkg/dist/web/${NAME}_bg.wasm
-cp pkg/dist/web/${NAME}_bg.wasm pkg/dist/node/${NAME}_bg.wasm
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
-rm -rf www/pkg && mkdir -p www/pkg/dist
-cp pkg/browser.js pkg/package.json www/pkg/ && cp -r pkg/dist/web www/pkg/dist/web
+rm -rf www/pkg
+mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/package.json www/pkg/
+cp pkg/dist/web/$NAME.js pkg/dist/web/${NAME}_bg.wasm www/pkg/dist/web/
 # The package ships the viewer for `workflow-telemetry serve` (generated, not committed).
 rm -rf pkg/viewer && mkdir -p pkg/viewer
 cp -r www/index.html www/style.css www/js pkg/viewer/
-raw=$(wc -c < pkg/dist/web/${NAME}_bg.wasm); gz=$(gzip -9 -c pkg/dist/web/${NAME}_bg.wasm | wc -c)
-echo "[build] ${NAME}_bg.wasm: ${raw} bytes raw, ${gz} bytes gzip -9"

@@ -55,6 +55,7 @@ check() {
 check "lint: rustfmt"            cargo fmt --check -- --color never
 check "lint: clippy native"      cargo clippy --all-targets --quiet -- -D warnings
 check "lint: clippy wasm32"      cargo clippy --lib --tests --target wasm32-unknown-unknown --quiet -- -D warnings
+check "lint: clippy wasm32 bridge-only" cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --quiet -- -D warnings
 layer "rust: native"             cargo test --tests --no-fail-fast
 check "build: release wasm"      bash scripts/build.sh
 layer "wasm: node"               wasm-pack test --mode no-install --node

@@ -300,7 +300,9 @@ impl TelemetryBridge {
         let now = at.unwrap_or_else(|| self.clock.now());
         let message = reason.unwrap_or(TERMINATED).to_string();
         let mut open: Vec<(StepKey, InFlight)> = self.in_flight.drain().collect();
-        open.sort_by_key(|(_, r)| r.seq);
+        // `seq` is unique among in-flight records, so the unstable sort (less
+        // code in the wasm than the stable one) gives the one order.
+        open.sort_unstable_by_key(|(_, r)| r.seq);
         self.model_types.clear();
         let mut out = Vec::with_capacity(open.len());
         for (key, record) in open {
@@ -367,7 +369,7 @@ impl TelemetryBridge {
                 self.model_types.insert(StepKey { run: None, ..k }, v);
             }
         }
-        superseded.sort_by_key(|(_, r)| r.seq);
+        superseded.sort_unstable_by_key(|(_, r)| r.seq);
         superseded
     }
 

@@ -42,6 +42,11 @@ pub struct ParameterFilter {
     substrings: Vec<String>,
     patterns: Vec<Regex>,
     mask: String,
+    /// Lowercases a non-ASCII key for the substring test. A function chosen
+    /// at construction rather than a branch, so that std's Unicode lowercase
+    /// tables (about 11 KB) are linked only where a filter with non-ASCII
+    /// substrings can be built: never in the bridge-only wasm.
+    lower: fn(&str) -> String,
 }
 
 impl Default for ParameterFilter {
@@ -50,6 +55,7 @@ impl Default for ParameterFilter {
             substrings: DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect(),
             patterns: Vec::new(),
             mask: DEFAULT_MASK.to_string(),
+            lower: lower_for_ascii_substrings,
         }
     }
 }
@@ -72,14 +78,21 @@ impl ParameterFilter {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let substrings: Vec<String> = substrings
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_lowercase())
+            .collect();
+        let lower = if substrings.iter().all(|s| s.is_ascii()) {
+            lower_for_ascii_substrings
+        } else {
+            str::to_lowercase
+        };
         Ok(ParameterFilter {
-            substrings: substrings
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.to_lowercase())
-                .collect(),
+            substrings,
             patterns,
             mask: mask.to_string(),
+            lower,
         })
     }
 
@@ -96,7 +109,7 @@ impl ParameterFilter {
                 .iter()
                 .any(|s| contains_ascii_lowercased(key.as_bytes(), s.as_bytes()))
         } else {
-            let lower = key.to_lowercase();
+            let lower = (self.lower)(key);
             self.substrings.iter().any(|s| lower.contains(s.as_str()))
         };
         by_substring || self.patterns.iter().any(|p| p.is_match(key))
@@ -184,6 +197,24 @@ impl ParameterFilter {
     }
 }
 
+/// `key` lowercased as far as an ASCII substring can tell: exactly where
+/// `str::to_lowercase` gives ASCII (ASCII letters, U+0130 and the Kelvin sign;
+/// every other character lowercases to non-ASCII characters only, which a
+/// test checks over all of Unicode), other characters kept as they are. An
+/// ASCII substring is found in this if and only if it is found in
+/// `key.to_lowercase()`, without std's lowercase tables.
+fn lower_for_ascii_substrings(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 2);
+    for c in key.chars() {
+        match c {
+            '\u{130}' => out.push_str("i\u{307}"),
+            '\u{212A}' => out.push('k'),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
 /// Whether `haystack`, ASCII-lowercased, contains `needle` (lowercase).
 fn contains_ascii_lowercased(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty()
@@ -249,6 +280,47 @@ mod tests {
         for key in ["pas", "", "cle", "p_ass"] {
             assert!(!f.is_filtered(key), "{key}");
         }
+    }
+
+    #[test]
+    fn only_u130_and_the_kelvin_sign_lowercase_from_non_ascii_to_ascii() {
+        let gives_ascii: Vec<char> = ('\u{80}'..=char::MAX)
+            .filter(|c| c.to_lowercase().any(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(gives_ascii, ['\u{130}', '\u{212A}']);
+        for c in gives_ascii {
+            let s = c.to_string();
+            assert_eq!(lower_for_ascii_substrings(&s), s.to_lowercase());
+        }
+    }
+
+    #[test]
+    fn ascii_substrings_match_as_under_full_unicode_lowercasing() {
+        let ascii = ParameterFilter::default();
+        let mut unicode = ParameterFilter::default();
+        unicode.lower = str::to_lowercase;
+        for key in [
+            "PASSWORD_é",
+            "\u{212A}EY_é",
+            "API_\u{212A}EY",
+            "\u{130}D_TO\u{212A}EN",
+            "ŞECRET",
+            "SECRET_Σ",
+            "ﬀ_token",
+            "émail",
+            "E\u{301}MAIL",
+            "TOKÉN",
+            "ÖTP",
+            "oтp",
+            "",
+        ] {
+            assert_eq!(ascii.is_filtered(key), unicode.is_filtered(key), "{key}");
+        }
+        assert!(
+            ascii.is_filtered("API_\u{212A}EY"),
+            "the Kelvin sign lowercases to k"
+        );
+        assert!(!ascii.is_filtered("TOKÉN"));
     }
 
     #[test]

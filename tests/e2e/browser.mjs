@@ -23,8 +23,9 @@ export function launchChromium() {
   });
 }
 
-export async function openBrowser({ extra } = {}) {
-  const server = await startServer({ dir: join(ROOT, 'www'), port: 0, extra });
+/** Serves `dir` (default www/, the viewer) on loopback and opens Chromium. */
+export async function openBrowser({ extra, dir = join(ROOT, 'www') } = {}) {
+  const server = await startServer({ dir, port: 0, extra });
   const base = `http://127.0.0.1:${server.address().port}`;
   const browser = await launchChromium();
   return {

@@ -45,6 +45,9 @@ test('the packed tarball ships only the package files', () => {
     'package/browser.js', 'package/cli.mjs', 'package/dist/node/package.json',
     'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bg.wasm',
     'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
+    'package/dist/node/workflow_telemetry_bridge.js', 'package/dist/node/workflow_telemetry_bridge_bg.wasm',
+    'package/dist/web/workflow_telemetry_bridge.js', 'package/dist/web/workflow_telemetry_bridge_bg.wasm',
+    'package/bridge.cjs', 'package/bridge.mjs', 'package/bridge.js', 'package/bridge.d.ts',
     'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
     ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'router', 'server', 'spool', 'sse', 'static', 'tail']
       .map((m) => `package/sidecar/${m}.mjs`),
@@ -53,10 +56,14 @@ test('the packed tarball ships only the package files', () => {
   ].sort());
   const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'browser', 'default']);
-  const dts = readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'index.d.ts'), 'utf8');
-  const code = dts.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-  assert.doesNotMatch(code, /\bany\b/, 'no `any` in the public types');
-  assert.match(dts, /export type WorkflowEvent =/);
+  assert.deepEqual(Object.keys(manifest.exports['./bridge']), ['types', 'node', 'browser', 'default']);
+  const read = (f) => readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', f), 'utf8');
+  for (const f of ['index.d.ts', 'bridge.d.ts']) {
+    const code = read(f).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /\bany\b/, `no \`any\` in the public types (${f})`);
+  }
+  assert.match(read('bridge.d.ts'), /export type WorkflowEvent =/);
+  assert.match(read('index.d.ts'), /export \* from '\.\/bridge\.js'/);
 });
 
 test('the browser entry initialises from bytes and gives the same results', async () => {

@@ -15,6 +15,8 @@ let pkg;
 const CONSUMER = `
 import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version, wasmMemoryBytes } from 'workflow-telemetry';
 import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus, LiteStepDetail, HeldBack } from 'workflow-telemetry';
+import * as slim from 'workflow-telemetry/bridge';
+import type { TelemetryEntryData as SlimEntry, NdjsonResult } from 'workflow-telemetry/bridge';
 
 await init();
 const bridge = new TelemetryBridge({ parentInvocationId: 'p', clock: () => Date.now(), idGenerator: () => 'x' });
@@ -82,7 +84,15 @@ redactInvocation(['a'], { argSchemas: { 'a b': ['keep'] } });
 // @ts-expect-error inFlight is read-only
 bridge.inFlight = 3;
 
-export { liteJson, held, entriesText, liteTransitions, memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
+await slim.init();
+const slimBridge = new slim.TelemetryBridge({ parentInvocationId: 'p' });
+const slimEntries: SlimEntry[] = slimBridge.observe(event);
+const slimResult: NdjsonResult = slimBridge.observeNdjson('');
+const slimBody: WireBody = slim.toWire(slimEntries, { distinctId: 'u' });
+// @ts-expect-error the bridge entry has no run model
+new slim.RunModel();
+
+export { slimResult, slimBody, liteJson, held, entriesText, liteTransitions, memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {

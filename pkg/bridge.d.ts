@@ -1,0 +1,277 @@
+// Type declarations for workflow-telemetry/bridge: the bridge, the entry codec
+// and redaction, which the full package (index.d.ts) re-exports. Hand-written:
+// the wasm-bindgen output leaves every value untyped; these are the real shapes.
+
+// ------------------------------------------------------------------ events
+
+/** Epoch milliseconds, or an ISO-8601 date-time with a zone (`2026-02-05T10:00:00.000Z`). */
+export type EventTimestamp = number | string;
+
+interface EventBase {
+  /** When the event happened. When present it is the observation time, so a
+   *  recorded log replays deterministically; otherwise the bridge's clock is read. */
+  timestamp?: EventTimestamp;
+}
+
+interface StepEventBase extends EventBase {
+  /** The run the step belongs to (nested workflows). Without it the step
+   *  belongs to the root run, the first `started` seen. */
+  runId?: string;
+  /** The job name. */
+  jobId: string;
+  /** The step name; for a forEach iteration the expanded name (`fanout-a`). */
+  stepId: string;
+}
+
+export interface StartedEvent extends EventBase {
+  kind: 'started';
+  runId: string;
+  workflowName: string;
+  driver?: string;
+  jobs?: ReadonlyArray<{ id: string; stepCount: number; dependsOn: ReadonlyArray<string> }>;
+}
+
+export interface ModelResolvedEvent extends StepEventBase {
+  kind: 'model_resolved';
+  modelType: string;
+  modelName?: string;
+  methodName?: string;
+}
+
+export interface MethodExecutingEvent extends StepEventBase {
+  kind: 'method_executing';
+  methodName: string;
+  /** Never recorded; used only to scrub the name from error messages. */
+  modelName?: string;
+  driver?: string;
+}
+
+export interface StepCompletedEvent extends StepEventBase {
+  kind: 'step_completed';
+  /** Where the step ran (`loopback` or a worker name). */
+  executor?: string;
+}
+
+export interface StepFailedEvent extends StepEventBase {
+  kind: 'step_failed';
+  error: string;
+  /** Error class name; defaults to `Error`. */
+  errorType?: string;
+  /** `true` records the failure as `user_error`. */
+  userError?: boolean;
+  /** Recorded as an error all the same. */
+  allowedFailure?: boolean;
+  /** With `methodName`, marks a failure before the method ran (a synthesised 0 ms entry). */
+  modelName?: string;
+  methodName?: string;
+  driver?: string;
+}
+
+/** Kinds the bridge accepts and ignores. */
+export type IgnoredEventKind =
+  | 'job_started' | 'job_completed' | 'job_skipped' | 'step_started' | 'step_skipped'
+  | 'env_var_warning' | 'method_output' | 'method_event' | 'report_started'
+  | 'report_completed' | 'report_failed' | 'completed' | 'validating_inputs'
+  | 'evaluating_workflow' | 'error';
+
+export interface IgnoredEvent extends EventBase {
+  kind: IgnoredEventKind;
+  [field: string]: unknown;
+}
+
+/** The canonical workflow event vocabulary, discriminated on `kind`. */
+export type WorkflowEvent =
+  | StartedEvent
+  | ModelResolvedEvent
+  | MethodExecutingEvent
+  | StepCompletedEvent
+  | StepFailedEvent
+  | IgnoredEvent;
+
+// ----------------------------------------------------------------- entries
+
+export type InvocationStatus = 'success' | 'error' | 'user_error';
+
+export interface CommandInvocationData {
+  command: string;
+  args: string[];
+  optionKeys: string[];
+  globalOptions: string[];
+  /** Omitted when empty. */
+  subcommand?: string;
+}
+
+export interface InvocationResultData {
+  status: InvocationStatus;
+  exitCode: number;
+  /** Omitted when empty or on success. */
+  errorType?: string;
+  /** First line only; omitted when empty or on success. */
+  errorMessage?: string;
+}
+
+export interface InvocationContextData {
+  agentSessionDetected: boolean;
+  isInteractive: boolean;
+  /** `[]` (none configured) differs from absent (not detected). */
+  configuredAiTools?: string[];
+  detectedAiTool?: string;
+}
+
+export interface WorkflowContextData {
+  workflowName: string;
+  runId: string;
+  jobName: string;
+  stepName: string;
+  /** Kept even when empty. */
+  modelType?: string;
+  driver?: string;
+  executor?: string;
+}
+
+/** One `cli_invocation` entry. Keys appear in this (wire) order; absent
+ *  optional keys are omitted, never `null` or `undefined`. */
+export interface TelemetryEntryData {
+  /** RFC 4122 v4 UUID. */
+  id: string;
+  invocation: CommandInvocationData;
+  result: InvocationResultData;
+  /** ISO-8601 UTC with milliseconds: `2026-02-05T10:00:00.000Z`. */
+  startedAt: string;
+  completedAt: string;
+  durationMs: number;
+  swampVersion: string;
+  denoVersion: string;
+  platform: string;
+  invocationContext?: InvocationContextData;
+  /** Omitted when empty. */
+  parentInvocationId?: string;
+  workflowContext?: WorkflowContextData;
+}
+
+// ------------------------------------------------------------------ bridge
+
+export interface TelemetryBridgeOptions {
+  /** The parent CLI invocation's entry id, stamped on every child. */
+  parentInvocationId: string;
+  /** Written as `swampVersion`; default `""`. */
+  version?: string;
+  /** Written as `denoVersion`; default `""`. */
+  runtimeVersion?: string;
+  /** Default `""`. */
+  platform?: string;
+  invocationContext?: InvocationContextData;
+  /** Milliseconds since the epoch; default `Date.now`. A clock that throws or
+   *  returns a non-finite or out-of-range value falls back to `Date.now`. */
+  clock?: () => number;
+  /** Default: random UUID v4. A generator that throws or returns anything but a
+   *  non-empty string falls back to a random UUID. */
+  idGenerator?: () => string;
+  /** Called with each entry as it is produced. Throws and rejected promises are
+   *  counted in `sinkErrors` and never reach the caller. */
+  sink?: (entry: TelemetryEntryData) => void | Promise<unknown>;
+  /** Longest accepted NDJSON line in bytes; default 1 MiB. */
+  maxLineBytes?: number;
+  /** Deepest nesting of arrays and objects per line (default 64, at most 128 in effect). */
+  maxDepth?: number;
+}
+
+export type LineErrorKind = 'invalid_json' | 'invalid_event' | 'line_too_long' | 'too_deep';
+
+export interface LineError {
+  /** 1-based line number in the text given. */
+  line: number;
+  kind: LineErrorKind;
+  /** The field at fault, when one is (`jobId`, `timestamp`, `event`). */
+  field?: string;
+  message: string;
+}
+
+export interface NdjsonResult {
+  /** One entry JSON per line, each line ending in `\n`; `""` when none. */
+  entries: string;
+  /** Lines accepted. `accepted + errors.length` is the number of non-blank lines. */
+  accepted: number;
+  errors: LineError[];
+}
+
+export interface BridgeStats {
+  events: number;
+  ignored: number;
+  entries: number;
+  synthesised: number;
+  superseded: number;
+  drained: number;
+}
+
+export class TelemetryBridge {
+  /** @throws {TypeError} named `ArgumentError` when an option has the wrong type. */
+  constructor(options: TelemetryBridgeOptions);
+  /** Entries closed by this event, in order. Ignored after `finalize`.
+   *  @throws {TypeError} named `EventError` (with `field`) for an invalid event; nothing is applied. */
+  observe(event: WorkflowEvent): TelemetryEntryData[];
+  /** Closes every in-flight invocation as an error, in start order. Idempotent.
+   *  `at` replaces the clock reading (epoch ms or ISO-8601). */
+  finalize(reason?: string, at?: EventTimestamp): TelemetryEntryData[];
+  /** One event per line; a bad line is reported and every other line processed. */
+  observeNdjson(text: string): NdjsonResult;
+  stats(): BridgeStats;
+  readonly inFlight: number;
+  readonly finalized: boolean;
+  /** The latest event `timestamp` seen, in epoch ms. */
+  readonly lastEventAt: number | undefined;
+  readonly sinkErrors: number;
+  /** Releases the wasm memory now rather than at garbage collection. */
+  free(): void;
+}
+
+// ------------------------------------------------------------------- wire
+
+export interface WireOptions {
+  distinctId: string;
+  /** Sent as `properties.$repo_id` when non-empty. */
+  repoId?: string;
+}
+
+export interface WireEvent {
+  event: 'cli_invocation';
+  distinct_id: string;
+  properties: TelemetryEntryData & { $repo_id?: string };
+}
+
+/** One entry: the bare event; any other number: `{ events: [...] }`. */
+export type WireBody = WireEvent | { events: WireEvent[] };
+
+/** @throws {Error} named `DecodeError` (with `path`) when an entry is invalid. */
+export function toWire(entries: TelemetryEntryData[], opts: WireOptions): WireBody;
+
+/** Validates entry data and returns it in canonical form.
+ *  @throws {Error} named `DecodeError`, message like `result.status: expected one of success, error, user_error`. */
+export function decodeEntry(data: unknown): TelemetryEntryData;
+
+// -------------------------------------------------------------- redaction
+
+export type ArgKind = 'categorical' | 'redact';
+
+export interface RedactOptions {
+  /** Replaces swamp's schemas. Keyed `"command subcommand"`. */
+  argSchemas?: Record<string, ArgKind[]>;
+  /** Replaces swamp's global option set. */
+  globalOptions?: string[];
+  /** Replaces swamp's known boolean flags. */
+  booleanFlags?: string[];
+}
+
+/** Redacts a direct CLI invocation's argv (without the program name). */
+export function redactInvocation(argv: string[], options?: RedactOptions): CommandInvocationData;
+
+// ------------------------------------------------------------------ setup
+
+/** Browser: loads the wasm (default: the file next to the module). Node: resolves at once. */
+export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/** Loads the wasm synchronously (browser entry); a no-op in Node. */
+export function initSync(module: BufferSource | WebAssembly.Module): void;
+/** The package version. */
+export function version(): string;
+/** Bytes of wasm linear memory in use (it only grows); for leak checks and diagnostics. */
+export function wasmMemoryBytes(): number;

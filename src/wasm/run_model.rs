@@ -1,0 +1,318 @@
+//! The `RunModel` class: one picture of every run, and its exports. Compiled
+//! with the `run-model` feature (on by default); the package's bridge-only
+//! build (`workflow-telemetry/bridge`) leaves it out, and with it the run
+//! model, the dialect readers, analytics and exporters, which are more than
+//! half of the full wasm.
+
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+
+use super::{
+    argument_error, js_error, ndjson_options, rust_string, to_js, to_json, JsClock, Options,
+};
+use crate::bridge::BridgeConfig;
+
+fn sample_rate(o: &Options) -> Result<Option<f64>, JsValue> {
+    let v = o.get("sampleRate");
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
+        _ => Err(argument_error("options.sampleRate", "a number from 0 to 1")),
+    }
+}
+
+fn trace_options(options: &JsValue) -> Result<crate::export::TraceOptions, JsValue> {
+    let o = Options::new(options, "options", false)?;
+    let mut t = crate::export::TraceOptions::default();
+    if let Some(n) = o.opt_string("serviceName")? {
+        t.service_name = n;
+    }
+    if let Some(v) = o.opt_string("serviceVersion")? {
+        t.service_version = v;
+    }
+    if let Some(r) = sample_rate(&o)? {
+        t.sample_rate = r;
+    }
+    Ok(t)
+}
+
+/// One picture of every workflow run, from swamp, orchestrator and Tasker events.
+#[wasm_bindgen(js_name = RunModel)]
+pub struct JsRunModel {
+    inner: crate::run::RunModel<JsClock>,
+}
+
+fn ingest_error(e: &crate::run::IngestError) -> JsValue {
+    let field = e.field().map_or(JsValue::UNDEFINED, JsValue::from);
+    js_error(true, "IngestError", &e.to_string(), &[("field", field)])
+}
+
+#[wasm_bindgen(js_class = RunModel)]
+impl JsRunModel {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsRunModel, JsValue> {
+        use crate::run::{ParameterFilter, RunModelOptions, DEFAULT_FILTERS, DEFAULT_MASK};
+        let o = Options::new(&options, "options", false)?;
+        let substrings = o
+            .opt_strings("filterParameters")?
+            .unwrap_or_else(|| DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect());
+        let patterns = o.opt_strings("filterPatterns")?.unwrap_or_default();
+        let mask = o
+            .opt_string("filterMask")?
+            .unwrap_or_else(|| DEFAULT_MASK.to_string());
+        let filter = ParameterFilter::new(&substrings, &patterns, &mask).map_err(|e| {
+            argument_error(
+                &format!("options.filterPatterns[{}]", e.index),
+                &format!("a valid regular expression ({})", e.reason),
+            )
+        })?;
+        let mut opts = RunModelOptions {
+            filter,
+            ..Default::default()
+        };
+        opts.step_threshold_ms = o.opt_positive_integer("stepThresholdMs")?.map(|n| n as i64);
+        let per_step = o.get("stepThresholdsMs");
+        if !(per_step.is_undefined() || per_step.is_null()) {
+            if !per_step.is_object() || Array::is_array(&per_step) {
+                return Err(argument_error(
+                    "options.stepThresholdsMs",
+                    "an object of step name to milliseconds",
+                ));
+            }
+            for pair in Object::entries(per_step.unchecked_ref()).iter() {
+                let pair: Array = pair.unchecked_into();
+                let name = pair.get(0).as_string().unwrap_or_default();
+                let ms = pair
+                    .get(1)
+                    .as_f64()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| {
+                        argument_error(
+                            &format!("options.stepThresholdsMs.{name}"),
+                            "a non-negative number of milliseconds",
+                        )
+                    })?;
+                opts.step_thresholds_ms.insert(name, ms as i64);
+            }
+        }
+        opts.ndjson = ndjson_options(&o)?;
+        opts.bridge = BridgeConfig {
+            parent_invocation_id: o.opt_string("parentInvocationId")?.unwrap_or_default(),
+            version: o.opt_string("version")?.unwrap_or_default(),
+            runtime_version: o.opt_string("runtimeVersion")?.unwrap_or_default(),
+            platform: o.opt_string("platform")?.unwrap_or_default(),
+            invocation_context: None,
+        };
+        let events = o.get("events");
+        if !(events.is_undefined() || events.is_null()) {
+            let e = Options::new(&events, "options.events", true)?;
+            let allow = e.opt_strings("allow")?.unwrap_or_default();
+            let deny = e.opt_strings("deny")?.unwrap_or_default();
+            opts.events = crate::export::EventFilter::new(&allow, &deny);
+        }
+        let clock = JsClock(o.opt_function("clock")?);
+        Ok(JsRunModel {
+            inner: crate::run::RunModel::new(opts, clock),
+        })
+    }
+
+    /// Ingests one event object of any dialect. Throws an `IngestError` (with
+    /// `field`) for a malformed event; nothing of it is applied.
+    pub fn ingest(&mut self, event: JsValue) -> Result<(), JsValue> {
+        let value = to_json(event, "event").map_err(|_| {
+            let message = "event: expected a JSON-compatible object (no cycles, BigInts or nesting deeper than 128)";
+            js_error(true, "IngestError", message, &[("field", "event".into())])
+        })?;
+        self.inner.ingest(&value).map_err(|e| ingest_error(&e))
+    }
+
+    /// Ingests one event per line: `{ accepted, errors: [{ line, kind, field?, message }] }`.
+    #[wasm_bindgen(js_name = ingestNdjson)]
+    pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+        let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
+        to_js(&self.inner.ingest_ndjson(&text))
+    }
+
+    /// Every run with its analytics, and per-workflow aggregates.
+    pub fn snapshot(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.snapshot())
+    }
+
+    /// The snapshot as JSON text (one string crosses to JS, not a tree of
+    /// objects). `{ lite: true }`: each step without its `transitions`,
+    /// `telemetry`, `inputs` and `results`, numbered by `detailRef` for
+    /// `stepDetail`; about a third of the size, what the viewer loads.
+    #[wasm_bindgen(js_name = snapshotJson)]
+    pub fn snapshot_json(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = Options::new(&options, "options", false)?;
+        let snapshot = if o.opt_bool("lite")?.unwrap_or(false) {
+            self.inner.snapshot_lite()
+        } else {
+            self.inner.snapshot()
+        };
+        serde_json::to_string(&snapshot)
+            .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+    }
+
+    /// What a lite snapshot held back of the step with `detailRef`:
+    /// `{ transitions, telemetry?, inputs?, results? }`, or undefined when the
+    /// model has no such step. Valid while no event has been ingested since
+    /// the lite snapshot was taken.
+    #[wasm_bindgen(js_name = stepDetail)]
+    pub fn step_detail(&self, detail_ref: JsValue) -> Result<JsValue, JsValue> {
+        let r = match detail_ref.as_f64() {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => n as u32,
+            _ => return Err(argument_error("detailRef", "a non-negative integer")),
+        };
+        match self.inner.step_detail(r) {
+            Some(d) => to_js(&d),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The redacted child telemetry entries of every swamp step as NDJSON, in
+    /// run then step order ("" when there are none).
+    #[wasm_bindgen(js_name = childEntriesNdjson)]
+    pub fn child_entries_ndjson(&self) -> Result<String, JsValue> {
+        let mut text = Vec::new();
+        for entry in self.inner.child_entries() {
+            entry.write_json(&mut text);
+            text.push(b'\n');
+        }
+        String::from_utf8(text).map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+    }
+
+    /// The event as it may be passed on: filtered keys and `key=value` secrets
+    /// masked, swamp model names redacted (see the README's redaction rules).
+    #[wasm_bindgen(js_name = redactEvent)]
+    pub fn redact_event(&self, event: JsValue) -> Result<JsValue, JsValue> {
+        let value = to_json(event, "event")?;
+        to_js(&self.inner.redact_event(&value))
+    }
+
+    /// How many events the `events` filter kept out.
+    #[wasm_bindgen(getter)]
+    pub fn filtered(&self) -> f64 {
+        self.inner.filtered() as f64
+    }
+
+    /// OTLP/JSON `ExportTraceServiceRequest` of every sampled run.
+    #[wasm_bindgen(js_name = exportTraces)]
+    pub fn export_traces(&mut self, options: JsValue) -> Result<JsValue, JsValue> {
+        let o = trace_options(&options)?;
+        to_js(&crate::export::export_traces(&self.inner.snapshot(), &o))
+    }
+
+    /// The OTLP file-exporter form: JSON Lines, one `TracesData` per trace.
+    #[wasm_bindgen(js_name = exportTracesJsonl)]
+    pub fn export_traces_jsonl(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = trace_options(&options)?;
+        Ok(crate::export::export_traces_jsonl(
+            &self.inner.snapshot(),
+            &o,
+        ))
+    }
+
+    /// Prometheus text exposition (0.0.4) of metrics over every run (never sampled).
+    #[wasm_bindgen(js_name = exportMetrics)]
+    pub fn export_metrics(&mut self, options: JsValue) -> Result<String, JsValue> {
+        let o = Options::new(&options, "options", false)?;
+        let mut m = crate::export::MetricsOptions::default();
+        if let Some(p) = o.opt_string("prefix")? {
+            m.prefix = p;
+        }
+        let b = o.get("buckets");
+        if !(b.is_undefined() || b.is_null()) {
+            let arr = Array::is_array(&b)
+                .then(|| Array::from(&b))
+                .ok_or_else(|| argument_error("options.buckets", "an array of numbers"))?;
+            m.buckets = arr
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    v.as_f64()
+                        .ok_or_else(|| argument_error(&format!("options.buckets[{i}]"), "a number"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(n) = o.opt_positive_integer("maxSeriesPerMetric")? {
+            m.max_series_per_metric = n;
+        }
+        m.openmetrics = match o.opt_string("format")?.as_deref() {
+            None | Some("prometheus") => false,
+            Some("openmetrics") => true,
+            Some(_) => {
+                return Err(argument_error(
+                    "options.format",
+                    "one of prometheus, openmetrics",
+                ))
+            }
+        };
+        m.validate()
+            .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))?;
+        Ok(crate::export::export_metrics(&self.inner.snapshot(), &m))
+    }
+
+    /// Structured lifecycle log records, JSON Lines (default) or logfmt.
+    #[wasm_bindgen(js_name = exportLogs)]
+    pub fn export_logs(&mut self, options: JsValue) -> Result<String, JsValue> {
+        use crate::export::{lifecycle_records, to_json_lines, to_logfmt, Level, LogOptions};
+        let o = Options::new(&options, "options", false)?;
+        let mut l = LogOptions {
+            min_level: match o.opt_string("minLevel")?.as_deref() {
+                None => None,
+                Some("info") => Some(Level::Info),
+                Some("warn") => Some(Level::Warn),
+                Some("error") => Some(Level::Error),
+                Some(_) => {
+                    return Err(argument_error(
+                        "options.minLevel",
+                        "one of info, warn, error",
+                    ))
+                }
+            },
+            sample_rate: sample_rate(&o)?,
+            ..Default::default()
+        };
+        let events = o.get("events");
+        if !(events.is_undefined() || events.is_null()) {
+            let e = Options::new(&events, "options.events", true)?;
+            l.filter = crate::export::EventFilter::new(
+                &e.opt_strings("allow")?.unwrap_or_default(),
+                &e.opt_strings("deny")?.unwrap_or_default(),
+            );
+        }
+        let records = lifecycle_records(&self.inner.snapshot(), &l);
+        match o.opt_string("format")?.as_deref() {
+            None | Some("json") => Ok(to_json_lines(&records)),
+            Some("logfmt") => Ok(to_logfmt(&records)),
+            Some(_) => Err(argument_error("options.format", "one of json, logfmt")),
+        }
+    }
+
+    /// One run by id, or `undefined`; `dialect` picks among runs of several
+    /// dialects that share an id.
+    pub fn run(&mut self, run_id: JsValue, dialect: JsValue) -> Result<JsValue, JsValue> {
+        let id = run_id
+            .as_string()
+            .ok_or_else(|| argument_error("runId", "a string"))?;
+        let dialect = match dialect.as_string().as_deref() {
+            _ if dialect.is_undefined() || dialect.is_null() => None,
+            Some("swamp") => Some(crate::run::Dialect::Swamp),
+            Some("orchestrator") => Some(crate::run::Dialect::Orchestrator),
+            Some("tasker") => Some(crate::run::Dialect::Tasker),
+            _ => {
+                return Err(argument_error(
+                    "dialect",
+                    "one of swamp, orchestrator, tasker",
+                ))
+            }
+        };
+        match self.inner.run_in(&id, dialect) {
+            Some(d) => to_js(&d),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+}
