@@ -10,73 +10,46 @@ use super::{
 };
 use crate::time::Timestamp;
 
-/// A JSON object being written: tracks whether a comma is due.
-struct Obj<'a> {
-    out: &'a mut Vec<u8>,
-    first: bool,
+/// Fixed JSON text: punctuation and keys, which need no escaping. Each object
+/// is written as its literal runs (`{"id":`, `,"invocation":{"command":`)
+/// between values, one copy per run: no per-key comma bookkeeping, a third
+/// of the pushes.
+#[inline(always)]
+fn lit(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(text.as_bytes());
 }
 
-impl<'a> Obj<'a> {
-    fn open(out: &'a mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Obj { out, first: true }
+/// `text` (`,"key":` with its comma) and the string, when there is one.
+#[inline]
+fn opt_str(out: &mut Vec<u8>, text: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        lit(out, text);
+        string(out, v);
     }
+}
 
-    /// Writes `"name":`; `name` is a fixed key that needs no escaping.
-    #[inline]
-    fn key(&mut self, name: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
+/// `[` strings `]`.
+fn strs(out: &mut Vec<u8>, values: &[String]) {
+    out.push(b'[');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
-        self.out
+        string(out, v);
     }
+    out.push(b']');
+}
 
-    #[inline]
-    fn str(&mut self, name: &str, value: &str) {
-        string(self.key(name), value);
-    }
+/// A timestamp as its quoted ISO-8601 text.
+#[inline]
+fn time(out: &mut Vec<u8>, value: Timestamp) {
+    out.push(b'"');
+    out.extend_from_slice(&value.iso_bytes());
+    out.push(b'"');
+}
 
-    fn opt_str(&mut self, name: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.str(name, v);
-        }
-    }
-
-    fn strs(&mut self, name: &str, values: &[String]) {
-        let out = self.key(name);
-        out.push(b'[');
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            string(out, v);
-        }
-        out.push(b']');
-    }
-
-    fn int(&mut self, name: &str, value: i64) {
-        integer(self.key(name), value);
-    }
-
-    fn bool(&mut self, name: &str, value: bool) {
-        let v: &[u8] = if value { b"true" } else { b"false" };
-        self.key(name).extend_from_slice(v);
-    }
-
-    fn time(&mut self, name: &str, value: Timestamp) {
-        let out = self.key(name);
-        out.push(b'"');
-        out.extend_from_slice(&value.iso_bytes());
-        out.push(b'"');
-    }
-
-    fn close(self) {
-        self.out.push(b'}');
-    }
+fn bool(out: &mut Vec<u8>, value: bool) {
+    lit(out, if value { "true" } else { "false" });
 }
 
 /// A JSON string with serde_json's escaping: `"`, `\` and control characters
@@ -125,65 +98,88 @@ impl TelemetryEntry {
     /// Appends the entry as compact JSON, keys in wire order: the same bytes as
     /// `serde_json::to_writer(out, self)`, several times faster.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        let mut o = Obj::open(out);
-        o.str("id", &self.id);
-        invocation(o.key("invocation"), &self.invocation);
-        result(o.key("result"), &self.result);
-        o.time("startedAt", self.started_at);
-        o.time("completedAt", self.completed_at);
-        o.int("durationMs", self.duration_ms);
-        o.str("swampVersion", &self.swamp_version);
-        o.str("denoVersion", &self.deno_version);
-        o.str("platform", &self.platform);
+        lit(out, "{\"id\":");
+        string(out, &self.id);
+        lit(out, ",\"invocation\":");
+        invocation(out, &self.invocation);
+        lit(out, ",\"result\":");
+        result(out, &self.result);
+        lit(out, ",\"startedAt\":");
+        time(out, self.started_at);
+        lit(out, ",\"completedAt\":");
+        time(out, self.completed_at);
+        lit(out, ",\"durationMs\":");
+        integer(out, self.duration_ms);
+        lit(out, ",\"swampVersion\":");
+        string(out, &self.swamp_version);
+        lit(out, ",\"denoVersion\":");
+        string(out, &self.deno_version);
+        lit(out, ",\"platform\":");
+        string(out, &self.platform);
         if let Some(c) = &self.invocation_context {
-            invocation_context(o.key("invocationContext"), c);
+            lit(out, ",\"invocationContext\":");
+            invocation_context(out, c);
         }
-        o.opt_str("parentInvocationId", self.parent_invocation_id.as_deref());
+        opt_str(
+            out,
+            ",\"parentInvocationId\":",
+            self.parent_invocation_id.as_deref(),
+        );
         if let Some(w) = &self.workflow_context {
-            workflow_context(o.key("workflowContext"), w);
+            lit(out, ",\"workflowContext\":");
+            workflow_context(out, w);
         }
-        o.close();
+        out.push(b'}');
     }
 }
 
 fn invocation(out: &mut Vec<u8>, v: &CommandInvocation) {
-    let mut o = Obj::open(out);
-    o.str("command", &v.command);
-    o.strs("args", &v.args);
-    o.strs("optionKeys", &v.option_keys);
-    o.strs("globalOptions", &v.global_options);
-    o.opt_str("subcommand", v.subcommand.as_deref());
-    o.close();
+    lit(out, "{\"command\":");
+    string(out, &v.command);
+    lit(out, ",\"args\":");
+    strs(out, &v.args);
+    lit(out, ",\"optionKeys\":");
+    strs(out, &v.option_keys);
+    lit(out, ",\"globalOptions\":");
+    strs(out, &v.global_options);
+    opt_str(out, ",\"subcommand\":", v.subcommand.as_deref());
+    out.push(b'}');
 }
 
 fn result(out: &mut Vec<u8>, v: &InvocationResult) {
-    let mut o = Obj::open(out);
-    o.str("status", v.status.as_str());
-    o.int("exitCode", v.exit_code);
-    o.opt_str("errorType", v.error_type.as_deref());
-    o.opt_str("errorMessage", v.error_message.as_deref());
-    o.close();
+    lit(out, "{\"status\":");
+    string(out, v.status.as_str());
+    lit(out, ",\"exitCode\":");
+    integer(out, v.exit_code);
+    opt_str(out, ",\"errorType\":", v.error_type.as_deref());
+    opt_str(out, ",\"errorMessage\":", v.error_message.as_deref());
+    out.push(b'}');
 }
 
 fn invocation_context(out: &mut Vec<u8>, v: &InvocationContext) {
-    let mut o = Obj::open(out);
-    o.bool("agentSessionDetected", v.agent_session_detected);
-    o.bool("isInteractive", v.is_interactive);
+    lit(out, "{\"agentSessionDetected\":");
+    bool(out, v.agent_session_detected);
+    lit(out, ",\"isInteractive\":");
+    bool(out, v.is_interactive);
     if let Some(tools) = &v.configured_ai_tools {
-        o.strs("configuredAiTools", tools);
+        lit(out, ",\"configuredAiTools\":");
+        strs(out, tools);
     }
-    o.opt_str("detectedAiTool", v.detected_ai_tool.as_deref());
-    o.close();
+    opt_str(out, ",\"detectedAiTool\":", v.detected_ai_tool.as_deref());
+    out.push(b'}');
 }
 
 fn workflow_context(out: &mut Vec<u8>, v: &WorkflowContext) {
-    let mut o = Obj::open(out);
-    o.str("workflowName", &v.workflow_name);
-    o.str("runId", &v.run_id);
-    o.str("jobName", &v.job_name);
-    o.str("stepName", &v.step_name);
-    o.opt_str("modelType", v.model_type.as_deref());
-    o.opt_str("driver", v.driver.as_deref());
-    o.opt_str("executor", v.executor.as_deref());
-    o.close();
+    lit(out, "{\"workflowName\":");
+    string(out, &v.workflow_name);
+    lit(out, ",\"runId\":");
+    string(out, &v.run_id);
+    lit(out, ",\"jobName\":");
+    string(out, &v.job_name);
+    lit(out, ",\"stepName\":");
+    string(out, &v.step_name);
+    opt_str(out, ",\"modelType\":", v.model_type.as_deref());
+    opt_str(out, ",\"driver\":", v.driver.as_deref());
+    opt_str(out, ",\"executor\":", v.executor.as_deref());
+    out.push(b'}');
 }

@@ -297,8 +297,10 @@ mod tests {
     #[test]
     fn ascii_substrings_match_as_under_full_unicode_lowercasing() {
         let ascii = ParameterFilter::default();
-        let mut unicode = ParameterFilter::default();
-        unicode.lower = str::to_lowercase;
+        let unicode = ParameterFilter {
+            lower: str::to_lowercase,
+            ..Default::default()
+        };
         for key in [
             "PASSWORD_é",
             "\u{212A}EY_é",
