@@ -48,7 +48,7 @@ glue "$WASM" $NAME
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
 rm -rf www/pkg
-mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/package.json www/pkg/
+mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/loader.js pkg/package.json www/pkg/
 cp pkg/dist/web/$NAME.js pkg/dist/web/${NAME}_bg.wasm www/pkg/dist/web/
 # The package ships the viewer for `workflow-telemetry serve` (generated, not committed).
 rm -rf pkg/viewer && mkdir -p pkg/viewer

@@ -82,7 +82,7 @@ export function staticHandler(dir) {
 
 /**
  * The viewer as the package ships it: `viewer/` at `/`, and the browser entry
- * and its wasm (`browser.js`, `dist/web/*`) at `/pkg/`, where the viewer's
+ * and its wasm (`browser.js`, `loader.js`, `dist/web/*`) at `/pkg/`, where the viewer's
  * modules look for them. Nothing else of the package is served. Returns null
  * when the package was built without its viewer.
  */
@@ -95,7 +95,7 @@ export async function packagedViewer() {
     try {
       const { pathname } = new URL(req.url ?? '/', 'http://localhost');
       let file;
-      if (pathname === '/pkg/browser.js') file = join(pkgRoot, 'browser.js');
+      if (pathname === '/pkg/browser.js' || pathname === '/pkg/loader.js') file = join(pkgRoot, pathname.slice('/pkg/'.length));
       else if (pathname.startsWith('/pkg/dist/web/')) file = within(web, pathname.slice('/pkg/dist/web'.length));
       else if (pathname.startsWith('/pkg/')) file = null;
       else file = within(viewer, pathname);

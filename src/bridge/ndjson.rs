@@ -142,7 +142,7 @@ impl TelemetryBridge {
         mut visit: impl FnMut(&TelemetryEntry),
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();
-        let mut out = NdjsonWriter(Vec::with_capacity(text.len() / 2));
+        let mut out = NdjsonWriter::default();
         let mut closed = Vec::new();
         for (_, event) in events(text, options) {
             match event {
