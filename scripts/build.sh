@@ -38,9 +38,12 @@ glue() {
 }
 
 # The bridge-only build (`workflow-telemetry/bridge`): no `run-model` feature,
-# so link-time optimisation drops the run model, dialects and exporters.
-cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS" --no-default-features
-glue "$WASM" ${NAME}_bridge
+# so link-time optimisation drops the run model, dialects and exporters. Its
+# own target directory: sharing one, each build would undo the other's
+# fingerprint and every `make build` would compile the crate twice.
+cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS" \
+  --no-default-features --target-dir target/bridge
+glue "target/bridge/wasm32-unknown-unknown/release/$NAME.wasm" ${NAME}_bridge
 # The full build (`workflow-telemetry`).
 cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS"
 glue "$WASM" $NAME
