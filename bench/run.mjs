@@ -49,6 +49,23 @@ function best(fn, reps = config.repetitions) {
   return { ms, result };
 }
 
+/**
+ * Best wall time of each contender over `reps` rounds, run in turn within every
+ * round (A B C, A B C, ...), so that a change in the machine's load between
+ * rounds hits every contender alike and their ratio holds.
+ */
+function bestInterleaved(contenders, reps = config.repetitions) {
+  const out = Object.fromEntries(Object.keys(contenders).map((k) => [k, { ms: Infinity, result: undefined }]));
+  for (let i = 0; i < reps; i++) {
+    for (const [k, fn] of Object.entries(contenders)) {
+      const t0 = process.hrtime.bigint();
+      out[k].result = fn();
+      out[k].ms = Math.min(out[k].ms, Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  return out;
+}
+
 /** Text chunks of `size` lines each: how a tailer or an HTTP body hands them over. */
 function chunk(lines, size) {
   const out = [];
@@ -90,30 +107,37 @@ function perObject(Bridge) {
   return entries;
 }
 
-// Interleaved, so drift on a shared machine hits every path alike.
-const wasmBatch = best(() => batch(wt.TelemetryBridge));
-const jsBatch = best(() => batch(JsBridge));
-const bridgeBatch = best(() => batch(wtBridge.TelemetryBridge));
-const wasmObserve = best(() => perObject(wt.TelemetryBridge));
-const jsObserve = best(() => perObject(JsBridge));
-const entryCount = wasmBatch.result.entries;
-for (const other of [jsBatch, bridgeBatch]) {
-  if (other.result.entries !== entryCount || other.result.bytes !== wasmBatch.result.bytes) {
-    throw new Error(`baseline, bridge entry and wasm disagree: ${JSON.stringify([jsBatch.result, bridgeBatch.result, wasmBatch.result])}`);
-  }
-}
-// The floor: parse every input line, stringify as many real entries.
+// The floor: parse every input line, stringify as many real entries (how
+// many: one untimed run, which also warms the wasm path up).
+const entryCount = batch(wt.TelemetryBridge).entries;
 const sampleEntries = (() => {
   const b = new wt.TelemetryBridge(options());
   const text = b.observeNdjson(chunks[0]).entries;
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 })();
-const floor = best(() => {
+function jsonFloor() {
   let k = 0;
   for (const c of chunks) for (const l of c.split('\n')) k += JSON.parse(l).kind.length;
   for (let i = 0; i < entryCount; i++) k += JSON.stringify(sampleEntries[i % sampleEntries.length]).length;
   return k;
+}
+
+// Interleaved round by round, so drift on a shared machine hits every path alike.
+const { wasmBatch, jsBatch, bridgeBatch, floor } = bestInterleaved({
+  wasmBatch: () => batch(wt.TelemetryBridge),
+  jsBatch: () => batch(JsBridge),
+  bridgeBatch: () => batch(wtBridge.TelemetryBridge),
+  floor: jsonFloor,
 });
+const { wasmObserve, jsObserve } = bestInterleaved({
+  wasmObserve: () => perObject(wt.TelemetryBridge),
+  jsObserve: () => perObject(JsBridge),
+});
+for (const other of [wasmBatch, jsBatch, bridgeBatch]) {
+  if (other.result.entries !== entryCount || other.result.bytes !== wasmBatch.result.bytes) {
+    throw new Error(`baseline, bridge entry and wasm disagree: ${JSON.stringify([jsBatch.result, bridgeBatch.result, wasmBatch.result])}`);
+  }
+}
 
 // ------------------------------------------------------------ run model
 
@@ -214,7 +238,7 @@ writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`
 
 const x = (v) => `${v.toFixed(2)}x`;
 const row = (name, r, note = '') => console.log(`${name.padEnd(38)} ${String(r.eventsPerSec ?? '').padStart(10)} ev/s ${r.ms.toFixed(1).padStart(9)} ms  ${note}`);
-console.log(`stream: ${events} events, ${entryCount} entries, ${chunks.length} chunks of ${config.chunkLines} lines (seeded; best of ${config.repetitions})`);
+console.log(`stream: ${events} events, ${entryCount} entries, ${chunks.length} chunks of ${config.chunkLines} lines (seeded; best of ${config.repetitions} interleaved rounds)`);
 row('wasm observeNdjson (text chunks)', results.throughput.wasmObserveNdjson,
   `${x(results.ratios.observeNdjsonOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeNdjsonOverFloorTime)} floor time`);
 row('bridge entry observeNdjson', results.throughput.bridgeEntryObserveNdjson,
