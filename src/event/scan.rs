@@ -247,18 +247,29 @@ impl<'a> Scanner<'a> {
         self.at - start
     }
 
-    /// Validates a number (JSON grammar); `Some(true)` when it is an integer.
-    fn number(&mut self) -> Option<bool> {
-        if self.peek() == Some(b'-') {
+    /// Validates a number (JSON grammar). `Some(Some(value))` for an integer
+    /// of at most [`EXACT_DIGITS`] digits, whose value is read in the same
+    /// pass; `Some(None)` for any other number.
+    fn number(&mut self) -> Option<Option<i64>> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.at += 1;
         }
+        let start = self.at;
+        let mut magnitude = 0i64;
         match self.peek()? {
             b'0' => self.at += 1,
             b'1'..=b'9' => {
-                self.digits();
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    // Wraps only past EXACT_DIGITS digits, whose value is
+                    // not used.
+                    magnitude = magnitude.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+                    self.at += 1;
+                }
             }
             _ => return None,
         }
+        let exact = self.at - start <= EXACT_DIGITS;
         let mut integer = true;
         if self.peek() == Some(b'.') {
             self.at += 1;
@@ -277,7 +288,8 @@ impl<'a> Scanner<'a> {
             }
             integer = false;
         }
-        Some(integer)
+        // In i64 first: `-0` is 0, as serde_json reads it.
+        Some((integer && exact).then_some(if negative { -magnitude } else { magnitude }))
     }
 
     /// A known field's value, as [`Field`] holds it.
@@ -307,25 +319,8 @@ impl<'a> Scanner<'a> {
                 self.skip_value(1)?;
                 Field::Object
             }
-            _ => {
-                let start = self.at;
-                if !self.number()? {
-                    return None;
-                }
-                let text = &self.bytes[start..self.at];
-                let (negative, digits) = match text.split_first() {
-                    Some((b'-', rest)) => (true, rest),
-                    _ => (false, text),
-                };
-                if digits.len() > EXACT_DIGITS {
-                    return None;
-                }
-                let magnitude = digits
-                    .iter()
-                    .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-                // In i64 first: `-0` is 0, as serde_json reads it.
-                Field::Number((if negative { -magnitude } else { magnitude }) as f64)
-            }
+            // Fractions, exponents and long integers take the slow path.
+            _ => Field::Number(self.number()?? as f64),
         })
     }
 
@@ -424,6 +419,21 @@ mod tests {
         assert_eq!(t.a, Some(Field::Str(Cow::Borrowed("hi"))));
         assert_eq!(t.b, Some(Field::Number(0.0)));
         assert!(scan(r#"{"b":1770285600000}"#).unwrap().b == Some(Field::Number(1770285600000.0)));
+        // Fifteen digits, the most that are exact, either sign; one more, or an
+        // exponent, is the slow path's.
+        for (text, n) in [
+            (r#"{"b":999999999999999}"#, 999_999_999_999_999.0),
+            (r#"{"b":-123456789012345}"#, -123_456_789_012_345.0),
+            (r#"{"b":0}"#, 0.0),
+        ] {
+            assert_eq!(scan(text).unwrap().b, Some(Field::Number(n)), "{text}");
+        }
+        assert!(scan(r#"{"b":-1234567890123456}"#).is_none());
+        assert!(scan(r#"{"b":1e3}"#).is_none());
+        assert!(
+            scan(r#"{"x":-99999999999999999999.5e-3,"b":7}"#).unwrap().b
+                == Some(Field::Number(7.0))
+        );
         assert_eq!(scan(r#"{"a":[],"b":{}}"#).unwrap().a, Some(Field::Array));
         assert_eq!(scan("{}").unwrap(), Two::default());
     }
