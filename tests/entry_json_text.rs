@@ -114,3 +114,36 @@ fn write_json_appends_to_what_is_already_in_the_buffer() {
     e.write_json(&mut out);
     assert!(out.starts_with(b"prefix\n{\"id\":\"x\""));
 }
+
+/// The bridge writes its entries from a borrowed `EntryRef` whose invocation is
+/// the fixed `model method run`: the same bytes as serde_json writes for the
+/// owned entry it stands for, and `to_entry`/`as_entry_ref` keep every value.
+#[test]
+fn entry_ref_of_a_method_run_writes_what_its_owned_entry_serialises_to() {
+    use workflow_telemetry::entry::{EntryRef, InvocationRef};
+    let mut checked = 0;
+    for (i, s) in tricky_strings().iter().enumerate() {
+        let owned = entry(s, i, 1_770_285_600_123);
+        let r = EntryRef {
+            invocation: InvocationRef::ModelMethodRun(s),
+            ..owned.as_entry_ref()
+        };
+        let made = r.to_entry();
+        assert_eq!(made.invocation, CommandInvocation::model_method_run(s));
+        assert_eq!(
+            TelemetryEntry {
+                invocation: owned.invocation.clone(),
+                ..made.clone()
+            },
+            owned,
+            "entry {i}"
+        );
+        let mut fast = Vec::new();
+        r.write_json(&mut fast);
+        let fast = String::from_utf8(fast).expect("UTF-8");
+        assert_eq!(fast, serde_json::to_string(&made).unwrap(), "entry {i}");
+        assert!(fast.contains(r#""args":["run","<REDACTED>","#), "{fast}");
+        checked += 1;
+    }
+    assert_eq!(checked, 43 + 8 * 5);
+}

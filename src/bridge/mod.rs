@@ -42,7 +42,8 @@ pub use step_key::{KeyView, StepKey};
 
 use crate::clock::Clock;
 use crate::entry::{
-    CommandInvocation, EntryProps, Failure, InvocationResult, TelemetryEntry, WorkflowContext,
+    parent, span, EntryRef, Failure, InvocationRef, InvocationResult, TelemetryEntry,
+    WorkflowContextRef,
 };
 use crate::event::{Event, StepRef, WorkflowEvent};
 use crate::ids::IdSource;
@@ -64,6 +65,20 @@ struct InFlight {
     method_name: String,
     model_type: Option<String>,
     driver: Option<String>,
+}
+
+/// An invocation just closed: what is its own, owned. The rest of its entry
+/// (the parent's identity and environment, the run's name) the bridge lends
+/// when the entry is written or handed out ([`TelemetryBridge::entry_ref`]):
+/// the batch path writes entries without copying those onto each one.
+#[derive(Debug)]
+struct Closed {
+    id: String,
+    key: StepKey,
+    record: InFlight,
+    completed_at: Timestamp,
+    result: InvocationResult,
+    executor: Option<String>,
 }
 
 /// Counters a host can show or alert on.
@@ -160,6 +175,22 @@ impl TelemetryBridge {
     /// Observes one event, appending the entries it closed to `out`. After
     /// `finalize`, every event is ignored.
     pub fn observe_into(&mut self, event: &Event<'_>, out: &mut Vec<TelemetryEntry>) {
+        self.observe_with(event, |e| out.push(e.to_entry()));
+    }
+
+    /// Observes one event, lending each entry it closed to `visit`, in order:
+    /// for a host that writes entries out at once, with no owned copy.
+    pub fn observe_with(&mut self, event: &Event<'_>, mut visit: impl FnMut(&EntryRef<'_>)) {
+        let mut closed = Vec::new();
+        self.observe_closed(event, &mut closed);
+        for c in &closed {
+            visit(&self.entry_ref(c));
+        }
+    }
+
+    /// [`observe_into`](Self::observe_into), the closed invocations not yet
+    /// made entries.
+    fn observe_closed(&mut self, event: &Event<'_>, out: &mut Vec<Closed>) {
         if self.finalized {
             return;
         }
@@ -293,8 +324,20 @@ impl TelemetryBridge {
         reason: Option<&str>,
         at: Option<Timestamp>,
     ) -> Vec<TelemetryEntry> {
+        let mut out = Vec::new();
+        self.finalize_with(reason, at, |e| out.push(e.to_entry()));
+        out
+    }
+
+    /// [`finalize_at`](Self::finalize_at), lending each entry to `visit`.
+    pub fn finalize_with(
+        &mut self,
+        reason: Option<&str>,
+        at: Option<Timestamp>,
+        mut visit: impl FnMut(&EntryRef<'_>),
+    ) {
         if self.finalized {
-            return Vec::new();
+            return;
         }
         self.finalized = true;
         let now = at.unwrap_or_else(|| self.clock.now());
@@ -304,14 +347,14 @@ impl TelemetryBridge {
         // code in the wasm than the stable one) gives the one order.
         open.sort_unstable_by_key(|(_, r)| r.seq);
         self.model_types.clear();
-        let mut out = Vec::with_capacity(open.len());
+        let drained = open.len() as u64;
         for (key, record) in open {
             let failure = Failure::error(message.clone());
-            out.push(self.close(key, record, now, Some(failure), None));
+            let closed = self.close(key, record, now, Some(failure), None);
+            visit(&self.entry_ref(&closed));
         }
-        self.stats.drained += out.len() as u64;
-        self.stats.entries += out.len() as u64;
-        out
+        self.stats.drained += drained;
+        self.stats.entries += drained;
     }
 
     fn now(&mut self, event: &Event<'_>) -> Timestamp {
@@ -390,17 +433,18 @@ impl TelemetryBridge {
     }
 
     /// The workflow name and run id of a scope, as known now.
-    fn run_of(&self, scope: Option<&str>) -> (String, String) {
+    fn run_of<'s>(&'s self, scope: Option<&'s str>) -> (&'s str, &'s str) {
         let id = match scope {
             Some(r) => r,
             None => self.root_run.as_deref().unwrap_or(""),
         };
-        let name = self.run_names.get(id).cloned().unwrap_or_default();
-        (name, id.to_string())
+        let name = self.run_names.get(id).map_or("", String::as_str);
+        (name, id)
     }
 
-    /// Builds the entry; takes the key by value, so its job and step names
-    /// become the entry's without a copy.
+    /// Ends an invocation: its id and result, taken now; its key and record
+    /// by value, so the step's names and model become the entry's without a
+    /// copy.
     fn close(
         &mut self,
         key: StepKey,
@@ -408,35 +452,49 @@ impl TelemetryBridge {
         completed_at: Timestamp,
         failure: Option<Failure>,
         executor: Option<String>,
-    ) -> TelemetryEntry {
-        let (workflow_name, run_id) = self.run_of(key.run.as_deref());
-        let context = WorkflowContext {
-            workflow_name,
-            run_id,
-            job_name: key.job.into_string(),
-            step_name: key.step.into_string(),
-            model_type: record.model_type,
-            driver: record.driver,
-            executor,
-        };
+    ) -> Closed {
         let result = match &failure {
             None => InvocationResult::success(),
             Some(f) => InvocationResult::failure(f),
         };
-        TelemetryEntry::create(EntryProps {
+        Closed {
             id: self.ids.next_id(),
-            invocation: CommandInvocation::model_method_run(scrub::method_name(
-                &record.method_name,
-            )),
-            result,
-            started_at: record.started_at,
+            key,
+            record,
             completed_at,
-            swamp_version: self.config.version.clone(),
-            deno_version: self.config.runtime_version.clone(),
-            platform: self.config.platform.clone(),
-            invocation_context: self.config.invocation_context.clone(),
-            parent_invocation_id: Some(self.config.parent_invocation_id.clone()),
-            workflow_context: Some(context),
-        })
+            result,
+            executor,
+        }
+    }
+
+    /// A closed invocation's entry, borrowed from it and from the bridge. The
+    /// run's name is read when the entry is made, which is before the next
+    /// event can change it: in the same call.
+    fn entry_ref<'s>(&'s self, c: &'s Closed) -> EntryRef<'s> {
+        let (workflow_name, run_id) = self.run_of(c.key.run.as_deref());
+        let (completed_at, duration_ms) = span(c.record.started_at, c.completed_at);
+        let config = &self.config;
+        EntryRef {
+            id: &c.id,
+            invocation: InvocationRef::ModelMethodRun(scrub::method_name(&c.record.method_name)),
+            result: &c.result,
+            started_at: c.record.started_at,
+            completed_at,
+            duration_ms,
+            swamp_version: &config.version,
+            deno_version: &config.runtime_version,
+            platform: &config.platform,
+            invocation_context: config.invocation_context.as_ref(),
+            parent_invocation_id: parent(Some(&config.parent_invocation_id)),
+            workflow_context: Some(WorkflowContextRef {
+                workflow_name,
+                run_id,
+                job_name: &c.key.job,
+                step_name: &c.key.step,
+                model_type: c.record.model_type.as_deref(),
+                driver: c.record.driver.as_deref(),
+                executor: c.executor.as_deref(),
+            }),
+        }
     }
 }

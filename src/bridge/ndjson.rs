@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::TelemetryBridge;
-use crate::entry::TelemetryEntry;
+use crate::entry::EntryRef;
 use crate::event::scan::{scan_object, scan_object_line};
 use crate::event::{Event, ParseError, RawFields};
 use crate::ndjson::{lines, LineError, LineErrorKind, Lines, NdjsonOptions};
@@ -21,12 +21,13 @@ pub struct NdjsonReport {
 }
 
 /// Entries serialised as NDJSON into one byte buffer: one pass, no per-write
-/// UTF-8 checks (serde_json writes only UTF-8; the buffer is validated once).
+/// UTF-8 checks (the entry writer copies only whole `str`s and ASCII; the
+/// buffer is validated once).
 #[derive(Default)]
 pub(crate) struct NdjsonWriter(Vec<u8>);
 
 impl NdjsonWriter {
-    pub(crate) fn push(&mut self, entry: &TelemetryEntry) {
+    pub(crate) fn push(&mut self, entry: &EntryRef<'_>) {
         entry.write_json(&mut self.0);
         self.0.push(b'\n');
     }
@@ -130,16 +131,26 @@ impl TelemetryBridge {
     /// Observes every event of an NDJSON text. A bad line is reported and
     /// skipped; every other line is processed, in order.
     pub fn observe_ndjson(&mut self, text: &str, options: NdjsonOptions) -> NdjsonReport {
-        self.observe_ndjson_with(text, options, |_| {})
+        self.batch(text, options, None)
     }
 
-    /// [`observe_ndjson`](Self::observe_ndjson), also handing each closed entry to
-    /// `visit` (a sink) as it is produced.
+    /// [`observe_ndjson`](Self::observe_ndjson), also lending each closed entry
+    /// to `visit` (a sink) as it is produced.
     pub fn observe_ndjson_with(
         &mut self,
         text: &str,
         options: NdjsonOptions,
-        mut visit: impl FnMut(&TelemetryEntry),
+        mut visit: impl FnMut(&EntryRef<'_>),
+    ) -> NdjsonReport {
+        self.batch(text, options, Some(&mut visit))
+    }
+
+    /// The batch path: entries are written from what the bridge lends.
+    fn batch(
+        &mut self,
+        text: &str,
+        options: NdjsonOptions,
+        mut visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();
         let mut out = NdjsonWriter::default();
@@ -148,10 +159,13 @@ impl TelemetryBridge {
             match event {
                 Ok(event) => {
                     report.accepted += 1;
-                    self.observe_into(&event, &mut closed);
-                    for entry in &closed {
-                        out.push(entry);
-                        visit(entry);
+                    self.observe_closed(&event, &mut closed);
+                    for c in &closed {
+                        let entry = self.entry_ref(c);
+                        out.push(&entry);
+                        if let Some(visit) = visit.as_mut() {
+                            visit(&entry);
+                        }
                     }
                     closed.clear();
                 }

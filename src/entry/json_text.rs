@@ -6,7 +6,8 @@
 //! byte what `serde_json::to_string(&entry)` writes; a test holds them together.
 
 use super::{
-    CommandInvocation, InvocationContext, InvocationResult, TelemetryEntry, WorkflowContext,
+    CommandInvocation, EntryRef, InvocationContext, InvocationRef, InvocationResult,
+    TelemetryEntry, WorkflowContextRef, REDACTED,
 };
 use crate::time::Timestamp;
 
@@ -98,12 +99,23 @@ impl TelemetryEntry {
     /// Appends the entry as compact JSON, keys in wire order: the same bytes as
     /// `serde_json::to_writer(out, self)`, several times faster.
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_entry_ref().write_json(out);
+    }
+}
+
+impl EntryRef<'_> {
+    /// Appends the entry as compact JSON, keys in wire order: what
+    /// [`TelemetryEntry::write_json`] writes for [`EntryRef::to_entry`].
+    pub fn write_json(&self, out: &mut Vec<u8>) {
         lit(out, "{\"id\":");
-        string(out, &self.id);
+        string(out, self.id);
         lit(out, ",\"invocation\":");
-        invocation(out, &self.invocation);
+        match self.invocation {
+            InvocationRef::Command(c) => invocation(out, c),
+            InvocationRef::ModelMethodRun(method) => model_method_run(out, method),
+        }
         lit(out, ",\"result\":");
-        result(out, &self.result);
+        result(out, self.result);
         lit(out, ",\"startedAt\":");
         time(out, self.started_at);
         lit(out, ",\"completedAt\":");
@@ -111,20 +123,16 @@ impl TelemetryEntry {
         lit(out, ",\"durationMs\":");
         integer(out, self.duration_ms);
         lit(out, ",\"swampVersion\":");
-        string(out, &self.swamp_version);
+        string(out, self.swamp_version);
         lit(out, ",\"denoVersion\":");
-        string(out, &self.deno_version);
+        string(out, self.deno_version);
         lit(out, ",\"platform\":");
-        string(out, &self.platform);
-        if let Some(c) = &self.invocation_context {
+        string(out, self.platform);
+        if let Some(c) = self.invocation_context {
             lit(out, ",\"invocationContext\":");
             invocation_context(out, c);
         }
-        opt_str(
-            out,
-            ",\"parentInvocationId\":",
-            self.parent_invocation_id.as_deref(),
-        );
+        opt_str(out, ",\"parentInvocationId\":", self.parent_invocation_id);
         if let Some(w) = &self.workflow_context {
             lit(out, ",\"workflowContext\":");
             workflow_context(out, w);
@@ -144,6 +152,18 @@ fn invocation(out: &mut Vec<u8>, v: &CommandInvocation) {
     strs(out, &v.global_options);
     opt_str(out, ",\"subcommand\":", v.subcommand.as_deref());
     out.push(b'}');
+}
+
+/// [`CommandInvocation::model_method_run`]`(method)`, as [`invocation`] writes it.
+fn model_method_run(out: &mut Vec<u8>, method: &str) {
+    lit(out, "{\"command\":\"model\",\"args\":[\"run\",\"");
+    lit(out, REDACTED);
+    lit(out, "\",");
+    string(out, method);
+    lit(
+        out,
+        "],\"optionKeys\":[],\"globalOptions\":[],\"subcommand\":\"method\"}",
+    );
 }
 
 fn result(out: &mut Vec<u8>, v: &InvocationResult) {
@@ -169,17 +189,17 @@ fn invocation_context(out: &mut Vec<u8>, v: &InvocationContext) {
     out.push(b'}');
 }
 
-fn workflow_context(out: &mut Vec<u8>, v: &WorkflowContext) {
+fn workflow_context(out: &mut Vec<u8>, v: &WorkflowContextRef<'_>) {
     lit(out, "{\"workflowName\":");
-    string(out, &v.workflow_name);
+    string(out, v.workflow_name);
     lit(out, ",\"runId\":");
-    string(out, &v.run_id);
+    string(out, v.run_id);
     lit(out, ",\"jobName\":");
-    string(out, &v.job_name);
+    string(out, v.job_name);
     lit(out, ",\"stepName\":");
-    string(out, &v.step_name);
-    opt_str(out, ",\"modelType\":", v.model_type.as_deref());
-    opt_str(out, ",\"driver\":", v.driver.as_deref());
-    opt_str(out, ",\"executor\":", v.executor.as_deref());
+    string(out, v.step_name);
+    opt_str(out, ",\"modelType\":", v.model_type);
+    opt_str(out, ",\"driver\":", v.driver);
+    opt_str(out, ",\"executor\":", v.executor);
     out.push(b'}');
 }

@@ -2,6 +2,7 @@
 //! wire-order serialisation, validating decode, and the ingest envelope.
 
 pub mod decode;
+mod entry_ref;
 mod invocation;
 mod invocation_context;
 mod json_text;
@@ -11,6 +12,8 @@ mod wire;
 mod workflow_context;
 
 pub use decode::DecodeError;
+pub(crate) use entry_ref::{parent, span};
+pub use entry_ref::{EntryRef, InvocationRef, WorkflowContextRef};
 pub use invocation::{CommandInvocation, REDACTED};
 pub use invocation_context::InvocationContext;
 pub use result::{Failure, InvocationResult, InvocationStatus};

@@ -51,14 +51,15 @@ impl TelemetryEntry {
     /// has a negative duration nor a completion before its start (W12). An empty
     /// `parentInvocationId` is dropped.
     pub fn create(props: EntryProps) -> Self {
-        let completed_at = props.completed_at.max(props.started_at);
+        let (completed_at, duration_ms) =
+            super::entry_ref::span(props.started_at, props.completed_at);
         TelemetryEntry {
             id: props.id,
             invocation: props.invocation,
             result: props.result,
             started_at: props.started_at,
             completed_at,
-            duration_ms: completed_at.millis_since(props.started_at),
+            duration_ms,
             swamp_version: props.swamp_version,
             deno_version: props.deno_version,
             platform: props.platform,
