@@ -42,8 +42,8 @@ pub use step_key::{KeyView, StepKey};
 
 use crate::clock::Clock;
 use crate::entry::{
-    parent, span, EntryRef, Failure, InvocationRef, InvocationResult, TelemetryEntry,
-    WorkflowContextRef,
+    parent, span, CommandInvocation, EntryProps, EntryRef, Failure, InvocationRef,
+    InvocationResult, TelemetryEntry, WorkflowContext, WorkflowContextRef,
 };
 use crate::event::{Event, StepRef, WorkflowEvent};
 use crate::ids::IdSource;
@@ -110,6 +110,9 @@ pub struct TelemetryBridge {
     last_event_at: Option<Timestamp>,
     stats: BridgeStats,
     filter: ParameterFilter,
+    /// What one event closed, kept between events so that closing costs no
+    /// allocation for the list (a `Closed` is a few hundred bytes).
+    closed: Vec<Closed>,
 }
 
 impl TelemetryBridge {
@@ -131,6 +134,7 @@ impl TelemetryBridge {
             last_event_at: None,
             stats: BridgeStats::default(),
             filter: ParameterFilter::default(),
+            closed: Vec::new(),
         }
     }
 
@@ -175,17 +179,22 @@ impl TelemetryBridge {
     /// Observes one event, appending the entries it closed to `out`. After
     /// `finalize`, every event is ignored.
     pub fn observe_into(&mut self, event: &Event<'_>, out: &mut Vec<TelemetryEntry>) {
-        self.observe_with(event, |e| out.push(e.to_entry()));
+        let mut closed = std::mem::take(&mut self.closed);
+        self.observe_closed(event, &mut closed);
+        out.extend(closed.drain(..).map(|c| self.entry(c)));
+        self.closed = closed;
     }
 
     /// Observes one event, lending each entry it closed to `visit`, in order:
     /// for a host that writes entries out at once, with no owned copy.
     pub fn observe_with(&mut self, event: &Event<'_>, mut visit: impl FnMut(&EntryRef<'_>)) {
-        let mut closed = Vec::new();
+        let mut closed = std::mem::take(&mut self.closed);
         self.observe_closed(event, &mut closed);
         for c in &closed {
             visit(&self.entry_ref(c));
         }
+        closed.clear();
+        self.closed = closed;
     }
 
     /// [`observe_into`](Self::observe_into), the closed invocations not yet
@@ -325,7 +334,9 @@ impl TelemetryBridge {
         at: Option<Timestamp>,
     ) -> Vec<TelemetryEntry> {
         let mut out = Vec::new();
-        self.finalize_with(reason, at, |e| out.push(e.to_entry()));
+        for c in self.drain(reason, at) {
+            out.push(self.entry(c));
+        }
         out
     }
 
@@ -336,8 +347,15 @@ impl TelemetryBridge {
         at: Option<Timestamp>,
         mut visit: impl FnMut(&EntryRef<'_>),
     ) {
+        for c in self.drain(reason, at) {
+            visit(&self.entry_ref(&c));
+        }
+    }
+
+    /// Closes what is in flight, for `finalize_at` and `finalize_with`.
+    fn drain(&mut self, reason: Option<&str>, at: Option<Timestamp>) -> Vec<Closed> {
         if self.finalized {
-            return;
+            return Vec::new();
         }
         self.finalized = true;
         let now = at.unwrap_or_else(|| self.clock.now());
@@ -348,13 +366,14 @@ impl TelemetryBridge {
         open.sort_unstable_by_key(|(_, r)| r.seq);
         self.model_types.clear();
         let drained = open.len() as u64;
-        for (key, record) in open {
-            let failure = Failure::error(message.clone());
-            let closed = self.close(key, record, now, Some(failure), None);
-            visit(&self.entry_ref(&closed));
-        }
         self.stats.drained += drained;
         self.stats.entries += drained;
+        open.into_iter()
+            .map(|(key, record)| {
+                let failure = Failure::error(message.clone());
+                self.close(key, record, now, Some(failure), None)
+            })
+            .collect()
     }
 
     fn now(&mut self, event: &Event<'_>) -> Timestamp {
@@ -465,6 +484,39 @@ impl TelemetryBridge {
             result,
             executor,
         }
+    }
+
+    /// A closed invocation's entry, owned: the step's names, model type and
+    /// driver move into it; what the bridge lends ([`entry_ref`](Self::entry_ref))
+    /// is copied. The two hold the same values (a property test compares the
+    /// batch path's text with these entries').
+    fn entry(&self, c: Closed) -> TelemetryEntry {
+        let (workflow_name, run_id) = self.run_of(c.key.run.as_deref());
+        let workflow_context = WorkflowContext {
+            workflow_name: workflow_name.to_string(),
+            run_id: run_id.to_string(),
+            job_name: c.key.job.into_string(),
+            step_name: c.key.step.into_string(),
+            model_type: c.record.model_type,
+            driver: c.record.driver,
+            executor: c.executor,
+        };
+        let config = &self.config;
+        TelemetryEntry::create(EntryProps {
+            id: c.id,
+            invocation: CommandInvocation::model_method_run(scrub::method_name(
+                &c.record.method_name,
+            )),
+            result: c.result,
+            started_at: c.record.started_at,
+            completed_at: c.completed_at,
+            swamp_version: config.version.clone(),
+            deno_version: config.runtime_version.clone(),
+            platform: config.platform.clone(),
+            invocation_context: config.invocation_context.clone(),
+            parent_invocation_id: Some(config.parent_invocation_id.clone()),
+            workflow_context: Some(workflow_context),
+        })
     }
 
     /// A closed invocation's entry, borrowed from it and from the bridge. The

@@ -154,6 +154,9 @@ impl TelemetryBridge {
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();
         let mut out = NdjsonWriter::default();
+        // A list of its own, freed with the batch's other buffers: kept in
+        // the bridge between batches, it sat among them and fragmented wasm
+        // memory, which then grew with history (tests/js/memory.test.mjs).
         let mut closed = Vec::new();
         for (_, event) in events(text, options) {
             match event {
