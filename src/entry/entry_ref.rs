@@ -35,7 +35,8 @@ pub struct WorkflowContextRef<'a> {
 }
 
 /// [`TelemetryEntry`], borrowed. Whoever builds one applies the wire rules
-/// [`TelemetryEntry::create`] applies (see [`span`] and [`parent`]).
+/// [`TelemetryEntry::create`] applies: a completion no earlier than the start,
+/// `duration_ms` between the two, no empty parent id.
 #[derive(Debug, Clone, Copy)]
 pub struct EntryRef<'a> {
     pub id: &'a str,
