@@ -213,7 +213,7 @@ impl<C: Clock> RunModel<C> {
     /// skipped; every other line is applied, in order.
     ///
     /// A plain line (the usual kind) is read by the event scanner without
-    /// building a `Value` ([`scanned`]); any other line, and every error, goes
+    /// building a `Value` (`run::scanned`); any other line, and every error, goes
     /// through the limits check and serde_json, as [`RunModel::ingest_ndjson_serde`]
     /// reads every line. The two give the same model and report.
     pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
