@@ -4,9 +4,11 @@
 //! and building an owned [`TelemetryEntry`] first cost about a dozen
 //! allocations per entry (the parent's versions, platform and context, copied
 //! onto every child, and the fixed `model method run` invocation), each freed
-//! again once the line was written. The bridge lends those values instead;
-//! [`EntryRef::to_entry`] makes the owned entry when one is handed out, so both
-//! paths hold the same values by construction.
+//! again once the line was written. The bridge lends those values instead.
+//! Where an owned entry is handed out (the native `observe`, and the run
+//! model), the bridge builds it from the same closed invocation, moving the
+//! step's own strings; a property test holds the two forms to the same bytes,
+//! and [`EntryRef::to_entry`] is the owned copy of any borrowed entry.
 
 use super::{
     CommandInvocation, InvocationContext, InvocationResult, TelemetryEntry, WorkflowContext,
