@@ -21,18 +21,20 @@
 // Writes target/bench/results.json, prints a table, and exits 1 when a size
 // budget is exceeded or memory grows with history.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { swampLines } from './generate.mjs';
 import { JsBridge } from './baseline.mjs';
+import { gzipBudgets, overBudget, sizeLine, wasmSizes } from './size.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const wt = require(join(ROOT, 'pkg', 'node.cjs'));
 const wtBridge = require(join(ROOT, 'pkg', 'bridge.cjs'));
 const config = JSON.parse(readFileSync(join(ROOT, 'bench', 'config.json'), 'utf8'));
+// Checked before anything runs: a bad budget fails in a second, not at the end.
+const budgets = gzipBudgets(config);
 const args = new Set(process.argv.slice(2));
 const OUT = join(ROOT, 'target', 'bench');
 mkdirSync(OUT, { recursive: true });
@@ -174,15 +176,7 @@ const memory = (() => {
 
 // ------------------------------------------------------------ size
 
-/** Raw and gzip -9 size of one release wasm, with its budget. */
-function wasmSize(file, budget) {
-  const bytes = readFileSync(join(ROOT, 'pkg', 'dist', 'web', file));
-  return { file, rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length, gzipBudgetBytes: budget };
-}
-const sizes = {
-  bridge: wasmSize('workflow_telemetry_bridge_bg.wasm', config.gzipBudgetBytes.bridge),
-  full: wasmSize('workflow_telemetry_bg.wasm', config.gzipBudgetBytes.full),
-};
+const sizes = wasmSizes(budgets);
 
 // ------------------------------------------------------------ viewer, native
 
@@ -254,9 +248,7 @@ for (const k of Object.keys(exporters)) {
 }
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 console.log(`memory: ${memory.events} events in ${memory.chunks} chunks, at most ${memory.maxInFlight} in flight: wasm memory ${mb(memory.startBytes)} at start, ${mb(memory.afterFirstTenthBytes)} after the first tenth, peak ${mb(memory.peakBytes)} (${memory.flat ? 'flat' : 'GROWING'})`);
-for (const [name, w] of Object.entries(sizes)) {
-  console.log(`wasm size, ${name.padEnd(6)}: ${w.rawBytes} bytes raw, ${w.gzipBytes} bytes gzip -9 (budget ${w.gzipBudgetBytes}; ${w.file})`);
-}
+for (const [name, w] of Object.entries(sizes)) console.log(sizeLine(name, w));
 if (viewer) {
   console.log(`viewer: first timeline of a ${viewer.load.events}-event log in ${Number(viewer.load.firstRenderMs).toFixed(0)} ms = ${viewer.load.ratio}x JSON.parse of the file (target ${viewer.load.target}x); `
     + `zoom frames of a ${viewer.zoom.steps}-step run: mean ${viewer.zoom.frame.meanMs} ms = ${viewer.zoom.ratio}x JSON.parse of its file`);
@@ -269,11 +261,9 @@ if (native?.paths) {
 }
 
 let failed = false;
-for (const [name, w] of Object.entries(sizes)) {
-  if (w.gzipBytes > w.gzipBudgetBytes) {
-    console.error(`FAIL: gzipped ${name} wasm ${w.gzipBytes} bytes exceeds its budget of ${w.gzipBudgetBytes} bytes`);
-    failed = true;
-  }
+for (const message of overBudget(sizes)) {
+  console.error(`FAIL: ${message}`);
+  failed = true;
 }
 if (!memory.flat) {
   console.error('FAIL: wasm memory grew after the first tenth of the stream');
