@@ -554,7 +554,6 @@ impl JsTelemetryBridge {
 }
 
 impl JsTelemetryBridge {
-    /// The entries as a JS array (one `JSON.parse`), each handed to the sink.
     /// The entries as JS objects (one `JSON.parse` for all), each handed to
     /// the sink.
     fn emit(&self, entries: Entries) -> Result<Array, JsValue> {

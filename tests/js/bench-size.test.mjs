@@ -16,7 +16,7 @@ function run(config) {
   const dir = mkdtempSync(join(tmpdir(), 'wt-size-'));
   try {
     const file = join(dir, 'config.json');
-    writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
+    writeFileSync(file, JSON.stringify(config));
     return spawnSync(process.execPath, [SIZE, '--config', file], { encoding: 'utf8' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
