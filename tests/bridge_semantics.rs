@@ -652,7 +652,7 @@ fn finalize_at_uses_the_given_instant_not_the_clock() {
 }
 
 #[test]
-fn completed_does_not_finalize_and_other_kinds_are_ignored() {
+fn other_kinds_are_ignored_and_a_run_end_drains_what_is_open() {
     let mut b = bridge(&[0, 60]);
     quiet(&mut b, STARTED);
     quiet(
@@ -663,8 +663,6 @@ fn completed_does_not_finalize_and_other_kinds_are_ignored() {
         r#"{"kind":"job_started","jobId":"j"}"#,
         r#"{"kind":"job_completed","jobId":"j","status":"succeeded"}"#,
         r#"{"kind":"job_skipped","jobId":"k"}"#,
-        r#"{"kind":"step_started","jobId":"j","stepId":"s"}"#,
-        r#"{"kind":"step_skipped","jobId":"j","stepId":"s"}"#,
         r#"{"kind":"env_var_warning","jobId":"j","stepId":"s"}"#,
         r#"{"kind":"method_output","jobId":"j","stepId":"s","line":"hello"}"#,
         r#"{"kind":"method_event","jobId":"j","stepId":"s"}"#,
@@ -673,20 +671,41 @@ fn completed_does_not_finalize_and_other_kinds_are_ignored() {
         r#"{"kind":"report_failed","name":"r","error":"x"}"#,
         r#"{"kind":"validating_inputs"}"#,
         r#"{"kind":"evaluating_workflow"}"#,
-        r#"{"kind":"error","error":"boom"}"#,
-        r#"{"kind":"completed","run":{"status":"succeeded"}}"#,
     ];
     for e in ignored {
         quiet(&mut b, e);
     }
-    assert_eq!(b.in_flight(), 1);
-    assert!(!b.is_finalized());
-    assert_eq!(b.stats().ignored, ignored.len() as u64);
-    let got = one(
+    // A step that started and was skipped, and another step's start: no entry.
+    quiet(
         &mut b,
-        r#"{"kind":"step_completed","jobId":"j","stepId":"s"}"#,
+        r#"{"kind":"step_started","jobId":"j","stepId":"t"}"#,
     );
+    quiet(
+        &mut b,
+        r#"{"kind":"step_skipped","jobId":"j","stepId":"t"}"#,
+    );
+    // A skip does not end a running invocation.
+    quiet(
+        &mut b,
+        r#"{"kind":"step_skipped","jobId":"j","stepId":"s"}"#,
+    );
+    assert_eq!(b.in_flight(), 1);
+    assert_eq!(b.stats().ignored, ignored.len() as u64);
+    // The root's `error` ends the run: what is open drains as terminated at
+    // that instant, and the bridge goes on (it is not finalized).
+    let got = one(&mut b, r#"{"kind":"error","error":"boom"}"#);
     assert_eq!(field(&got, "/durationMs"), serde_json::json!(60));
+    assert_eq!(
+        field(&got, "/result/errorMessage"),
+        serde_json::json!(TERMINATED)
+    );
+    assert_eq!(
+        field(&got, "/workflowContext/runId"),
+        serde_json::json!("run-1")
+    );
+    assert!(!b.is_finalized());
+    assert_eq!(b.in_flight(), 0);
+    assert_eq!(b.stats().drained, 1);
 }
 
 #[test]
@@ -978,7 +997,12 @@ fn w4_outer_step_closing_after_a_nested_run_keeps_outer_name_and_run() {
         r#"{"kind":"method_executing","jobId":"main","stepId":"prepare","modelName":"m","methodName":"execute","timestamp":"2026-02-05T10:00:00.000Z"}"#,
     );
     // The nested workflow's events, forwarded into the same stream, using the
-    // same job and step names as the outer step that is still in flight.
+    // same job and step names as the outer step that is still in flight; a
+    // workflow-task step of the outer run hosts it.
+    quiet(
+        &mut b,
+        r#"{"kind":"step_started","jobId":"main","stepId":"call-inner"}"#,
+    );
     quiet(
         &mut b,
         r#"{"kind":"started","runId":"inner-run","workflowName":"inner-wf"}"#,
@@ -1049,11 +1073,11 @@ fn w4_steps_without_run_id_belong_to_the_root_run() {
     );
     quiet(
         &mut b,
-        r#"{"kind":"started","runId":"nested","workflowName":"nested-wf"}"#,
+        r#"{"kind":"started","runId":"nested","workflowName":"nested-wf","parentRunId":"root"}"#,
     );
     quiet(
         &mut b,
-        r#"{"kind":"started","runId":"nested-2","workflowName":"deeper-wf"}"#,
+        r#"{"kind":"started","runId":"nested-2","workflowName":"deeper-wf","parentRunId":"nested"}"#,
     );
     // No runId: the root run, not the latest `started`.
     quiet(&mut b, &method_executing("j", "s", "fit"));
@@ -1101,7 +1125,7 @@ fn w4_nested_step_with_run_id_carries_the_inner_name_and_run() {
     );
     quiet(
         &mut b,
-        r#"{"kind":"started","runId":"inner","workflowName":"inner-wf"}"#,
+        r#"{"kind":"started","runId":"inner","workflowName":"inner-wf","parentRunId":"outer"}"#,
     );
     quiet(
         &mut b,
@@ -1148,6 +1172,11 @@ fn w4_nested_started_never_changes_attribution_of_enclosing_steps() {
     // Parallel outer jobs in flight when the nested run starts.
     quiet(&mut b, &method_executing("left", "s", "fit"));
     quiet(&mut b, &method_executing("right", "s", "fit"));
+    // The workflow-task step that runs the nested workflow.
+    quiet(
+        &mut b,
+        r#"{"kind":"step_started","jobId":"left","stepId":"call"}"#,
+    );
     quiet(
         &mut b,
         r#"{"kind":"started","runId":"inner","workflowName":"inner-wf"}"#,
@@ -1191,7 +1220,7 @@ fn w4_same_named_steps_in_inner_and_outer_runs_keep_separate_model_types() {
     );
     quiet(
         &mut b,
-        r#"{"kind":"started","runId":"inner","workflowName":"inner-wf"}"#,
+        r#"{"kind":"started","runId":"inner","workflowName":"inner-wf","parentRunId":"outer"}"#,
     );
     quiet(&mut b, &model_resolved("j", "s", "outer/type"));
     quiet(
@@ -1825,11 +1854,14 @@ fn stats_count_events_entries_and_their_causes() {
         b.stats(),
         BridgeStats {
             events: 12,
-            ignored: 2,
+            // job_started; `completed` ends the run (nothing was open).
+            ignored: 1,
             entries: 5,
             synthesised: 1,
             superseded: 1,
             drained: 2,
+            runs: 1,
+            abandoned: 0,
         }
     );
 }

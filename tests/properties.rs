@@ -30,7 +30,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{json, Map, Value};
-use workflow_telemetry::bridge::{events, line_error, read_event, SUPERSEDED, TERMINATED};
+use workflow_telemetry::bridge::{
+    events, line_error, read_event, ABANDONED, SUPERSEDED, TERMINATED,
+};
 use workflow_telemetry::entry::InvocationStatus;
 use workflow_telemetry::export::{
     export_metrics, export_traces, export_traces_jsonl, lifecycle_records, to_json_lines,
@@ -849,24 +851,54 @@ fn conservation_check(events: &[Value]) -> Result<(), TestCaseError> {
         };
         accepted += 1;
         let out = b.observe(&event);
+        // Invocations drained because their run ended (or was abandoned)
+        // come with any event that ends runs; at most one other entry closes.
+        let drained_as = |x: &TelemetryEntry, why: &str| {
+            x.result.status == InvocationStatus::Error
+                && x.result.error_message.as_deref() == Some(why)
+        };
+        let (drains, direct): (Vec<&TelemetryEntry>, Vec<&TelemetryEntry>) = out
+            .iter()
+            .partition(|x| drained_as(x, TERMINATED) || drained_as(x, ABANDONED));
+        for x in &drains {
+            prop_assert!(method_of(x).starts_with('m'), "only invocations drain");
+            let abandoned = drained_as(x, ABANDONED);
+            prop_assert_eq!(
+                abandoned,
+                matches!(event.kind, WorkflowEvent::Started(_)),
+                "event {} ({}) drained {:?}",
+                i,
+                &line,
+                x.result.error_message
+            );
+        }
+        let may_drain = matches!(
+            event.kind,
+            WorkflowEvent::Started(_)
+                | WorkflowEvent::Ended(_)
+                | WorkflowEvent::StepCompleted(_)
+                | WorkflowEvent::StepFailed(_)
+                | WorkflowEvent::StepSkipped(_)
+        );
+        prop_assert!(may_drain || drains.is_empty(), "event {i} ({line}) drained");
         let is_started = matches!(event.kind, WorkflowEvent::Started(_));
         prop_assert!(
-            is_started || out.len() <= 1,
+            is_started || direct.len() <= 1,
             "event {i} closed {} entries",
-            out.len()
+            direct.len()
         );
         match &event.kind {
             WorkflowEvent::Started(_) => {
                 // Making a run the root can put two open invocations of one
                 // step on one key: the earlier is closed as superseded (W9).
-                for x in &out {
+                for x in &direct {
                     prop_assert_eq!(x.result.status, InvocationStatus::Error);
                     prop_assert_eq!(x.result.error_message.as_deref(), Some(SUPERSEDED));
                 }
             }
             WorkflowEvent::MethodExecuting(me) => {
                 *opened.entry(me.method_name.to_string()).or_default() += 1;
-                if let Some(x) = out.first() {
+                if let Some(x) = direct.first() {
                     // W9: the earlier invocation of the same step, closed as an error.
                     prop_assert_eq!(x.result.status, InvocationStatus::Error);
                     prop_assert_eq!(x.result.error_message.as_deref(), Some(SUPERSEDED));
@@ -874,7 +906,7 @@ fn conservation_check(events: &[Value]) -> Result<(), TestCaseError> {
                 }
             }
             WorkflowEvent::StepCompleted(sc) => {
-                if let Some(x) = out.first() {
+                if let Some(x) = direct.first() {
                     prop_assert_eq!(x.result.status, InvocationStatus::Success);
                     prop_assert_eq!(job_step_of(x), (&*sc.step.job_id, &*sc.step.step_id));
                     prop_assert!(method_of(x).starts_with('m'));
@@ -888,7 +920,7 @@ fn conservation_check(events: &[Value]) -> Result<(), TestCaseError> {
                         .entry(sf.method_name.as_deref().unwrap_or("").to_string())
                         .or_default() += 1;
                 }
-                if let Some(x) = out.first() {
+                if let Some(x) = direct.first() {
                     let want = if sf.user_error {
                         InvocationStatus::UserError
                     } else {
@@ -905,7 +937,7 @@ fn conservation_check(events: &[Value]) -> Result<(), TestCaseError> {
                     }
                 }
             }
-            _ => prop_assert!(out.is_empty(), "event {i} ({line}) closed an entry"),
+            _ => prop_assert!(direct.is_empty(), "event {i} ({line}) closed an entry"),
         }
         entries.extend(out.into_iter().map(|x| (Some(i), x)));
     }

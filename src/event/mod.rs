@@ -11,6 +11,6 @@ pub use error::EventError;
 pub use field::JsonType;
 pub use raw::{RawEvent, RawFields};
 pub use workflow_event::{
-    Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed, StepRef,
-    WorkflowEvent,
+    Ended, Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed,
+    StepRef, WorkflowEvent,
 };

@@ -16,6 +16,7 @@ pub struct RawFields<'a> {
     pub kind: Option<Field<'a>>,
     pub timestamp: Option<Field<'a>>,
     pub run_id: Option<Field<'a>>,
+    pub parent_run_id: Option<Field<'a>>,
     pub workflow_name: Option<Field<'a>>,
     pub job_id: Option<Field<'a>>,
     pub step_id: Option<Field<'a>>,
@@ -60,6 +61,7 @@ impl<'a> RawFields<'a> {
                 _ => (key == "modelType", &mut self.model_type),
             },
             10 => (key == "methodName", &mut self.method_name),
+            11 => (key == "parentRunId", &mut self.parent_run_id),
             12 => (key == "workflowName", &mut self.workflow_name),
             14 => (key == "allowedFailure", &mut self.allowed_failure),
             _ => return None,
@@ -142,10 +144,11 @@ mod tests {
     #[test]
     fn each_known_key_has_its_slot() {
         type Get = for<'r> fn(&'r RawFields<'static>) -> &'r Option<Field<'static>>;
-        let keys: [(&str, Get); 15] = [
+        let keys: [(&str, Get); 16] = [
             ("kind", |r| &r.kind),
             ("timestamp", |r| &r.timestamp),
             ("runId", |r| &r.run_id),
+            ("parentRunId", |r| &r.parent_run_id),
             ("workflowName", |r| &r.workflow_name),
             ("jobId", |r| &r.job_id),
             ("stepId", |r| &r.step_id),

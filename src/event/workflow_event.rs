@@ -22,14 +22,30 @@ pub struct Event<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WorkflowEvent<'a> {
     Started(Started<'a>),
+    /// `step_started`: a step began; one that then runs no method (a
+    /// workflow-task step) may host a nested run.
+    StepStarted(StepRef<'a>),
     ModelResolved(ModelResolved<'a>),
     MethodExecuting(MethodExecuting<'a>),
     StepCompleted(StepCompleted<'a>),
     StepFailed(StepFailed<'a>),
-    /// Any other kind (`job_started`, `completed`, `method_output`, ...).
+    /// `step_skipped`.
+    StepSkipped(StepRef<'a>),
+    /// `completed` or `error`: a run ended.
+    Ended(Ended<'a>),
+    /// Any other kind (`job_started`, `method_output`, ...).
     Other {
         kind: Cow<'a, str>,
     },
+}
+
+/// The end of a run: `completed`, or `error` (a run that failed outside its
+/// steps: cancelled, timed out, or thrown). Without `runId`, the root run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended<'a> {
+    /// `true` for `error`.
+    pub error: bool,
+    pub run_id: Option<Cow<'a, str>>,
 }
 
 /// Which step an event is about. `run_id` is the optional extension that
@@ -45,6 +61,9 @@ pub struct StepRef<'a> {
 pub struct Started<'a> {
     pub run_id: Cow<'a, str>,
     pub workflow_name: Cow<'a, str>,
+    /// The run this one is nested in (extension): nesting without a
+    /// workflow-task step to infer it from.
+    pub parent_run_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +106,14 @@ impl<'a> WorkflowEvent<'a> {
     pub fn kind_name(&self) -> &str {
         match self {
             WorkflowEvent::Started(_) => "started",
+            WorkflowEvent::StepStarted(_) => "step_started",
             WorkflowEvent::ModelResolved(_) => "model_resolved",
             WorkflowEvent::MethodExecuting(_) => "method_executing",
             WorkflowEvent::StepCompleted(_) => "step_completed",
             WorkflowEvent::StepFailed(_) => "step_failed",
+            WorkflowEvent::StepSkipped(_) => "step_skipped",
+            WorkflowEvent::Ended(e) if e.error => "error",
+            WorkflowEvent::Ended(_) => "completed",
             WorkflowEvent::Other { kind } => kind,
         }
     }
@@ -151,6 +174,13 @@ impl<'a> Event<'a> {
             "started" => WorkflowEvent::Started(Started {
                 run_id: v.required("runId", r.run_id.take())?,
                 workflow_name: v.required("workflowName", r.workflow_name.take())?,
+                parent_run_id: v.optional("parentRunId", r.parent_run_id.take())?,
+            }),
+            "step_started" => WorkflowEvent::StepStarted(v.step(r)?),
+            "step_skipped" => WorkflowEvent::StepSkipped(v.step(r)?),
+            "completed" | "error" => WorkflowEvent::Ended(Ended {
+                error: kind == "error",
+                run_id: v.optional("runId", r.run_id.take())?,
             }),
             "model_resolved" => WorkflowEvent::ModelResolved(ModelResolved {
                 step: v.step(r)?,

@@ -1,5 +1,11 @@
 //! Newline-delimited JSON input: numbered lines, blank lines skipped, a bound
 //! on line length, and per-line errors that never stop the rest of the input.
+//! [`LineReader`] frames a stream read in chunks (and JSON arrays); [`lines`]
+//! numbers the lines of a text already framed.
+
+mod reader;
+
+pub use reader::{Frame, LineReader};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -61,13 +67,18 @@ pub fn too_deep(body: &str, max: usize) -> bool {
     false
 }
 
+/// Whether a line is blank: empty or only whitespace (Unicode's, as
+/// `str::trim` has it). The one definition every reader and host uses.
+pub fn is_blank(line: &str) -> bool {
+    // An event line starts with `{`; only other lines need the (Unicode)
+    // whitespace check.
+    line.as_bytes().first() != Some(&b'{') && line.trim().is_empty()
+}
+
 /// The non-blank lines of `text`, with 1-based line numbers. `\r\n` endings are
 /// accepted; a line of only whitespace is blank.
 pub fn lines(text: &str) -> Lines<'_> {
-    Lines {
-        rest: Some(text),
-        number: 0,
-    }
+    Lines::numbered(text, 0)
 }
 
 /// The iterator [`lines`] returns. Written out rather than composed from
@@ -80,6 +91,20 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// The lines of `text`, numbered from `before + 1` (text that continues a
+    /// stream of which `before` lines were read).
+    pub fn numbered(text: &'a str, before: usize) -> Self {
+        Lines {
+            rest: Some(text),
+            number: before,
+        }
+    }
+
+    /// The number of the last line taken, blank or not.
+    pub fn number(&self) -> usize {
+        self.number
+    }
+
     /// The text not read yet, starting with the next line; `None` at the end.
     pub fn remaining(&self) -> Option<&'a str> {
         self.rest
@@ -105,9 +130,7 @@ impl<'a> Iterator for Lines<'a> {
             let text = self.rest?;
             let end = text.find('\n').unwrap_or(text.len());
             let (number, line) = self.take_line(end)?;
-            // An event line starts with `{`; only other lines need the
-            // (Unicode) whitespace check.
-            if line.as_bytes().first() == Some(&b'{') || !line.trim().is_empty() {
+            if !is_blank(line) {
                 return Some((number, line));
             }
         }
@@ -147,6 +170,17 @@ impl LineError {
             kind: LineErrorKind::LineTooLong,
             field: None,
             message: format!("line is {len} bytes, longer than the limit of {max} bytes"),
+        }
+    }
+
+    /// A line reported as soon as it outgrew the limit, before its end (so
+    /// its length was never known: it was not buffered).
+    pub fn too_long_unmeasured(line: usize, max: usize) -> Self {
+        LineError {
+            line,
+            kind: LineErrorKind::LineTooLong,
+            field: None,
+            message: format!("line is longer than the limit of {max} bytes"),
         }
     }
 
