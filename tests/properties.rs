@@ -797,6 +797,13 @@ fn eventish_json() -> impl Strategy<Value = Value> {
         })
 }
 
+/// Whether the stream reader takes `text` for one JSON array: its first
+/// character after whitespace is `[`.
+fn is_array_document(text: &str) -> bool {
+    text.trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with('[')
+}
+
 /// One input line: JSON of any shape, a blank line, or text that is not JSON.
 #[derive(Debug, Clone)]
 enum Line {
@@ -1113,6 +1120,9 @@ proptest! {
         crlf in any::<bool>(),
     ) {
         let (text, non_blank) = lines_text(&lines, crlf);
+        // A text whose first character is `[` is read as one JSON array
+        // (tests/streams.rs); this property is about NDJSON.
+        prop_assume!(!is_array_document(&text));
         let total_lines = text.split('\n').count();
 
         let mut b = bridge(lines.len() + 1);
@@ -1322,6 +1332,7 @@ proptest! {
         for e in &edits {
             apply_edit(&mut text, e);
         }
+        prop_assume!(!is_array_document(&text));
         let options = || RunModelOptions {
             ndjson: NdjsonOptions { max_line_bytes, max_depth },
             ..RunModelOptions::default()

@@ -17,6 +17,16 @@ fn model() -> RunModel<FixedClock> {
     )
 }
 
+/// A model whose clock (the arrival of events without a timestamp) reads a
+/// second later at every call, from 2027.
+fn arriving_model() -> RunModel<FixedClock> {
+    let start = Timestamp::parse_iso("2027-01-01T00:00:00.000Z").unwrap();
+    RunModel::new(
+        RunModelOptions::default(),
+        FixedClock::stepping(start, 1000, 1000),
+    )
+}
+
 fn job(name: &str, extra: Value) -> Value {
     let mut v = json!({"event": name, "job_id": "j1"});
     for (k, x) in extra.as_object().unwrap() {
@@ -229,9 +239,10 @@ fn the_time_path_breaks_full_ties_by_the_first_step() {
 
 #[test]
 fn huge_module_durations_saturate_instead_of_panicking() {
-    // No timestamps at all: the step's duration is the sum of its attempts'
-    // reported durations, each saturated near i64::MAX.
-    let mut m = model();
+    // No timestamps: the events are stamped on arrival (a clock a second
+    // apart per call); a completion without a spawn starts its attempt its
+    // reported duration (1e300 s, saturated) earlier.
+    let mut m = arriving_model();
     ingest_all(
         &mut m,
         &[
@@ -260,12 +271,12 @@ fn huge_module_durations_saturate_instead_of_panicking() {
 
 #[test]
 fn huge_tasker_durations_saturate_on_both_critical_paths() {
-    // Steps started at a known instant whose completion carries no instant:
-    // the duration is the reported 1e300 s, saturated; start + duration and
-    // the summed dependency path must saturate too.
+    // Steps started at a known instant whose completion carries no instant
+    // but a reported duration of 1e300 s (saturated): the completion is
+    // stamped on arrival, and the summed dependency path must saturate.
     let started = "2026-02-05T14:30:00.000Z";
     let run = |deps: bool| {
-        let mut m = model();
+        let mut m = arriving_model();
         for (name, dep) in [("s0", None), ("s1", Some("s0")), ("s2", Some("s1"))] {
             let dep: Vec<&str> = if deps {
                 dep.into_iter().collect()

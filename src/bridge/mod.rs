@@ -146,23 +146,23 @@ pub enum Routed {
     /// A `completed` or `error`: the runs that ended, the root (or the named
     /// run) first; empty when it named no active run.
     Ended(Vec<Rc<str>>),
-    /// A step event. `root`: the active root when it arrived (what an event
-    /// without `runId` belongs to); `ended`: nested runs that ended with the
-    /// step that hosted them, outermost first.
-    Step {
-        root: Option<Rc<str>>,
-        ended: Vec<Rc<str>>,
-    },
+    /// A step event; `ended`: nested runs that ended with the step that
+    /// hosted them, outermost first. (Which run the step belongs to is
+    /// [`TelemetryBridge::run_of`] before the event.)
+    Step { ended: Vec<Rc<str>> },
 }
+
+/// The step (job, step) of a run that hosts a nested run.
+pub type HostStep = (Box<str>, Box<str>);
 
 /// How a `started` was placed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Start {
     /// The run it names was already active: nothing changed.
     pub duplicate: bool,
-    /// Nested in this active run, and hosted by this step of it (job, step)
-    /// when one was found.
-    pub parent: Option<(Rc<str>, Option<(Box<str>, Box<str>)>)>,
+    /// Nested in this active run, and hosted by this step of it when one
+    /// was found.
+    pub parent: Option<(Rc<str>, Option<HostStep>)>,
     /// Runs that ended abandoned because this one started, root first.
     pub abandoned: Vec<Rc<str>>,
     /// It named a `parentRunId` that is not active on this source.
@@ -192,6 +192,8 @@ pub struct TelemetryBridge {
     /// What one event closed, kept between events so that closing costs no
     /// allocation for the list (a `Closed` is a few hundred bytes).
     closed: Vec<Closed>,
+    /// The reader of input pushed in chunks ([`TelemetryBridge::push_ndjson`]).
+    reader: Option<crate::ndjson::LineReader>,
 }
 
 impl TelemetryBridge {
@@ -218,6 +220,7 @@ impl TelemetryBridge {
             stats: BridgeStats::default(),
             filter: ParameterFilter::default(),
             closed: Vec::new(),
+            reader: None,
         }
     }
 
@@ -252,6 +255,21 @@ impl TelemetryBridge {
     /// The runs active on this source, root first.
     pub fn active_runs(&self) -> impl Iterator<Item = &str> {
         self.runs.active().iter().map(|a| &*a.id)
+    }
+
+    /// The run a step event with this `runId` belongs to now: the one it
+    /// names, else the active root; `None` when it names none and no run is
+    /// active (rule 5 of [`runs`]).
+    pub fn run_of(&self, run_id: Option<&str>) -> Option<Rc<str>> {
+        match self.runs.scope(run_id) {
+            None => self.runs.root().cloned(),
+            Some(id) => Some(self.runs.resolve(Some(id)).0),
+        }
+    }
+
+    /// The latest root run of this source, active or ended.
+    pub fn last_root(&self) -> Option<&Rc<str>> {
+        self.runs.last_root()
     }
 
     /// The latest `timestamp` carried by an observed event, if any carried one:
@@ -324,35 +342,22 @@ impl TelemetryBridge {
                 Routed::Ended(ended)
             }
             WorkflowEvent::StepStarted(step) => {
-                let root = self.runs.root().cloned();
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 let st = self.state_mut(step);
                 st.started.get_or_insert(seq);
-                Routed::Step {
-                    root,
-                    ended: Vec::new(),
-                }
+                Routed::Step { ended: Vec::new() }
             }
             WorkflowEvent::ModelResolved(e) => {
-                let root = self.runs.root().cloned();
                 self.state_mut(&e.step).model_type = Some(e.model_type.to_string());
-                Routed::Step {
-                    root,
-                    ended: Vec::new(),
-                }
+                Routed::Step { ended: Vec::new() }
             }
             WorkflowEvent::MethodExecuting(e) => {
-                let root = self.runs.root().cloned();
                 let now = self.now(event);
                 self.on_method_executing(e, now, out);
-                Routed::Step {
-                    root,
-                    ended: Vec::new(),
-                }
+                Routed::Step { ended: Vec::new() }
             }
             WorkflowEvent::StepCompleted(e) => {
-                let root = self.runs.root().cloned();
                 let now = self.now(event);
                 let probe = self.probe(&e.step);
                 let view: &dyn KeyView = &probe;
@@ -367,15 +372,13 @@ impl TelemetryBridge {
                         ended = self.end_nested(&child, event, out);
                     }
                 }
-                Routed::Step { root, ended }
+                Routed::Step { ended }
             }
             WorkflowEvent::StepFailed(e) => {
-                let root = self.runs.root().cloned();
                 let ended = self.on_step_failed(event, e, out);
-                Routed::Step { root, ended }
+                Routed::Step { ended }
             }
             WorkflowEvent::StepSkipped(step) => {
-                let root = self.runs.root().cloned();
                 let probe = self.probe(step);
                 let view: &dyn KeyView = &probe;
                 let mut child = None;
@@ -394,7 +397,7 @@ impl TelemetryBridge {
                     Some(c) => self.end_nested(&c, event, out),
                     None => Vec::new(),
                 };
-                Routed::Step { root, ended }
+                Routed::Step { ended }
             }
             WorkflowEvent::Other { .. } => {
                 self.stats.ignored += 1;

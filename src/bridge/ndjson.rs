@@ -8,7 +8,7 @@ use super::TelemetryBridge;
 use crate::entry::EntryRef;
 use crate::event::scan::{scan_object, scan_object_line};
 use crate::event::{Event, ParseError, RawFields};
-use crate::ndjson::{lines, LineError, LineErrorKind, Lines, NdjsonOptions};
+use crate::ndjson::{lines, Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions};
 
 /// The outcome of a batch: the entries as NDJSON text (each line ends in `\n`),
 /// how many lines were accepted, and one error per rejected line.
@@ -128,10 +128,11 @@ impl<'a> Iterator for Events<'a> {
 }
 
 impl TelemetryBridge {
-    /// Observes every event of an NDJSON text. A bad line is reported and
-    /// skipped; every other line is processed, in order.
+    /// Observes every event of an NDJSON text (or of a text that is one JSON
+    /// array of events). A bad line is reported and skipped; every other line
+    /// is processed, in order. Lines are numbered from 1 in `text`.
     pub fn observe_ndjson(&mut self, text: &str, options: NdjsonOptions) -> NdjsonReport {
-        self.batch(text, options, None)
+        self.whole(text, options, None)
     }
 
     /// [`observe_ndjson`](Self::observe_ndjson), also lending each closed entry
@@ -142,15 +143,85 @@ impl TelemetryBridge {
         options: NdjsonOptions,
         mut visit: impl FnMut(&EntryRef<'_>),
     ) -> NdjsonReport {
-        self.batch(text, options, Some(&mut visit))
+        self.whole(text, options, Some(&mut visit))
     }
 
-    /// The batch path: entries are written from what the bridge lends.
-    fn batch(
+    /// Input that arrives in chunks cut anywhere (stdin, a socket): complete
+    /// lines are observed, an unfinished one waits for its end. Lines are
+    /// numbered from the first chunk on ([`crate::ndjson::LineReader`]).
+    pub fn push_ndjson(
+        &mut self,
+        chunk: &[u8],
+        options: NdjsonOptions,
+        visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
+    ) -> NdjsonReport {
+        let mut reader = self.take_reader(options);
+        let report = self.batch(
+            options,
+            visit,
+            |r, out| r.push_bytes(chunk, out),
+            &mut reader,
+        );
+        self.reader = Some(reader);
+        report
+    }
+
+    /// [`push_ndjson`](Self::push_ndjson) for text.
+    pub fn push_ndjson_str(
+        &mut self,
+        chunk: &str,
+        options: NdjsonOptions,
+        visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
+    ) -> NdjsonReport {
+        let mut reader = self.take_reader(options);
+        let report = self.batch(options, visit, |r, out| r.push_str(chunk, out), &mut reader);
+        self.reader = Some(reader);
+        report
+    }
+
+    /// The pushed input ended: its unfinished last line is read as a line.
+    /// (Runs still open stay open: `finalize` drains them.)
+    pub fn end_ndjson(
+        &mut self,
+        options: NdjsonOptions,
+        visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
+    ) -> NdjsonReport {
+        let mut reader = self.take_reader(options);
+        self.batch(options, visit, |r, out| r.end(out), &mut reader)
+    }
+
+    fn take_reader(&mut self, options: NdjsonOptions) -> LineReader {
+        self.reader
+            .take()
+            .unwrap_or_else(|| LineReader::new(options.max_line_bytes))
+    }
+
+    fn whole(
         &mut self,
         text: &str,
         options: NdjsonOptions,
+        visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
+    ) -> NdjsonReport {
+        let mut reader = LineReader::new(options.max_line_bytes);
+        self.batch(
+            options,
+            visit,
+            |r, out| {
+                r.push_str(text, out);
+                r.end(out);
+            },
+            &mut reader,
+        )
+    }
+
+    /// The batch path: what `feed` gives the reader is observed, and the
+    /// entries are written from what the bridge lends.
+    fn batch(
+        &mut self,
+        options: NdjsonOptions,
         mut visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
+        feed: impl FnOnce(&mut LineReader, &mut dyn FnMut(Frame<'_, '_>)),
+        reader: &mut LineReader,
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();
         let mut out = NdjsonWriter::default();
@@ -158,23 +229,35 @@ impl TelemetryBridge {
         // the bridge between batches, it sat among them and fragmented wasm
         // memory, which then grew with history (tests/js/memory.test.mjs).
         let mut closed = Vec::new();
-        for (_, event) in events(text, options) {
-            match event {
-                Ok(event) => {
-                    report.accepted += 1;
-                    self.observe_closed(&event, &mut closed);
-                    for c in &closed {
-                        let entry = self.entry_ref(c);
-                        out.push(&entry);
-                        if let Some(visit) = visit.as_mut() {
-                            visit(&entry);
-                        }
+        let mut take = |this: &mut Self, event: Result<Event<'_>, LineError>| match event {
+            Ok(event) => {
+                report.accepted += 1;
+                this.observe_closed(&event, &mut closed);
+                for c in &closed {
+                    let entry = this.entry_ref(c);
+                    out.push(&entry);
+                    if let Some(visit) = visit.as_mut() {
+                        visit(&entry);
                     }
-                    closed.clear();
                 }
-                Err(e) => report.errors.push(e),
+                closed.clear();
             }
-        }
+            Err(e) => report.errors.push(e),
+        };
+        feed(reader, &mut |frame| match frame {
+            Frame::Lines(lines) => {
+                let mut events = Events {
+                    lines: std::mem::replace(lines, Lines::numbered("", 0)),
+                    options,
+                };
+                for (_, event) in &mut events {
+                    take(self, event);
+                }
+                *lines = events.lines;
+            }
+            Frame::One(line, body) => take(self, read_event(line, body, &options)),
+            Frame::Error(e) => take(self, Err(e)),
+        });
         report.entries = out.finish();
         report
     }

@@ -141,6 +141,9 @@ pub fn lifecycle_records(snapshot: &Snapshot, options: &LogOptions) -> Vec<LogRe
                 Some(RunStatus::Completed) => ("complete", Level::Info),
                 Some(RunStatus::Failed) => ("fail", Level::Error),
                 Some(RunStatus::Cancelled) => ("cancel", Level::Warn),
+                // The lifecycle vocabulary has no "abandon": a failure whose
+                // `status_to` says which.
+                Some(RunStatus::Abandoned) => ("fail", Level::Error),
                 _ => continue,
             };
             let mut r = record(
@@ -241,6 +244,7 @@ fn target_run_status(run: &RunDetail, state: &str) -> Option<RunStatus> {
             "completed" => Some(RunStatus::Completed),
             "failed" => Some(RunStatus::Failed),
             "cancelled" => Some(RunStatus::Cancelled),
+            "abandoned" => Some(RunStatus::Abandoned),
             _ => None,
         },
         Dialect::Tasker => match crate::run::tasker_states::run_status(state) {

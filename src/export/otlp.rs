@@ -154,6 +154,9 @@ pub fn run_result(run: &RunDetail) -> Option<&'static str> {
     match run.run.status {
         RunStatus::Completed => Some("success"),
         RunStatus::Cancelled => Some("cancellation"),
+        // The semantic conventions' `error`: "failed due to an error in the
+        // CICD system, eg. due to the worker being killed".
+        RunStatus::Abandoned => Some("error"),
         RunStatus::Failed => Some(match run.summary.failure {
             Some(FailureClass::Method) | None => "failure",
             Some(_) => "error",
@@ -345,7 +348,10 @@ fn run_spans(
         message: None,
         code: 0,
     };
-    if matches!(r.run.status, RunStatus::Failed | RunStatus::Cancelled) {
+    if matches!(
+        r.run.status,
+        RunStatus::Failed | RunStatus::Cancelled | RunStatus::Abandoned
+    ) {
         let class = r.summary.failure.map(class_name).unwrap_or("_OTHER");
         let error_type = r
             .run
@@ -354,7 +360,7 @@ fn run_spans(
             .and_then(|e| e.error_type.clone())
             .unwrap_or_else(|| class.to_string());
         attributes.push(kv("error.type", error_type));
-        if r.run.status == RunStatus::Failed {
+        if matches!(r.run.status, RunStatus::Failed | RunStatus::Abandoned) {
             status = Status {
                 message: r.run.error.as_ref().map(|e| e.message.clone()),
                 code: 2,
@@ -477,6 +483,7 @@ fn class_name(c: FailureClass) -> &'static str {
         FailureClass::Transition => "transition",
         FailureClass::Panic => "panic",
         FailureClass::Cancellation => "cancellation",
+        FailureClass::Abandoned => "abandoned",
     }
 }
 

@@ -173,17 +173,6 @@ impl LineError {
         }
     }
 
-    /// A line reported as soon as it outgrew the limit, before its end (so
-    /// its length was never known: it was not buffered).
-    pub fn too_long_unmeasured(line: usize, max: usize) -> Self {
-        LineError {
-            line,
-            kind: LineErrorKind::LineTooLong,
-            field: None,
-            message: format!("line is longer than the limit of {max} bytes"),
-        }
-    }
-
     pub fn too_deep(line: usize, max: usize) -> Self {
         LineError {
             line,

@@ -67,6 +67,8 @@ struct ArrayScan {
     started: bool,
     /// The element under way outgrew the limit: scanned, not kept.
     dropping: bool,
+    /// Its length so far, while dropping.
+    dropped: usize,
     /// A `,` was read since the last element ended.
     after_comma: bool,
 }
@@ -79,8 +81,9 @@ pub struct LineReader {
     line: usize,
     /// The unfinished line (or element) carried between chunks.
     partial: Vec<u8>,
-    /// Inside an overlong line, already reported: dropped to its newline.
-    skipping: bool,
+    /// Inside an overlong line: its length so far (it is not kept) and
+    /// whether its last byte was a `\r`; reported when its newline comes.
+    skipping: Option<(usize, bool)>,
     /// Bytes seen, to recognise a byte-order mark at the start.
     seen: usize,
     mode: Mode,
@@ -94,7 +97,7 @@ impl LineReader {
             max_line_bytes,
             line: 0,
             partial: Vec::new(),
-            skipping: false,
+            skipping: None,
             seen: 0,
             mode: Mode::Start,
         }
@@ -126,7 +129,16 @@ impl LineReader {
     /// numbers from 1).
     pub fn end(&mut self, out: &mut dyn FnMut(Frame<'_, '_>)) {
         match self.mode {
-            Mode::Lines | Mode::Start if !self.skipping && !self.partial.is_empty() => {
+            Mode::Lines | Mode::Start if self.skipping.is_some() => {
+                let (len, cr) = self.skipping.take().unwrap_or_default();
+                self.line += 1;
+                out(Frame::Error(LineError::too_long(
+                    self.line,
+                    len - usize::from(cr),
+                    self.max_line_bytes,
+                )));
+            }
+            Mode::Lines | Mode::Start if !self.partial.is_empty() => {
                 self.line += 1;
                 let body = take(&mut self.partial);
                 let text = utf8(&body, false);
@@ -155,9 +167,11 @@ impl LineReader {
     /// Forgets an unfinished line (a rotated file's last line that will never
     /// be finished); returns how many bytes were dropped.
     pub fn discard_partial(&mut self) -> usize {
-        let n = self.partial.len();
+        let n = match self.skipping.take() {
+            Some((len, _)) => len,
+            None => self.partial.len(),
+        };
         self.partial.clear();
-        self.skipping = false;
         n
     }
 
@@ -234,12 +248,20 @@ impl LineReader {
     /// NDJSON: the unfinished line first, then whole lines in one piece, then
     /// the new unfinished line.
     fn lines(&mut self, mut chunk: &[u8], valid: bool, out: &mut dyn FnMut(Frame<'_, '_>)) {
-        if self.skipping {
+        if let Some((len, cr)) = self.skipping {
             match memchr::memchr(b'\n', chunk) {
-                None => return,
+                None => {
+                    let cr = chunk.last().map_or(cr, |&b| b == b'\r');
+                    self.skipping = Some((len + chunk.len(), cr));
+                    return;
+                }
                 Some(nl) => {
-                    self.skipping = false;
+                    let cr = if nl > 0 { chunk[nl - 1] == b'\r' } else { cr };
+                    self.skipping = None;
                     self.line += 1;
+                    let len = len + nl - usize::from(cr);
+                    let max = self.max_line_bytes;
+                    out(Frame::Error(LineError::too_long(self.line, len, max)));
                     chunk = &chunk[nl + 1..];
                 }
             }
@@ -247,39 +269,38 @@ impl LineReader {
         if !self.partial.is_empty() {
             match memchr::memchr(b'\n', chunk) {
                 None => {
-                    self.hold(chunk, out);
+                    self.hold(chunk);
                     return;
                 }
                 Some(nl) => {
                     self.line += 1;
-                    let fits = self.partial.len() + nl <= self.max_line_bytes + 1;
-                    if fits {
+                    let cr = if nl > 0 {
+                        chunk[nl - 1] == b'\r'
+                    } else {
+                        self.partial.last() == Some(&b'\r')
+                    };
+                    let len = self.partial.len() + nl - usize::from(cr);
+                    if len > self.max_line_bytes {
+                        // Measured, not copied.
+                        self.partial.clear();
+                        let max = self.max_line_bytes;
+                        out(Frame::Error(LineError::too_long(self.line, len, max)));
+                    } else {
                         self.partial.extend_from_slice(&chunk[..nl]);
-                    }
-                    let body = take(&mut self.partial);
-                    // Joined across pushes, so checked whatever they were.
-                    let text = utf8(&body, false);
-                    let text = strip_cr(&text);
-                    if !fits {
-                        out(Frame::Error(LineError::too_long_unmeasured(
-                            self.line,
-                            self.max_line_bytes,
-                        )));
-                    } else if text.len() > self.max_line_bytes {
-                        out(Frame::Error(LineError::too_long(
-                            self.line,
-                            text.len(),
-                            self.max_line_bytes,
-                        )));
-                    } else if !is_blank(text) {
-                        out(Frame::One(self.line, text));
+                        let body = take(&mut self.partial);
+                        // Joined across pushes, so checked whatever they were.
+                        let text = utf8(&body, false);
+                        let text = strip_cr(&text);
+                        if !is_blank(text) {
+                            out(Frame::One(self.line, text));
+                        }
                     }
                     chunk = &chunk[nl + 1..];
                 }
             }
         }
         let Some(last) = memchr::memrchr(b'\n', chunk) else {
-            self.hold(chunk, out);
+            self.hold(chunk);
             return;
         };
         let (whole, rest) = chunk.split_at(last + 1);
@@ -291,24 +312,19 @@ impl LineReader {
         // `whole` ends in `\n`, after which the iterator numbers one more,
         // empty, line that is not one.
         self.line = lines.number() - 1;
-        self.hold(rest, out);
+        self.hold(rest);
     }
 
-    /// Keeps the start of an unfinished line, or starts skipping it once it
-    /// outgrows the limit (one byte of room for a `\r` before its `\n`).
-    fn hold(&mut self, piece: &[u8], out: &mut dyn FnMut(Frame<'_, '_>)) {
+    /// Keeps the start of an unfinished line, or, once it outgrows the limit
+    /// (with a byte of room for a `\r` before its `\n`), only counts it.
+    fn hold(&mut self, piece: &[u8]) {
         if piece.is_empty() {
             return;
         }
-        if self.partial.len() + piece.len() > self.max_line_bytes + 1 {
-            self.line += 1;
-            out(Frame::Error(LineError::too_long_unmeasured(
-                self.line,
-                self.max_line_bytes,
-            )));
-            self.line -= 1; // counted when its newline arrives
+        let len = self.partial.len() + piece.len();
+        if len > self.max_line_bytes + 1 {
+            self.skipping = Some((len, piece.last() == Some(&b'\r')));
             self.partial.clear();
-            self.skipping = true;
         } else {
             self.partial.extend_from_slice(piece);
         }
@@ -365,10 +381,12 @@ impl LineReader {
     /// Adds bytes to the element under way, unless it outgrew the limit.
     fn keep(&mut self, s: &mut ArrayScan, piece: &[u8]) {
         if s.dropping {
+            s.dropped += piece.len();
             return;
         }
         if self.partial.len() + piece.len() > self.max_line_bytes {
             s.dropping = true;
+            s.dropped = self.partial.len() + piece.len();
             self.partial.clear();
         } else {
             self.partial.extend_from_slice(piece);
@@ -396,10 +414,8 @@ impl LineReader {
         }
         self.line += 1;
         if was.dropping {
-            out(Frame::Error(LineError::too_long_unmeasured(
-                self.line,
-                self.max_line_bytes,
-            )));
+            let (n, max) = (self.line, self.max_line_bytes);
+            out(Frame::Error(LineError::too_long(n, was.dropped, max)));
             return;
         }
         let body = take(&mut self.partial);

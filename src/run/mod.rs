@@ -11,19 +11,24 @@
 //! [`ParameterFilter`] as they enter.
 
 mod analytics;
+mod core;
 /// The parameter filter, kept reachable at its former path.
 pub use crate::redact::filter;
 pub mod input;
 pub mod model;
 mod orchestrator;
+mod query;
+mod retention;
 mod scanned;
 mod slot;
 pub mod status;
+mod store;
 mod swamp;
 mod tasker;
 pub mod tasker_states;
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -35,18 +40,27 @@ pub use model::{
     Attempt, Dialect, Failure, FailureClass, HeldBack, Job, Run, Step, StepCounts, Transition,
     Violation,
 };
+pub use query::{is_status_name, RunPage, RunQuery};
+pub use retention::{Evicted, Retention};
 pub use status::{RunStatus, StepStatus};
 
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
-use crate::ndjson::{lines, LineError, LineErrorKind, NdjsonOptions};
+use crate::ids::{IdSource, RandomIds};
+use crate::ndjson::{Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions};
 use crate::time::Timestamp;
+use core::RunModelCore;
 use input::Input;
 use scanned::ScannedFields;
-use slot::RunSlot;
+
+/// The default [`RunModelOptions::stall_after_ms`]: a quarter of an hour
+/// with no event. Long enough for the quiet stretch of a slow deploy step
+/// (swamp steps send `method_output` as they go), short enough that a dead
+/// engine shows before anyone is paged for it twice.
+pub const DEFAULT_STALL_AFTER_MS: i64 = 15 * 60 * 1000;
 
 /// What the model is told at construction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunModelOptions {
     pub filter: ParameterFilter,
     /// Steps longer than this are marked over threshold (Tasker's bottleneck
@@ -59,94 +73,52 @@ pub struct RunModelOptions {
     pub events: crate::export::EventFilter,
     /// Parent invocation, versions and platform for swamp child entries.
     pub bridge: crate::bridge::BridgeConfig,
+    /// A run not ended with no event for this long (on the model's clock) is
+    /// reported as stalled; `None`: never.
+    pub stall_after_ms: Option<i64>,
+    /// How many runs to hold, and for how long after they end.
+    pub retention: Retention,
 }
 
-/// State shared by the dialect adapters.
-pub(crate) struct RunModelCore {
-    pub filter: ParameterFilter,
-    /// Stamped on the child telemetry entries of swamp runs.
-    pub bridge_config: crate::bridge::BridgeConfig,
-    swamp: swamp::SwampState,
-    /// The latest instant seen; events without a timestamp are placed here.
-    pub last_at: Option<Timestamp>,
-    /// Events that belong to no run (a `completed` for a run never started).
-    orphans: Vec<Violation>,
-    runs: Vec<RunSlot>,
-    /// Run positions by id, one map per dialect (looked up by `&str`).
-    // foldhash, not SipHash: a lookup per event on short keys (as in the bridge).
-    index: [foldhash::HashMap<String, usize>; 3],
-}
-
-fn dialect_index(dialect: Dialect) -> usize {
-    match dialect {
-        Dialect::Swamp => 0,
-        Dialect::Orchestrator => 1,
-        Dialect::Tasker => 2,
+impl Default for RunModelOptions {
+    fn default() -> Self {
+        RunModelOptions {
+            filter: ParameterFilter::default(),
+            step_threshold_ms: None,
+            step_thresholds_ms: HashMap::new(),
+            ndjson: NdjsonOptions::default(),
+            events: Default::default(),
+            bridge: Default::default(),
+            stall_after_ms: Some(DEFAULT_STALL_AFTER_MS),
+            retention: Retention::default(),
+        }
     }
 }
 
-impl RunModelCore {
-    /// The run with this id in this dialect, created by `make` if new.
-    /// Records an event that cannot be placed on any run.
-    pub fn orphan(
-        &mut self,
-        event: &str,
-        to: &str,
-        message: String,
-        at: Option<Timestamp>,
-        line: Option<usize>,
-    ) {
-        self.orphans.push(Violation {
-            event: event.to_string(),
-            line,
-            step: None,
-            from: None,
-            to: to.to_string(),
-            message,
-            at,
-        });
-    }
-
-    pub fn has_run(&self, dialect: Dialect, id: &str) -> bool {
-        self.index[dialect_index(dialect)].contains_key(id)
-    }
-
-    /// Where the run with this id in this dialect is in `runs`, if known.
-    fn run_position(&self, dialect: Dialect, id: &str) -> Option<usize> {
-        self.index[dialect_index(dialect)].get(id).copied()
-    }
-
-    /// The run with this id in this dialect, if known.
-    pub fn existing_run(&mut self, dialect: Dialect, id: &str) -> Option<&mut RunSlot> {
-        let i = self.run_position(dialect, id)?;
-        Some(&mut self.runs[i])
-    }
-
-    pub fn run_slot(
-        &mut self,
-        dialect: Dialect,
-        id: &str,
-        make: impl FnOnce() -> Run,
-    ) -> &mut RunSlot {
-        let index = &mut self.index[dialect_index(dialect)];
-        let i = match index.get(id) {
-            Some(&i) => i,
-            None => {
-                self.runs.push(RunSlot::new(make()));
-                let i = self.runs.len() - 1;
-                index.insert(id.to_string(), i);
-                i
-            }
-        };
-        &mut self.runs[i]
-    }
+/// Where events come from and what a batch should hand back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestOptions<'s> {
+    /// The stream (producer) the events belong to: each source has its own
+    /// root and nested runs ([`crate::bridge::runs`]). `""`: the default one.
+    pub source: &'s str,
+    /// Return the child entries the events closed (redacted, as the runs
+    /// hold them, with the same ids).
+    pub entries: bool,
+    /// Return each accepted event redacted as [`RunModel::redact_event`]
+    /// does (for passing on: a live stream).
+    pub events: bool,
 }
 
-/// The outcome of an NDJSON batch.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The outcome of a batch: lines accepted, one error per rejected line, and
+/// what [`IngestOptions`] asked for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IngestReport {
     pub accepted: usize,
     pub errors: Vec<LineError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<TelemetryEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Value>>,
 }
 
 /// The run model.
@@ -158,97 +130,255 @@ pub struct RunModel<C: Clock> {
     step_threshold_ms: Option<i64>,
     step_thresholds_ms: HashMap<String, i64>,
     ndjson: NdjsonOptions,
+    stall_after_ms: Option<i64>,
+    retention: Retention,
+    evicted: Evicted,
+    /// When retention next looks for runs past their age.
+    next_age_check: Option<Timestamp>,
+    /// One reader per source, for input pushed in chunks.
+    readers: HashMap<String, LineReader>,
+    /// The model's clock, read once per call: when its events arrived.
+    arrival: Option<Timestamp>,
 }
 
 impl<C: Clock> RunModel<C> {
     pub fn new(options: RunModelOptions, clock: C) -> Self {
+        let swamp = swamp::SwampState::new(Box::new(RandomIds::new()));
         RunModel {
-            core: RunModelCore {
-                filter: options.filter,
-                bridge_config: options.bridge,
-                swamp: swamp::SwampState::default(),
-                last_at: None,
-                orphans: Vec::new(),
-                runs: Vec::new(),
-                index: Default::default(),
-            },
+            core: RunModelCore::new(options.filter, options.bridge, swamp),
             events: options.events,
             filtered: 0,
             clock,
             step_threshold_ms: options.step_threshold_ms,
             step_thresholds_ms: options.step_thresholds_ms,
             ndjson: options.ndjson,
+            stall_after_ms: options.stall_after_ms,
+            retention: options.retention,
+            evicted: Evicted::default(),
+            next_age_check: None,
+            readers: HashMap::new(),
+            arrival: None,
         }
     }
 
-    /// Ingests one event (a JSON value). A malformed event is refused whole.
+    /// The id source of the child entries (default: random UUIDs), so a
+    /// replayed log gives the same ids. Set it before the first event.
+    pub fn with_ids(mut self, ids: impl IdSource + 'static) -> Self {
+        self.core.swamp = swamp::SwampState::new(Box::new(ids));
+        self
+    }
+
+    /// Ingests one event (a JSON value) of the default source. A malformed
+    /// event is refused whole.
     pub fn ingest(&mut self, event: &Value) -> Result<(), IngestError> {
-        self.ingest_at_line(event, None)
+        self.ingest_from(event, "")
+    }
+
+    /// [`RunModel::ingest`] from a given source.
+    pub fn ingest_from(&mut self, event: &Value, source: &str) -> Result<(), IngestError> {
+        self.begin(IngestOptions {
+            source,
+            ..Default::default()
+        });
+        let result = Input::read(event).and_then(|mut input| self.apply(&mut input, None));
+        self.finish();
+        result
+    }
+
+    /// Ingests one event per line of the default source. A bad line is
+    /// reported with its number and skipped; every other line is applied, in
+    /// order. A text that is one JSON array is read element by element.
+    pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
+        self.ingest_ndjson_with(text, IngestOptions::default())
+    }
+
+    /// [`RunModel::ingest_ndjson`] with a source, and the entries or
+    /// redacted events it asks for. Lines are numbered from 1 in `text`.
+    ///
+    /// A plain line (the usual kind) is read by the event scanner without
+    /// building a `Value` (`run::scanned`); any other line, and every error, goes
+    /// through the limits check and serde_json, as [`RunModel::ingest_ndjson_serde`]
+    /// reads every line. The two give the same model and report.
+    pub fn ingest_ndjson_with(&mut self, text: &str, options: IngestOptions<'_>) -> IngestReport {
+        let mut reader = LineReader::new(self.ndjson.max_line_bytes);
+        let mut report = self.begin(options);
+        reader.push_str(text, &mut |f| {
+            self.take_frame(f, &mut report, options.events)
+        });
+        reader.end(&mut |f| self.take_frame(f, &mut report, options.events));
+        self.finish_report(report)
+    }
+
+    /// Input that arrives in chunks cut anywhere (a tailed file, a socket),
+    /// of `options.source`: complete lines are ingested, an unfinished one
+    /// waits for its end; lines are numbered from the source's first chunk.
+    pub fn push_ndjson(&mut self, chunk: &[u8], options: IngestOptions<'_>) -> IngestReport {
+        let mut reader = self.reader(options.source);
+        let mut report = self.begin(options);
+        reader.push_bytes(chunk, &mut |f| {
+            self.take_frame(f, &mut report, options.events)
+        });
+        self.readers.insert(options.source.to_string(), reader);
+        self.finish_report(report)
+    }
+
+    /// [`RunModel::push_ndjson`] for text.
+    pub fn push_ndjson_str(&mut self, chunk: &str, options: IngestOptions<'_>) -> IngestReport {
+        let mut reader = self.reader(options.source);
+        let mut report = self.begin(options);
+        reader.push_str(chunk, &mut |f| {
+            self.take_frame(f, &mut report, options.events)
+        });
+        self.readers.insert(options.source.to_string(), reader);
+        self.finish_report(report)
+    }
+
+    /// The source's input ended: its unfinished last line is read as a line
+    /// (or, with `discard`, dropped: a rotated file's line that will never
+    /// be finished), and its line numbers start again.
+    pub fn end_ndjson(&mut self, options: IngestOptions<'_>, discard: bool) -> IngestReport {
+        let mut reader = self.reader(options.source);
+        self.readers.remove(options.source);
+        let mut report = self.begin(options);
+        if discard {
+            reader.discard_partial();
+        }
+        reader.end(&mut |f| self.take_frame(f, &mut report, options.events));
+        self.finish_report(report)
+    }
+
+    fn reader(&mut self, source: &str) -> LineReader {
+        self.readers
+            .remove(source)
+            .unwrap_or_else(|| LineReader::new(self.ndjson.max_line_bytes))
+    }
+
+    /// Starts a call: its source, and a fresh reading of the clock.
+    fn begin(&mut self, options: IngestOptions<'_>) -> IngestReport {
+        self.arrival = None;
+        if &*self.core.source != options.source {
+            self.core.source = Rc::from(options.source);
+        }
+        self.core.swamp.collected = options.entries.then(Vec::new);
+        IngestReport {
+            events: options.events.then(Vec::new),
+            ..Default::default()
+        }
+    }
+
+    /// Ends a call: retention runs once per call, not per event.
+    fn finish(&mut self) {
+        self.core.swamp.collected = None;
+        self.enforce_retention();
+    }
+
+    fn finish_report(&mut self, mut report: IngestReport) -> IngestReport {
+        report.entries = self.core.swamp.collected.take();
+        self.finish();
+        report
+    }
+
+    /// When the events of this call arrived, on the model's clock.
+    fn arrival(&mut self) -> Timestamp {
+        match self.arrival {
+            Some(t) => t,
+            None => {
+                let t = self.clock.now();
+                self.arrival = Some(t);
+                t
+            }
+        }
+    }
+
+    fn take_frame(&mut self, frame: Frame<'_, '_>, report: &mut IngestReport, echo: bool) {
+        match frame {
+            Frame::Lines(lines) => self.take_lines(lines, report, echo),
+            Frame::One(line, body) => {
+                let mut fields = ScannedFields::default();
+                self.take_line(line, body, &mut fields, report, echo);
+            }
+            Frame::Error(e) => report.errors.push(e),
+        }
+    }
+
+    fn take_lines(&mut self, lines: &mut Lines<'_>, report: &mut IngestReport, echo: bool) {
+        let mut fields = ScannedFields::default();
+        for (line, body) in lines {
+            self.take_line(line, body, &mut fields, report, echo);
+        }
+    }
+
+    fn take_line<'a>(
+        &mut self,
+        line: usize,
+        body: &'a str,
+        fields: &mut ScannedFields<'a>,
+        report: &mut IngestReport,
+        echo: bool,
+    ) {
+        let result = if body.len() <= self.ndjson.max_line_bytes
+            && fields.scan(body, self.ndjson.max_depth)
+        {
+            Input::read_scanned(fields)
+                .and_then(|mut input| self.apply(&mut input, Some(line)))
+                .map_err(|e| line_error(line, &e))
+        } else {
+            self.ingest_line_serde(line, body)
+        };
+        match result {
+            Ok(()) => {
+                report.accepted += 1;
+                if let (true, Some(events)) = (echo, report.events.as_mut()) {
+                    if let Ok(v) = serde_json::from_str::<Value>(body) {
+                        events.push(self.redact_event(&v));
+                    }
+                }
+            }
+            Err(e) => report.errors.push(e),
+        }
     }
 
     fn ingest_at_line(&mut self, event: &Value, line: Option<usize>) -> Result<(), IngestError> {
-        self.apply(&Input::read(event)?, line)
+        let mut input = Input::read(event)?;
+        self.apply(&mut input, line)
     }
 
-    fn apply(&mut self, input: &Input<'_>, line: Option<usize>) -> Result<(), IngestError> {
+    /// Applies one read event. An event without `timestamp` is stamped with
+    /// its arrival on the model's clock, as the bridge stamps it.
+    fn apply(&mut self, input: &mut Input<'_>, line: Option<usize>) -> Result<(), IngestError> {
         if !self.events.passes(input.name) {
             // Filtered out by name: accepted, and deliberately not applied.
             self.filtered += 1;
             return Ok(());
         }
+        let arrival = self.arrival();
+        let at = input.timestamp.unwrap_or(arrival);
+        input.timestamp = Some(at);
+        self.core.event_at = Some(at);
+        self.core.seen = Some(arrival);
         let result = match input.dialect {
             Dialect::Orchestrator => orchestrator::ingest(&mut self.core, input, line),
             Dialect::Swamp => swamp::ingest(&mut self.core, input, line),
             Dialect::Tasker => tasker::ingest(&mut self.core, input, line),
         };
         if result.is_ok() {
-            if let Some(t) = input.timestamp {
-                self.core.last_at = Some(self.core.last_at.map_or(t, |l| l.max(t)));
-            }
+            self.core.last_at = Some(self.core.last_at.map_or(at, |l| l.max(at)));
         }
         result
-    }
-
-    /// Ingests one event per line. A bad line is reported with its number and
-    /// skipped; every other line is applied, in order.
-    ///
-    /// A plain line (the usual kind) is read by the event scanner without
-    /// building a `Value` (`run::scanned`); any other line, and every error, goes
-    /// through the limits check and serde_json, as [`RunModel::ingest_ndjson_serde`]
-    /// reads every line. The two give the same model and report.
-    pub fn ingest_ndjson(&mut self, text: &str) -> IngestReport {
-        let mut report = IngestReport::default();
-        let mut fields = ScannedFields::default();
-        for (line, body) in lines(text) {
-            let result = if body.len() <= self.ndjson.max_line_bytes
-                && fields.scan(body, self.ndjson.max_depth)
-            {
-                Input::read_scanned(&fields)
-                    .and_then(|input| self.apply(&input, Some(line)))
-                    .map_err(|e| line_error(line, &e))
-            } else {
-                self.ingest_line_serde(line, body)
-            };
-            match result {
-                Ok(()) => report.accepted += 1,
-                Err(e) => report.errors.push(e),
-            }
-        }
-        report
     }
 
     /// [`RunModel::ingest_ndjson`] with every line read through serde_json:
     /// the reference the fast path is tested against.
     #[doc(hidden)]
     pub fn ingest_ndjson_serde(&mut self, text: &str) -> IngestReport {
-        let mut report = IngestReport::default();
-        for (line, body) in lines(text) {
+        let mut report = self.begin(IngestOptions::default());
+        for (line, body) in crate::ndjson::lines(text) {
             match self.ingest_line_serde(line, body) {
                 Ok(()) => report.accepted += 1,
                 Err(e) => report.errors.push(e),
             }
         }
-        report
+        self.finish_report(report)
     }
 
     /// One line the slow way: the limits check, then a `Value`.
@@ -312,20 +442,52 @@ impl<C: Clock> RunModel<C> {
         self.filtered
     }
 
+    /// Method invocations open over every source (their entries come when
+    /// they end, or when their run ends).
+    pub fn in_flight(&self) -> usize {
+        self.core.swamp.in_flight()
+    }
+
+    /// Runs held now.
+    pub fn run_count(&self) -> usize {
+        self.core.runs.len()
+    }
+
+    /// What [`Retention`] has taken out so far.
+    pub fn evicted(&self) -> &Evicted {
+        &self.evicted
+    }
+
+    /// The instants a snapshot is taken at: `now` for the durations of runs
+    /// still going (the latest event's instant, so a replayed log reads the
+    /// same every time), and the model's clock for stalls.
+    fn instants(&mut self) -> (Timestamp, Timestamp) {
+        let clock = self.clock.now();
+        (self.core.last_at.unwrap_or(clock), clock)
+    }
+
     /// Every run, with its analytics, and per-workflow aggregates.
     pub fn snapshot(&mut self) -> Snapshot {
-        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
+        let (now, clock) = self.instants();
         let runs: Vec<RunDetail> = self
             .core
             .runs
             .iter()
-            .map(|s| self.detail(&s.run, now))
+            .map(|s| self.detail(s, now, clock))
             .collect();
+        self.snapshot_of(runs)
+    }
+
+    fn snapshot_of(&self, runs: Vec<RunDetail>) -> Snapshot {
         let workflows = analytics::aggregates(&runs);
         Snapshot {
             runs,
             workflows,
-            violations: self.core.orphans.clone(),
+            violations: self.core.orphans.iter().cloned().collect(),
+            evicted: Evicted {
+                violations: self.core.orphans_dropped,
+                ..self.evicted.clone()
+            },
         }
     }
 
@@ -334,10 +496,11 @@ impl<C: Clock> RunModel<C> {
     /// [`RunModel::snapshot`]. The held-back fields are fetched one step at a
     /// time with [`RunModel::step_detail`] while the model is unchanged.
     pub fn snapshot_lite(&mut self) -> Snapshot {
-        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
+        let (now, clock) = self.instants();
         let mut next_ref: u32 = 0;
         let mut runs = Vec::with_capacity(self.core.runs.len());
-        for slot in &mut self.core.runs {
+        let stall = self.stall_after_ms;
+        for slot in self.core.runs.iter_mut() {
             // Steps move out while the rest of the run is copied, so the
             // held-back fields are never copied at all.
             let steps = std::mem::take(&mut slot.run.steps);
@@ -351,6 +514,7 @@ impl<C: Clock> RunModel<C> {
                 })
                 .collect();
             slot.run.steps = steps;
+            run.stalled = is_stalled(slot, stall, clock);
             let summary = analytics::summarise(
                 &mut run,
                 now,
@@ -359,12 +523,7 @@ impl<C: Clock> RunModel<C> {
             );
             runs.push(RunDetail { run, summary });
         }
-        let workflows = analytics::aggregates(&runs);
-        Snapshot {
-            runs,
-            workflows,
-            violations: self.core.orphans.clone(),
-        }
+        self.snapshot_of(runs)
     }
 
     /// What the lite snapshot held back of the step with `detail_ref`, if the
@@ -391,16 +550,20 @@ impl<C: Clock> RunModel<C> {
 
     /// One run by id, in a given dialect when several share the id.
     pub fn run_in(&mut self, id: &str, dialect: Option<Dialect>) -> Option<RunDetail> {
-        let now = self.core.last_at.unwrap_or_else(|| self.clock.now());
-        self.core
-            .runs
+        let (now, clock) = self.instants();
+        let dialects = [Dialect::Swamp, Dialect::Orchestrator, Dialect::Tasker];
+        let position = dialects
             .iter()
-            .find(|s| s.run.id == id && dialect.is_none_or(|d| s.run.dialect == d))
-            .map(|s| self.detail(&s.run, now))
+            .filter(|d| dialect.is_none_or(|x| x == **d))
+            .filter_map(|d| self.core.runs.position(*d, id))
+            .min()?;
+        let slot = self.core.runs.get(position)?;
+        Some(self.detail(slot, now, clock))
     }
 
-    fn detail(&self, run: &Run, now: Timestamp) -> RunDetail {
-        let mut run = run.clone();
+    fn detail(&self, slot: &slot::RunSlot, now: Timestamp, clock: Timestamp) -> RunDetail {
+        let mut run = slot.run.clone();
+        run.stalled = is_stalled(slot, self.stall_after_ms, clock);
         let summary = analytics::summarise(
             &mut run,
             now,
@@ -408,6 +571,17 @@ impl<C: Clock> RunModel<C> {
             &self.step_thresholds_ms,
         );
         RunDetail { run, summary }
+    }
+}
+
+/// Not ended, and nothing heard of it for longer than `after` on the model's
+/// clock.
+fn is_stalled(slot: &slot::RunSlot, after: Option<i64>, clock: Timestamp) -> bool {
+    match (after, slot.seen) {
+        (Some(after), Some(seen)) => {
+            !slot.run.status.is_terminal() && clock.millis_since(seen) > after
+        }
+        _ => false,
     }
 }
 
@@ -426,8 +600,12 @@ pub struct RunDetail {
 pub struct Snapshot {
     pub runs: Vec<RunDetail>,
     pub workflows: Vec<WorkflowAggregate>,
-    /// Events that belong to no run, recorded rather than dropped.
+    /// Events that belong to no run, recorded rather than dropped (the
+    /// latest [`core::MAX_ORPHANS`]).
     pub violations: Vec<Violation>,
+    /// What retention took out of the model (and how many of the events
+    /// that fit no run were dropped).
+    pub evicted: Evicted,
 }
 
 fn line_error(line: usize, e: &IngestError) -> LineError {

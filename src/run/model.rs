@@ -77,6 +77,9 @@ pub enum FailureClass {
     Panic,
     /// Cancelled or timed out from outside.
     Cancellation,
+    /// The run never ended: the next run started on its source first (its
+    /// engine died or lost it), so what it was doing is unknown.
+    Abandoned,
 }
 
 /// A failure: what, why, and its class. Messages are redacted at ingestion.
@@ -381,6 +384,17 @@ pub struct Run {
     pub status: RunStatus,
     /// The dialect's state name (one of a fixed list, so not allocated).
     pub state: Cow<'static, str>,
+    /// The stream it came from, when not the default one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The instant of its latest event (the event's timestamp, or its
+    /// arrival on the model's clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_event_at: Option<Timestamp>,
+    /// Not ended, and no event for longer than the model's `stall_after_ms`
+    /// on its clock: reported, not closed (its engine may come back).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stalled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -425,6 +439,9 @@ impl Run {
             name,
             status,
             state: Cow::Borrowed(state),
+            source: None,
+            last_event_at: None,
+            stalled: false,
             project: None,
             correlation_id: None,
             parent_correlation_id: None,

@@ -22,6 +22,14 @@ pub struct Move<'a> {
 pub struct RunSlot {
     pub run: Run,
     steps: HashMap<String, usize>,
+    /// The order the model first saw the run in (stable across evictions:
+    /// what `/runs` cursors are made of).
+    pub seq: u64,
+    /// When the model last received an event of the run, on its own clock
+    /// (stalls are measured from it, whatever the events' timestamps say).
+    pub seen: Option<Timestamp>,
+    /// When the model saw the run end, on its own clock (retention's age).
+    pub ended_seen: Option<Timestamp>,
 }
 
 impl RunSlot {
@@ -29,6 +37,9 @@ impl RunSlot {
         RunSlot {
             run,
             steps: HashMap::default(),
+            seq: 0,
+            seen: None,
+            ended_seen: None,
         }
     }
 
@@ -106,6 +117,9 @@ impl RunSlot {
             .transitions
             .push(transition(Some(from), mv, previous_at));
         self.run.status = status;
+        if status.is_terminal() && self.ended_seen.is_none() {
+            self.ended_seen = self.seen;
+        }
         true
     }
 

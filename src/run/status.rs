@@ -16,13 +16,16 @@ pub enum RunStatus {
     Completed,
     Failed,
     Cancelled,
+    /// Ended without an end event: the next run started on the same source
+    /// while it was still going (its engine died or lost it).
+    Abandoned,
 }
 
 impl RunStatus {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled
+            RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled | RunStatus::Abandoned
         )
     }
 
@@ -35,6 +38,7 @@ impl RunStatus {
             RunStatus::Completed => "completed",
             RunStatus::Failed => "failed",
             RunStatus::Cancelled => "cancelled",
+            RunStatus::Abandoned => "abandoned",
         }
     }
 }

@@ -1,35 +1,39 @@
 //! The swamp dialect: workflow runs from canonical `kind` events.
 //!
 //! Run machine: running (at `started`) -> completed | failed | cancelled (at
-//! `completed` or `error`). Step machine: pending -> running (`step_started`)
-//! -> executing (`method_executing`) -> completed | failed | skipped; a
-//! terminal step never moves again. A nested `started` (one that arrives while
-//! a run is active) is a child of the innermost active run and of its running
-//! workflow-task step; nested runs never send `completed`, so they end with the
-//! step that ran them. Every event is also fed to a telemetry bridge per root
-//! run, and each child entry is attached to its step (the bridge's logic is
-//! reused, not repeated).
+//! `completed` or `error`) | abandoned (the next run started on its source
+//! first). Step machine: pending -> running (`step_started`) -> executing
+//! (`method_executing`) -> completed | failed | skipped; a terminal step never
+//! moves again.
+//!
+//! Which run an event belongs to and when runs end is decided by the
+//! telemetry bridge of the event's source (`crate::bridge::runs` states the
+//! rules): this adapter keeps one bridge per source, feeds it every event,
+//! applies what it decided to the runs, and attaches each child entry it
+//! closes to its step. So the entries and the runs agree by construction,
+//! and the rules are written once.
+
+use std::rc::Rc;
 
 // foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
 use foldhash::HashMap;
-use std::rc::Rc;
 
+use super::core::RunModelCore;
 use super::input::{IngestError, Input};
 use super::model::{Dialect, Failure, FailureClass, Job, Run};
 use super::slot::{push_len, push_step_key, Move, RunSlot};
 use super::status::{RunStatus, StepStatus};
-use super::RunModelCore;
-use crate::bridge::TelemetryBridge;
+use crate::bridge::{Routed, Start, TelemetryBridge, ABANDONED};
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
-use crate::event::WorkflowEvent;
-use crate::ids::RandomIds;
+use crate::event::{Event, WorkflowEvent};
+use crate::ids::IdSource;
 use crate::time::Timestamp;
 
-/// The bridge's clock inside the run model: the instant of the event being
-/// ingested (its timestamp, or the latest instant seen).
+/// The bridges' clock inside the run model: the instant of the event being
+/// ingested (its timestamp, or its arrival).
 #[derive(Clone, Default)]
-pub struct EventClock(pub std::rc::Rc<std::cell::Cell<Option<Timestamp>>>);
+pub struct EventClock(pub Rc<std::cell::Cell<Option<Timestamp>>>);
 
 impl Clock for EventClock {
     fn now(&mut self) -> Timestamp {
@@ -37,16 +41,23 @@ impl Clock for EventClock {
     }
 }
 
+/// One id source shared by the bridges of every source, so a replayed log
+/// gives the same entry ids whatever its sources.
+#[derive(Clone)]
+pub struct SharedIds(pub Rc<std::cell::RefCell<Box<dyn IdSource>>>);
+
+impl IdSource for SharedIds {
+    fn next_id(&mut self) -> String {
+        self.0.borrow_mut().next_id()
+    }
+}
+
 /// swamp-specific state of the model.
-#[derive(Default)]
 pub struct SwampState {
-    /// Active runs, outermost first (shared, so reading the root is no copy).
-    active: Vec<Rc<str>>,
-    /// The latest root run, active or not: where step events without `runId`
-    /// go once no run is active (they are then late, and recorded as such).
-    last_root: Option<Rc<str>>,
-    bridge: Option<TelemetryBridge>,
+    /// One bridge per source, and when it last had an event.
+    sources: HashMap<Rc<str>, TelemetryBridge>,
     clock: EventClock,
+    ids: SharedIds,
     /// Model names seen per (run, step), under [`names_key`]: never shown, only
     /// scrubbed from error text, as the bridge does for entries.
     model_names: HashMap<String, String>,
@@ -54,6 +65,8 @@ pub struct SwampState {
     seen_models: std::collections::BTreeSet<String>,
     /// A buffer for the keys built per event, kept to reuse its allocation.
     scratch: String,
+    /// Copies of the child entries closed, while a host collects them.
+    pub collected: Option<Vec<TelemetryEntry>>,
 }
 
 /// Model names remembered for scrubbing events passed on; beyond this many
@@ -61,18 +74,37 @@ pub struct SwampState {
 const MAX_SEEN_MODELS: usize = 10_000;
 
 impl SwampState {
+    pub fn new(ids: Box<dyn IdSource>) -> Self {
+        SwampState {
+            sources: HashMap::default(),
+            clock: EventClock::default(),
+            ids: SharedIds(Rc::new(std::cell::RefCell::new(ids))),
+            model_names: HashMap::default(),
+            seen_models: Default::default(),
+            scratch: String::new(),
+            collected: None,
+        }
+    }
+
     /// The model names this model has seen.
     pub fn seen_models(&self) -> impl Iterator<Item = &str> {
         self.seen_models.iter().map(|s| s.as_str())
     }
-}
 
-impl SwampState {
-    fn root(&self) -> Option<Rc<str>> {
-        self.active
-            .first()
-            .cloned()
-            .or_else(|| self.last_root.clone())
+    /// Invocations open over every source.
+    pub fn in_flight(&self) -> usize {
+        self.sources.values().map(TelemetryBridge::in_flight).sum()
+    }
+
+    /// Forgets what is kept of a run the model no longer holds: the model
+    /// names of its steps that never ended (an abandoned run's).
+    pub fn forget_run(&mut self, id: &str) {
+        let mut prefix = String::new();
+        push_len(&mut prefix, id.len());
+        prefix.push_str(id);
+        if !self.model_names.is_empty() {
+            self.model_names.retain(|k, _| !k.starts_with(&prefix));
+        }
     }
 }
 
@@ -112,6 +144,30 @@ fn step_terminal(state: &str) -> bool {
     matches!(state, "completed" | "failed" | "skipped" | "cancelled")
 }
 
+/// What the event is, read and validated before anything is applied.
+struct Facts<'v> {
+    kind: &'v str,
+    run_id: Option<&'v str>,
+    job: Option<&'v str>,
+    step: Option<&'v str>,
+    correlation: Option<&'v str>,
+    parent_correlation: Option<&'v str>,
+    at: Option<Timestamp>,
+    line: Option<usize>,
+}
+
+impl Facts<'_> {
+    fn mv<'a>(&'a self, to_state: &'static str, reason: Option<String>) -> Move<'a> {
+        Move {
+            event: self.kind,
+            to_state,
+            reason,
+            at: self.at,
+            line: self.line,
+        }
+    }
+}
+
 pub(super) fn ingest(
     core: &mut RunModelCore,
     input: &Input<'_>,
@@ -129,459 +185,513 @@ fn ingest_with(
     line: Option<usize>,
     key: &mut String,
 ) -> Result<(), IngestError> {
-    // Validate: the bridge's typed view checks the five kinds it acts on.
+    // Validate: the bridge's typed view checks the kinds it acts on.
     let event = input.swamp_event()?;
-    let kind = input.name;
-    let run_id = input.opt_str("runId")?;
-    let job = input.opt_str("jobId")?;
-    let step = input.opt_str("stepId")?;
-    if step_state(kind).is_some() && (job.is_none() || step.is_none()) {
-        let field = if job.is_none() { "jobId" } else { "stepId" };
+    let f = Facts {
+        kind: input.name,
+        run_id: input.opt_str("runId")?,
+        job: input.opt_str("jobId")?,
+        step: input.opt_str("stepId")?,
+        correlation: match input.opt_str("correlationId")? {
+            Some(c) => Some(c),
+            None => input.opt_str("correlation_id")?,
+        },
+        parent_correlation: match input.opt_str("parentCorrelationId")? {
+            Some(c) => Some(c),
+            None => input.opt_str("parent_correlation_id")?,
+        },
+        at: core.event_at,
+        line,
+    };
+    if step_state(f.kind).is_some() && (f.job.is_none() || f.step.is_none()) {
+        let field = if f.job.is_none() { "jobId" } else { "stepId" };
         return Err(IngestError::Missing {
             field,
-            event: kind.to_string(),
+            event: f.kind.to_string(),
         });
     }
-    let correlation = match input.opt_str("correlationId")? {
-        Some(c) => Some(c),
-        None => input.opt_str("correlation_id")?,
-    };
-    let parent_correlation = match input.opt_str("parentCorrelationId")? {
-        Some(c) => Some(c),
-        None => input.opt_str("parent_correlation_id")?,
-    };
-    let at = input.timestamp.or(core.last_at);
-    core.swamp.clock.0.set(at);
-    // Remember model names, and redact free text before any run is borrowed.
-    // `key` holds the (run, step) key of the model names, and its tail from
-    // `step_key_at` the step's key within its run.
-    let step_key_at = match (job, step) {
-        (Some(j), Some(s)) => {
-            let root = if run_id.is_none() {
-                core.swamp.root()
-            } else {
-                None
-            };
-            let run = run_id.or(root.as_deref()).unwrap_or_default();
-            Some(names_key(key, run, j, s))
-        }
+    let model = input.opt_str("modelName")?;
+    let status_field = input.opt_str("status").ok().flatten().unwrap_or("");
+    let error_text = (f.kind == "error").then(|| error_text(input));
+    let jobs = matches!(event.kind, WorkflowEvent::Started(_)).then(|| jobs_of(input));
+
+    // Everything is valid: route it through the source's bridge.
+    core.swamp.clock.0.set(f.at);
+    let mut entries = Vec::new();
+    let (belongs, last_root, routed) = route(core, &event, f.run_id, &mut entries);
+    // Where a step or job event goes: the run it names or the active root;
+    // with no run active, the latest root (the event is late: recorded as a
+    // violation there), or no run at all ("").
+    let late = belongs.is_none();
+    let target: Rc<str> = belongs.or(last_root).unwrap_or_else(|| Rc::from(""));
+
+    let step_key_at = match (f.job, f.step) {
+        (Some(j), Some(s)) => Some(names_key(key, &target, j, s)),
         _ => None,
     };
-    let has_names_key = step_key_at.is_some();
-    if let (true, Some(model)) = (has_names_key, input.opt_str("modelName")?) {
-        if !model.is_empty() {
-            match core.swamp.model_names.get_mut(key.as_str()) {
-                Some(known) => {
-                    if known != model {
-                        model.clone_into(known);
-                    }
-                }
-                None => {
-                    core.swamp
-                        .model_names
-                        .insert(key.clone(), model.to_string());
-                }
-            }
-            if core.swamp.seen_models.len() < MAX_SEEN_MODELS
-                && !core.swamp.seen_models.contains(model)
-            {
-                core.swamp.seen_models.insert(model.to_string());
-            }
-        }
-    }
+    remember_model(core, key, step_key_at.is_some(), model);
     let failure_message = match &event.kind {
-        WorkflowEvent::StepFailed(f) => {
-            let known = if has_names_key {
-                core.swamp.model_names.get(key.as_str()).map(String::as_str)
-            } else {
-                None
-            };
+        WorkflowEvent::StepFailed(sf) => {
+            let known = step_key_at.and_then(|_| core.swamp.model_names.get(key.as_str()));
             // Filter before scrubbing model names, as the bridge does.
             Some(crate::bridge::scrub::error_message(
-                &core.filter.redact_text(first_line(&f.error)),
-                &[known, f.model_name.as_deref()],
+                &core.filter.redact_text(first_line(&sf.error)),
+                &[known.map(String::as_str), sf.model_name.as_deref()],
             ))
         }
         _ => None,
     };
-    if has_names_key && matches!(kind, "step_completed" | "step_failed" | "step_skipped") {
+    if step_key_at.is_some() && matches!(f.kind, "step_completed" | "step_failed" | "step_skipped")
+    {
         core.swamp.model_names.remove(key.as_str());
     }
-    let error_type = match &event.kind {
-        WorkflowEvent::StepFailed(f) => core
-            .filter
-            .redact_text(f.error_type.as_deref().unwrap_or("Error")),
-        _ => String::new(),
-    };
-    let error_reason = (kind == "error").then(|| core.filter.redact_text(&error_text(input)));
 
-    match &event.kind {
-        WorkflowEvent::Started(s) => {
-            let id: &str = &s.run_id;
-            let mv = Move {
-                event: kind,
-                to_state: "running",
-                reason: None,
-                at,
-                line,
-            };
-            let parent = core.swamp.active.last().cloned();
-            // A run first seen through its step events is a placeholder until its
-            // `started` arrives and fills it in.
-            let existing = core
-                .existing_run(Dialect::Swamp, id)
-                .map(|slot| slot.run.transitions.is_empty());
-            if let (Some(false), Some(slot)) = (existing, core.existing_run(Dialect::Swamp, id)) {
-                slot.violation(&mv, None, None, format!("run {id} started twice"));
-            } else {
-                let parent_invocation =
-                    Some(core.bridge_config.parent_invocation_id.clone()).filter(|p| !p.is_empty());
-                let jobs = jobs_of(input);
-                let slot = core.run_slot(Dialect::Swamp, id, || unreachable_run(id));
-                slot.run.name = s.workflow_name.to_string();
-                slot.run.jobs = jobs;
-                slot.run.correlation_id = correlation.map(str::to_string);
-                slot.run.parent_invocation_id = parent_invocation;
-                slot.run.parent_correlation_id = parent_correlation.map(str::to_string);
-                slot.run.started_at = at;
-                slot.move_run(&mv, RunStatus::Running, true);
-                let id: Rc<str> = Rc::from(id);
-                if parent.is_none() {
-                    core.swamp.last_root = Some(id.clone());
-                    core.swamp.bridge = Some(TelemetryBridge::new(
-                        core.bridge_config.clone(),
-                        core.swamp.clock.clone(),
-                        RandomIds::new(),
-                    ));
-                } else if let Some(p) = &parent {
-                    let pslot = core.run_slot(Dialect::Swamp, p, || unreachable_run(p));
-                    let parent_step = pslot
-                        .run
-                        .steps
-                        .iter()
-                        .rev()
-                        .find(|st| st.state == "running" && st.child_run.is_none())
-                        .map(|st| st.id.clone());
-                    if let Some(ps) = &parent_step {
-                        if let Some(st) = pslot.run.steps.iter_mut().find(|st| &st.id == ps) {
-                            st.child_run = Some(id.to_string());
-                        }
-                    }
-                    let parent_corr = pslot.run.correlation_id.clone();
-                    let slot = core.run_slot(Dialect::Swamp, &id, || unreachable_run(&id));
-                    if slot.run.parent_correlation_id.is_none() {
-                        slot.run.parent_correlation_id = parent_corr;
-                    }
-                    slot.run.parent_run = Some(p.to_string());
-                    slot.run.parent_step = parent_step;
-                }
-                core.swamp.active.push(id);
-            }
+    match (&event.kind, &routed) {
+        (WorkflowEvent::Started(s), Routed::Started(start)) => {
+            apply_started(core, &f, &s.run_id, &s.workflow_name, start, jobs);
         }
-        WorkflowEvent::Other { .. } if kind == "completed" || kind == "error" => {
-            let Some(root) = run_id
-                .map(Rc::from)
-                .or_else(|| core.swamp.root())
-                .filter(|r| core.has_run(Dialect::Swamp, r))
-            else {
-                let to = if kind == "error" {
-                    "failed"
-                } else {
-                    "completed"
+        (WorkflowEvent::Ended(_), Routed::Ended(ended)) => {
+            let reason = error_text.map(|e| core.filter.redact_text(&e));
+            apply_ended(core, &f, &target, ended, status_field, reason);
+        }
+        (_, Routed::Step { ended }) => {
+            if let (Some(job), Some(step), Some(at)) = (f.job, f.step, step_key_at) {
+                let error_type = match &event.kind {
+                    WorkflowEvent::StepFailed(sf) => core
+                        .filter
+                        .redact_text(sf.error_type.as_deref().unwrap_or("Error")),
+                    _ => String::new(),
                 };
-                let message = match run_id {
-                    Some(r) => format!("{kind} for run {r}, which never started"),
-                    None => format!("{kind} before any run started"),
+                let step_key = key[at..].to_string();
+                let ctx = StepFacts {
+                    event: &event,
+                    job,
+                    step,
+                    step_key: &step_key,
+                    late,
+                    failure_message,
+                    error_type,
                 };
-                core.orphan(kind, to, message, at, line);
-                return Ok(());
-            };
-            let cancelled = kind == "error" && error_text(input).to_lowercase().contains("cancel");
-            let status_field = input.opt_str("status").ok().flatten().unwrap_or("");
-            let slot = core.run_slot(Dialect::Swamp, &root, || unreachable_run(&root));
-            let any_failed = slot.run.steps.iter().any(|s| {
-                s.status == StepStatus::Failed && !s.error.as_ref().is_some_and(|e| e.allowed)
-            });
-            let (to, status) = if cancelled || status_field == "cancelled" {
-                ("cancelled", RunStatus::Cancelled)
-            } else if kind == "error" || any_failed || status_field == "failed" {
-                ("failed", RunStatus::Failed)
-            } else {
-                ("completed", RunStatus::Completed)
-            };
-            let reason = error_reason;
-            let mv = Move {
-                event: kind,
-                to_state: to,
-                reason: reason.clone(),
-                at,
-                line,
-            };
-            let terminal = slot.run.status.is_terminal();
-            if slot.move_run(&mv, status, !terminal) {
-                slot.run.ended_at = at;
-                if kind == "error" {
-                    let class = if cancelled {
-                        FailureClass::Cancellation
-                    } else {
-                        FailureClass::Structural
-                    };
-                    slot.run.error = Some(Failure {
-                        class,
-                        error_type: None,
-                        message: reason.unwrap_or_default(),
-                        allowed: false,
-                    });
-                }
-                cancel_open_steps(slot, kind, at, line);
-                if core.swamp.active.first() == Some(&root) {
-                    let nested: Vec<Rc<str>> = core.swamp.active.drain(..).skip(1).collect();
-                    for n in nested {
-                        let s = core.run_slot(Dialect::Swamp, &n, || unreachable_run(&n));
-                        let mv = Move {
-                            event: kind,
-                            to_state: to,
-                            reason: None,
-                            at,
-                            line,
-                        };
-                        if s.move_run(&mv, status, !s.run.status.is_terminal()) {
-                            s.run.ended_at = at;
-                            cancel_open_steps(s, kind, at, line);
-                        }
-                    }
-                    if let Some(mut bridge) = core.swamp.bridge.take() {
-                        let drained = bridge.finalize_at(None, at);
-                        attach(core, &root, drained, key);
-                    }
-                }
+                apply_step(core, &f, &target, &ctx);
             }
+            end_nested(core, &f, ended, &event);
         }
         _ => {}
     }
-
-    if let (Some((to, status)), Some(job), Some(step), Some(step_key_at)) =
-        (step_state(kind), job, step, step_key_at)
-    {
-        let root = if run_id.is_none() {
-            core.swamp.root()
-        } else {
-            None
-        };
-        let target = run_id.or(root.as_deref()).unwrap_or_default();
-        let known = core.has_run(Dialect::Swamp, target);
-        let slot = core.run_slot(Dialect::Swamp, target, || {
-            Run::new(
-                target.to_string(),
-                Dialect::Swamp,
-                String::new(),
-                "pending",
-                RunStatus::Pending,
-            )
-        });
-        let mut mv = Move {
-            event: kind,
-            to_state: to,
-            reason: None,
-            at,
-            line,
-        };
-        if !known {
-            let label = label(job, step);
-            let message = if target.is_empty() {
-                format!("step {label} event before any run started")
-            } else {
-                format!("step {label} event for run {target} before its started")
-            };
-            slot.violation(&mv, Some(&label), None, message);
-        }
-        if slot.run.status.is_terminal() {
-            // Recorded on the run, and no step is created for it.
-            let label = label(job, step);
-            let msg = format!("step {label} event after run {target} ended");
-            slot.violation(&mv, Some(&label), None, msg);
-            return Ok(());
-        }
-        let idx = slot.step_at(
-            &key[step_key_at..],
-            || label(job, step),
-            job,
-            step,
-            "pending",
-        );
-        let from = slot.run.steps[idx].state.clone();
-        if step_terminal(&from) || (from == "executing" && to == "running") {
-            slot.move_step(idx, &mv, status, false);
-        } else if from == to && kind == "step_started" {
-            let label = label(job, step);
-            slot.violation(
-                &mv,
-                Some(&label),
-                Some(&from),
-                format!("step {label} started twice"),
-            );
-        } else if from != to || kind == "method_executing" {
-            if from == "executing" && kind == "method_executing" {
-                let label = label(job, step);
-                let msg = format!("method_executing repeated for step {label}");
-                slot.violation(&mv, Some(&label), Some(&from), msg);
-            }
-            if from == "pending" && kind == "step_completed" {
-                // Kept (the step did complete), and flagged: it never started.
-                let label = label(job, step);
-                let msg = format!("step {label} completed before it started");
-                slot.violation(&mv, Some(&label), Some(&from), msg);
-            }
-            mv.reason = failure_message.clone();
-            slot.move_step(idx, &mv, status, true);
-            let st = &mut slot.run.steps[idx];
-            st.attempt_mut().status = status;
-            match kind {
-                "step_started" | "method_executing" => {
-                    let attempt = st.attempt_mut();
-                    attempt.started_at = attempt.started_at.or(at);
-                    st.started_at = st.started_at.or(at);
-                }
-                _ => {
-                    let attempt = st.attempt_mut();
-                    attempt.ended_at = at;
-                    attempt.duration_ms = match (attempt.started_at, at) {
-                        (Some(s), Some(e)) => Some(e.millis_since(s)),
-                        _ => None,
-                    };
-                    st.ended_at = at;
-                    if let WorkflowEvent::StepFailed(f) = &event.kind {
-                        let class = if from == "executing"
-                            || (f.model_name.is_some() && f.method_name.is_some())
-                        {
-                            FailureClass::Method
-                        } else {
-                            FailureClass::Structural
-                        };
-                        let failure = Failure {
-                            class,
-                            error_type: Some(error_type),
-                            message: failure_message.unwrap_or_default(),
-                            allowed: f.allowed_failure,
-                        };
-                        st.attempt_mut().error = Some(failure.clone());
-                        st.error = Some(failure);
-                    }
-                    if let Some(child) = st.child_run.clone() {
-                        let (cto, cstatus) = if status == StepStatus::Completed {
-                            ("completed", RunStatus::Completed)
-                        } else {
-                            ("failed", RunStatus::Failed)
-                        };
-                        let cs = core.run_slot(Dialect::Swamp, &child, || unreachable_run(&child));
-                        let cmv = Move {
-                            event: kind,
-                            to_state: cto,
-                            reason: None,
-                            at,
-                            line,
-                        };
-                        if cs.move_run(&cmv, cstatus, !cs.run.status.is_terminal()) {
-                            cs.run.ended_at = at;
-                        }
-                        core.swamp.active.retain(|r| **r != *child);
-                    }
-                }
-            }
-        }
+    if let (Some(j), true) = (f.job, f.kind.starts_with("job_")) {
+        apply_job(core, &f, input, &target, j);
     }
-    if let Some(j) = job {
-        if kind.starts_with("job_") {
-            let root = if run_id.is_none() {
-                core.swamp.root()
-            } else {
-                None
-            };
-            let target = run_id.or(root.as_deref()).unwrap_or_default();
-            let status = input
-                .opt_str("status")
-                .ok()
-                .flatten()
-                .map(|st| core.filter.redact_text(st))
-                .unwrap_or_else(|| kind.trim_start_matches("job_").to_string());
-            let Some(slot) = core.existing_run(Dialect::Swamp, target) else {
-                // A job event for no known run: nothing to attach it to.
-                core.orphan(
-                    kind,
-                    &status,
-                    format!("{kind} for job {j} of no started run"),
-                    at,
-                    line,
-                );
-                return Ok(());
-            };
-            match slot.run.jobs.iter_mut().find(|x| x.name == j) {
-                Some(x) => x.status = Some(status),
-                None => slot.run.jobs.push(Job {
-                    name: j.to_string(),
-                    depends_on: Vec::new(),
-                    status: Some(status),
-                }),
-            }
-        }
-    }
-
-    // Child telemetry entries, from the same events, through the bridge.
-    if let Some(bridge) = core.swamp.bridge.as_mut() {
-        let entries = bridge.observe(&event);
-        if !entries.is_empty() {
-            let root = core.swamp.active.first().cloned();
-            attach(core, root.as_deref().unwrap_or_default(), entries, key);
-        }
-    }
+    attach(core, entries, key);
     Ok(())
+}
+
+/// Feeds the event to its source's bridge: which run it belonged to when it
+/// arrived, the source's latest root, and what it did to the runs.
+fn route(
+    core: &mut RunModelCore,
+    event: &Event<'_>,
+    run_id: Option<&str>,
+    entries: &mut Vec<TelemetryEntry>,
+) -> (Option<Rc<str>>, Option<Rc<str>>, Routed) {
+    let swamp = &mut core.swamp;
+    let bridge = match swamp.sources.get_mut(&*core.source) {
+        Some(b) => b,
+        None => {
+            let b = TelemetryBridge::new(
+                core.bridge_config.clone(),
+                swamp.clock.clone(),
+                swamp.ids.clone(),
+            )
+            .with_filter(core.filter.clone());
+            swamp.sources.entry(core.source.clone()).or_insert(b)
+        }
+    };
+    let belongs = bridge.run_of(run_id);
+    let last_root = bridge.last_root().cloned();
+    let routed = bridge.observe_routed(event, entries);
+    (belongs, last_root, routed)
+}
+
+fn remember_model(core: &mut RunModelCore, key: &str, has_key: bool, model: Option<&str>) {
+    let Some(model) = model.filter(|m| has_key && !m.is_empty()) else {
+        return;
+    };
+    let swamp = &mut core.swamp;
+    match swamp.model_names.get_mut(key) {
+        Some(known) => {
+            if known != model {
+                model.clone_into(known);
+            }
+        }
+        None => {
+            swamp.model_names.insert(key.to_string(), model.to_string());
+        }
+    }
+    if swamp.seen_models.len() < MAX_SEEN_MODELS && !swamp.seen_models.contains(model) {
+        swamp.seen_models.insert(model.to_string());
+    }
+}
+
+/// A `started`, placed as the bridge placed it.
+fn apply_started(
+    core: &mut RunModelCore,
+    f: &Facts<'_>,
+    id: &str,
+    name: &str,
+    start: &Start,
+    jobs: Option<Vec<Job>>,
+) {
+    for gone in &start.abandoned {
+        abandon(core, f, gone, id);
+    }
+    let mv = f.mv("running", None);
+    // A run first seen through its step events is a placeholder until its
+    // `started` arrives and fills it in.
+    if let Some(slot) = core
+        .existing_run(Dialect::Swamp, id)
+        .filter(|s| !s.run.transitions.is_empty())
+    {
+        slot.violation(&mv, None, None, format!("run {id} started twice"));
+        return;
+    }
+    let parent_invocation =
+        Some(core.bridge_config.parent_invocation_id.clone()).filter(|p| !p.is_empty());
+    let slot = core.run_slot(Dialect::Swamp, id, || placeholder(id));
+    slot.run.name = name.to_string();
+    slot.run.jobs = jobs.unwrap_or_default();
+    slot.run.correlation_id = f.correlation.map(str::to_string);
+    slot.run.parent_invocation_id = parent_invocation;
+    slot.run.parent_correlation_id = f.parent_correlation.map(str::to_string);
+    slot.run.started_at = f.at;
+    slot.move_run(&mv, RunStatus::Running, true);
+    if start.unknown_parent {
+        let msg = format!("run {id} names a parent run that is not active on its source");
+        slot.violation(&mv, None, None, msg);
+    }
+    let Some((parent, host)) = &start.parent else {
+        return;
+    };
+    let host = host.as_ref().map(|(j, s)| label(j, s));
+    let mut parent_correlation = None;
+    if let Some(pslot) = core.existing_run(Dialect::Swamp, parent) {
+        if let Some(h) = &host {
+            if let Some(st) = pslot.run.steps.iter_mut().find(|st| &st.id == h) {
+                st.child_run = Some(id.to_string());
+            }
+        }
+        parent_correlation = pslot.run.correlation_id.clone();
+    }
+    let slot = core.run_slot(Dialect::Swamp, id, || placeholder(id));
+    if slot.run.parent_correlation_id.is_none() {
+        slot.run.parent_correlation_id = parent_correlation;
+    }
+    slot.run.parent_run = Some(parent.to_string());
+    slot.run.parent_step = host;
+}
+
+/// A run that never ended: the run `by` started on its source first.
+fn abandon(core: &mut RunModelCore, f: &Facts<'_>, id: &str, by: &str) {
+    let Some(slot) = core.existing_run(Dialect::Swamp, id) else {
+        return;
+    };
+    if slot.run.status.is_terminal() {
+        return;
+    }
+    let message = format!("run {id} abandoned: run {by} started on its source before it ended");
+    let mv = f.mv("abandoned", Some(message.clone()));
+    let from = slot.run.state.to_string();
+    slot.violation(&mv, None, Some(&from), message.clone());
+    slot.move_run(&mv, RunStatus::Abandoned, true);
+    // When it died is unknown; its last event is the best guess, and does
+    // not stretch its duration to whenever the next run came.
+    slot.run.ended_at = slot.run.last_event_at.or(f.at);
+    slot.run.error = Some(Failure {
+        class: FailureClass::Abandoned,
+        error_type: None,
+        message,
+        allowed: false,
+    });
+    let failure = Failure {
+        class: FailureClass::Abandoned,
+        error_type: None,
+        message: ABANDONED.to_string(),
+        allowed: false,
+    };
+    close_open_steps(slot, f, Some(&failure));
+}
+
+/// A `completed` or `error`: `ended` are the runs the bridge ended (the
+/// root or the named run first); with none, the event was for a run no
+/// longer active (`target`), or for none.
+fn apply_ended(
+    core: &mut RunModelCore,
+    f: &Facts<'_>,
+    target: &Rc<str>,
+    ended: &[Rc<str>],
+    status_field: &str,
+    reason: Option<String>,
+) {
+    let root = match (ended.first(), f.run_id) {
+        (Some(r), _) => r.clone(),
+        (None, Some(named)) => Rc::from(named),
+        (None, None) => target.clone(),
+    };
+    if !core.has_run(Dialect::Swamp, &root) {
+        let to = if f.kind == "error" {
+            "failed"
+        } else {
+            "completed"
+        };
+        let message = match f.run_id {
+            Some(r) => format!("{} for run {r}, which never started", f.kind),
+            None => format!("{} before any run started", f.kind),
+        };
+        core.orphan(f.kind, to, message, f.at, f.line);
+        return;
+    }
+    let cancelled = f.kind == "error"
+        && reason
+            .as_deref()
+            .is_some_and(|r| r.to_lowercase().contains("cancel"));
+    let slot = core.run_slot(Dialect::Swamp, &root, || placeholder(&root));
+    let any_failed =
+        slot.run.steps.iter().any(|s| {
+            s.status == StepStatus::Failed && !s.error.as_ref().is_some_and(|e| e.allowed)
+        });
+    let (to, status) = if cancelled || status_field == "cancelled" {
+        ("cancelled", RunStatus::Cancelled)
+    } else if f.kind == "error" || any_failed || status_field == "failed" {
+        ("failed", RunStatus::Failed)
+    } else {
+        ("completed", RunStatus::Completed)
+    };
+    let mv = f.mv(to, reason.clone());
+    let terminal = slot.run.status.is_terminal();
+    if !slot.move_run(&mv, status, !terminal) {
+        return;
+    }
+    slot.run.ended_at = f.at;
+    if f.kind == "error" {
+        let class = if cancelled {
+            FailureClass::Cancellation
+        } else {
+            FailureClass::Structural
+        };
+        slot.run.error = Some(Failure {
+            class,
+            error_type: None,
+            message: reason.unwrap_or_default(),
+            allowed: false,
+        });
+    }
+    close_open_steps(slot, f, None);
+    for nested in ended.iter().skip(1) {
+        end_run(core, f, nested, to, status);
+    }
+}
+
+/// Ends a nested run with its host (or its root): `to`/`status` unless it
+/// already ended.
+fn end_run(core: &mut RunModelCore, f: &Facts<'_>, id: &str, to: &'static str, status: RunStatus) {
+    let Some(s) = core.existing_run(Dialect::Swamp, id) else {
+        return;
+    };
+    let mv = f.mv(to, None);
+    if s.move_run(&mv, status, !s.run.status.is_terminal()) {
+        s.run.ended_at = f.at;
+        close_open_steps(s, f, None);
+    }
+}
+
+/// Nested runs that ended with the step that hosted them: completed with a
+/// completed step, cancelled with a skipped one, failed otherwise.
+fn end_nested(core: &mut RunModelCore, f: &Facts<'_>, ended: &[Rc<str>], event: &Event<'_>) {
+    let (to, status) = match event.kind {
+        WorkflowEvent::StepCompleted(_) => ("completed", RunStatus::Completed),
+        WorkflowEvent::StepSkipped(_) => ("cancelled", RunStatus::Cancelled),
+        _ => ("failed", RunStatus::Failed),
+    };
+    for id in ended {
+        end_run(core, f, id, to, status);
+    }
+}
+
+/// What a step event says, beyond its [`Facts`].
+struct StepFacts<'a, 'e> {
+    event: &'a Event<'e>,
+    job: &'a str,
+    step: &'a str,
+    /// The step's key within its run ([`push_step_key`]).
+    step_key: &'a str,
+    /// No run was active: the event is for `target`, which already ended.
+    late: bool,
+    failure_message: Option<String>,
+    error_type: String,
+}
+
+fn apply_step(core: &mut RunModelCore, f: &Facts<'_>, target: &str, c: &StepFacts<'_, '_>) {
+    let Some((to, status)) = step_state(f.kind) else {
+        return;
+    };
+    let known = core.has_run(Dialect::Swamp, target);
+    let slot = core.run_slot(Dialect::Swamp, target, || {
+        Run::new(
+            target.to_string(),
+            Dialect::Swamp,
+            String::new(),
+            "pending",
+            RunStatus::Pending,
+        )
+    });
+    let mut mv = f.mv(to, None);
+    let step_label = || label(c.job, c.step);
+    if !known {
+        let message = if target.is_empty() {
+            format!("step {} event before any run started", step_label())
+        } else {
+            format!(
+                "step {} event for run {target} before its started",
+                step_label()
+            )
+        };
+        slot.violation(&mv, Some(&step_label()), None, message);
+    }
+    if slot.run.status.is_terminal() || (c.late && known && !slot.run.status.is_terminal()) {
+        // Recorded on the run, and no step is created for it.
+        let msg = format!("step {} event after run {target} ended", step_label());
+        slot.violation(&mv, Some(&step_label()), None, msg);
+        return;
+    }
+    let idx = slot.step_at(c.step_key, step_label, c.job, c.step, "pending");
+    let from = slot.run.steps[idx].state.clone();
+    if step_terminal(&from) || (from == "executing" && to == "running") {
+        slot.move_step(idx, &mv, status, false);
+        return;
+    }
+    if from == to && f.kind == "step_started" {
+        let msg = format!("step {} started twice", step_label());
+        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
+        return;
+    }
+    if from == to && f.kind != "method_executing" {
+        return;
+    }
+    if from == "executing" && f.kind == "method_executing" {
+        let msg = format!("method_executing repeated for step {}", step_label());
+        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
+    }
+    if from == "pending" && f.kind == "step_completed" {
+        // Kept (the step did complete), and flagged: it never started.
+        let msg = format!("step {} completed before it started", step_label());
+        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
+    }
+    mv.reason = c.failure_message.clone();
+    slot.move_step(idx, &mv, status, true);
+    let st = &mut slot.run.steps[idx];
+    st.attempt_mut().status = status;
+    if matches!(f.kind, "step_started" | "method_executing") {
+        let attempt = st.attempt_mut();
+        attempt.started_at = attempt.started_at.or(f.at);
+        st.started_at = st.started_at.or(f.at);
+        return;
+    }
+    let attempt = st.attempt_mut();
+    attempt.ended_at = f.at;
+    attempt.duration_ms = match (attempt.started_at, f.at) {
+        (Some(s), Some(e)) => Some(e.millis_since(s)),
+        _ => None,
+    };
+    st.ended_at = f.at;
+    if let WorkflowEvent::StepFailed(sf) = &c.event.kind {
+        let class = if from == "executing" || (sf.model_name.is_some() && sf.method_name.is_some())
+        {
+            FailureClass::Method
+        } else {
+            FailureClass::Structural
+        };
+        let failure = Failure {
+            class,
+            error_type: Some(c.error_type.clone()),
+            message: c.failure_message.clone().unwrap_or_default(),
+            allowed: sf.allowed_failure,
+        };
+        st.attempt_mut().error = Some(failure.clone());
+        st.error = Some(failure);
+    }
+}
+
+/// `job_*` events: the job's status on its run.
+fn apply_job(core: &mut RunModelCore, f: &Facts<'_>, input: &Input<'_>, target: &str, job: &str) {
+    let status = input
+        .opt_str("status")
+        .ok()
+        .flatten()
+        .map(|st| core.filter.redact_text(st))
+        .unwrap_or_else(|| f.kind.trim_start_matches("job_").to_string());
+    let Some(slot) = core.existing_run(Dialect::Swamp, target) else {
+        // A job event for no known run: nothing to attach it to.
+        let message = format!("{} for job {job} of no started run", f.kind);
+        core.orphan(f.kind, &status, message, f.at, f.line);
+        return;
+    };
+    match slot.run.jobs.iter_mut().find(|x| x.name == job) {
+        Some(x) => x.status = Some(status),
+        None => slot.run.jobs.push(Job {
+            name: job.to_string(),
+            depends_on: Vec::new(),
+            status: Some(status),
+        }),
+    }
 }
 
 /// Attaches child entries to their steps, passing the entry's free text through
 /// the parameter filter first: the bridge scrubs model names, the filter masks
 /// `key=value` secrets, so the entry shown with a step leaks neither. `key` is
 /// scratch space (overwritten).
-fn attach(core: &mut RunModelCore, root: &str, entries: Vec<TelemetryEntry>, key: &mut String) {
+fn attach(core: &mut RunModelCore, entries: Vec<TelemetryEntry>, key: &mut String) {
     for mut entry in entries {
-        let Some(wc) = entry.workflow_context.as_ref() else {
-            continue;
-        };
-        let run = if wc.run_id.is_empty() {
-            root
-        } else {
-            wc.run_id.as_str()
-        };
-        key.clear();
-        push_step_key(key, &wc.job_name, &wc.step_name);
-        let Some(ri) = core.run_position(Dialect::Swamp, run) else {
-            continue;
-        };
-        let Some(idx) = core.runs[ri].step_index(key) else {
-            continue;
-        };
         let filter = &core.filter;
         entry.result.error_message = entry.result.error_message.map(|m| filter.redact_text(&m));
         entry.result.error_type = entry.result.error_type.map(|t| filter.redact_text(&t));
-        core.runs[ri].run.steps[idx].telemetry = Some(entry);
+        if let Some(all) = core.swamp.collected.as_mut() {
+            all.push(entry.clone());
+        }
+        let Some(wc) = entry.workflow_context.as_ref() else {
+            continue;
+        };
+        key.clear();
+        push_step_key(key, &wc.job_name, &wc.step_name);
+        let Some(ri) = core.run_position(Dialect::Swamp, &wc.run_id) else {
+            continue;
+        };
+        let Some(slot) = core.runs.get_mut(ri) else {
+            continue;
+        };
+        if let Some(idx) = slot.step_index(key) {
+            slot.run.steps[idx].telemetry = Some(entry);
+        }
     }
 }
 
-fn cancel_open_steps(slot: &mut RunSlot, kind: &str, at: Option<Timestamp>, line: Option<usize>) {
+/// Ends every step still open when its run ends: cancelled, with `failure`
+/// as the reason when there is one (an abandoned run's).
+fn close_open_steps(slot: &mut RunSlot, f: &Facts<'_>, failure: Option<&Failure>) {
     for idx in 0..slot.run.steps.len() {
-        if !slot.run.steps[idx].status.is_terminal() {
-            let mv = Move {
-                event: kind,
-                to_state: "cancelled",
-                reason: None,
-                at,
-                line,
-            };
-            slot.move_step(idx, &mv, StepStatus::Cancelled, true);
-            let st = &mut slot.run.steps[idx];
-            st.ended_at = at;
-            let a = st.attempt_mut();
-            a.status = StepStatus::Cancelled;
-            a.ended_at = at;
+        if slot.run.steps[idx].status.is_terminal() {
+            continue;
+        }
+        let mv = f.mv("cancelled", failure.map(|x| x.message.clone()));
+        slot.move_step(idx, &mv, StepStatus::Cancelled, true);
+        let st = &mut slot.run.steps[idx];
+        st.ended_at = f.at;
+        if let Some(x) = failure {
+            st.error = Some(x.clone());
+        }
+        let a = st.attempt_mut();
+        a.status = StepStatus::Cancelled;
+        a.ended_at = f.at;
+        if let Some(x) = failure {
+            a.error = Some(x.clone());
         }
     }
 }
@@ -631,8 +741,8 @@ fn first_line(s: &str) -> &str {
     s.split(['\n', '\r']).next().unwrap_or("")
 }
 
-/// Only reached for runs already known to exist.
-fn unreachable_run(id: &str) -> Run {
+/// A swamp run known only by id so far.
+fn placeholder(id: &str) -> Run {
     Run::new(
         id.to_string(),
         Dialect::Swamp,

@@ -211,7 +211,7 @@ fn task_event(
             slot.run.started_at = slot.run.started_at.or(at);
             reopen(slot);
         }
-        RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled => {
+        RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled | RunStatus::Abandoned => {
             slot.run.ended_at = p.completed_at.or(at);
             slot.run.error = match status {
                 RunStatus::Completed => None,
