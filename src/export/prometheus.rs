@@ -8,7 +8,12 @@
 //! `_step_retries_total{workflow,step}`, `_state_transitions_total{dialect,from,to}`,
 //! `_time_in_state_seconds_total{dialect,state}`, `_runs_running{workflow}` and
 //! `_steps_running{workflow}` gauges, `_threshold_violations_total{workflow,step}`,
-//! `_transition_violations_total{workflow}`, and `_series_dropped_total{metric}`.
+//! `_transition_violations_total{workflow}`, `_runs_stalled{workflow}`,
+//! `_runs_evicted_total`, and `_series_dropped_total{metric}`.
+//!
+//! The counts themselves are the run model's ([`Totals`]): the runs a
+//! snapshot holds, added to the totals of the runs retention evicted, so
+//! counters never go down.
 //!
 //! Rules kept: one HELP and TYPE per family, families contiguous, labels
 //! escaped (`\\`, `\"`, `\n`), `_total` exactly once, histogram buckets
@@ -17,18 +22,13 @@
 //! `max_series_per_metric` series; the rest are dropped and counted.
 //! Metrics are never sampled.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use thiserror::Error;
 
-use crate::run::{Dialect, RunStatus, Snapshot, StepStatus};
-
-/// Workflow-sized buckets, in seconds: 5 ms to 1 h.
-pub const DEFAULT_BUCKETS: [f64; 18] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
-    1800.0, 3600.0,
-];
+pub use crate::run::totals::DEFAULT_BUCKETS;
+use crate::run::totals::{Family, Histogram, Labels, Totals};
+use crate::run::Snapshot;
 
 #[derive(Debug, Clone)]
 pub struct MetricsOptions {
@@ -60,6 +60,12 @@ pub enum MetricsOptionsError {
     Buckets,
     #[error("maxSeriesPerMetric: expected at least 1")]
     SeriesCap,
+    /// Evicted runs were counted in the model's buckets; others cannot be
+    /// made of them.
+    #[error(
+        "buckets: expected the model's metricsBuckets [{0}]: runs it evicted were counted in those"
+    )]
+    EvictedBuckets(String),
 }
 
 impl MetricsOptions {
@@ -85,49 +91,17 @@ impl MetricsOptions {
         }
         Ok(())
     }
-}
 
-type Labels = Vec<(&'static str, String)>;
-
-#[derive(Default)]
-struct Histogram {
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
-}
-
-/// One metric family being built, with its series cap.
-struct Family<V> {
-    series: BTreeMap<Labels, V>,
-    dropped: u64,
-}
-
-impl<V: Default> Family<V> {
-    fn new() -> Self {
-        Family {
-            series: BTreeMap::new(),
-            dropped: 0,
+    /// [`validate`](Self::validate), and buckets that fit the snapshot: once
+    /// its model evicted runs, its own (what [`export_metrics`] then uses).
+    pub fn validate_for(&self, snapshot: &Snapshot) -> Result<(), MetricsOptionsError> {
+        self.validate()?;
+        let evicted = &snapshot.evicted.totals;
+        if !evicted.is_empty() && evicted.buckets != self.buckets {
+            let list: Vec<String> = evicted.buckets.iter().map(|b| format_value(*b)).collect();
+            return Err(MetricsOptionsError::EvictedBuckets(list.join(", ")));
         }
-    }
-
-    fn entry(&mut self, labels: Labels, cap: usize) -> Option<&mut V> {
-        if !self.series.contains_key(&labels) && self.series.len() >= cap {
-            self.dropped += 1;
-            return None;
-        }
-        Some(self.series.entry(labels).or_default())
-    }
-}
-
-fn run_status(s: RunStatus) -> &'static str {
-    s.as_str()
-}
-
-fn dialect(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Swamp => "swamp",
-        Dialect::Orchestrator => "orchestrator",
-        Dialect::Tasker => "tasker",
+        Ok(())
     }
 }
 
@@ -192,120 +166,26 @@ fn labels_text(labels: &Labels, extra: Option<(&str, &str)>) -> String {
     }
 }
 
-/// The exposition text.
+/// The exposition text: the snapshot's runs added to the totals of the
+/// runs its model evicted. Once runs were evicted, histograms use the
+/// model's buckets whatever `o.buckets` says ([`MetricsOptions::validate_for`]
+/// tells a caller that asked for others).
 pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
-    let cap = o.max_series_per_metric;
-    let mut runs_total: Family<u64> = Family::new();
-    let mut steps_total: Family<u64> = Family::new();
-    let mut run_duration: Family<Histogram> = Family::new();
-    let mut step_duration: Family<Histogram> = Family::new();
-    let mut attempts: Family<u64> = Family::new();
-    let mut retries: Family<u64> = Family::new();
-    let mut transitions: Family<u64> = Family::new();
-    let mut time_in_state: Family<f64> = Family::new();
-    let mut runs_running: Family<u64> = Family::new();
-    let mut steps_running: Family<u64> = Family::new();
-    let mut threshold: Family<u64> = Family::new();
-    let mut violations: Family<u64> = Family::new();
-
-    let observe = |h: &mut Histogram, seconds: f64, buckets: &[f64]| {
-        if h.counts.is_empty() {
-            h.counts = vec![0; buckets.len()];
-        }
-        for (i, b) in buckets.iter().enumerate() {
-            if seconds <= *b {
-                h.counts[i] += 1;
-            }
-        }
-        h.sum += seconds;
-        h.count += 1;
+    let evicted = &snapshot.evicted.totals;
+    let buckets = if evicted.is_empty() {
+        o.buckets.clone()
+    } else {
+        evicted.buckets.clone()
     };
-
+    let mut t = Totals::new(buckets, o.max_series_per_metric);
+    t.merge(evicted);
     for d in &snapshot.runs {
-        let run = &d.run;
-        let wf = run.name.clone();
-        if let Some(v) = runs_total.entry(
-            vec![
-                ("workflow", wf.clone()),
-                ("status", run_status(run.status).into()),
-            ],
-            cap,
-        ) {
-            *v += 1;
-        }
-        if run.status.is_terminal() {
-            if let (Some(ms), Some(h)) = (
-                d.summary.duration_ms,
-                run_duration.entry(vec![("workflow", wf.clone())], cap),
-            ) {
-                observe(h, ms as f64 / 1000.0, &o.buckets);
-            }
-        } else if let Some(v) = runs_running.entry(vec![("workflow", wf.clone())], cap) {
-            *v += 1;
-        }
-        if !run.violations.is_empty() {
-            if let Some(v) = violations.entry(vec![("workflow", wf.clone())], cap) {
-                *v += run.violations.len() as u64;
-            }
-        }
-        for t in &run.transitions {
-            let from = t.from.as_deref().unwrap_or("none").to_string();
-            let labels = vec![
-                ("dialect", dialect(run.dialect).into()),
-                ("from", from.clone()),
-                ("to", t.to.to_string()),
-            ];
-            if let Some(v) = transitions.entry(labels, cap) {
-                *v += 1;
-            }
-            if let (Some(ms), Some(_)) = (t.in_previous_ms, &t.from) {
-                let labels = vec![("dialect", dialect(run.dialect).into()), ("state", from)];
-                if let Some(v) = time_in_state.entry(labels, cap) {
-                    *v += ms as f64 / 1000.0;
-                }
-            }
-        }
-        for s in &run.steps {
-            let step_labels = || vec![("workflow", wf.clone()), ("step", s.name.clone())];
-            let mut l = step_labels();
-            l.push(("status", s.status.as_str().into()));
-            if let Some(v) = steps_total.entry(l, cap) {
-                *v += 1;
-            }
-            if s.status.is_terminal() {
-                if let (Some(ms), Some(h)) =
-                    (s.duration_ms, step_duration.entry(step_labels(), cap))
-                {
-                    observe(h, ms as f64 / 1000.0, &o.buckets);
-                }
-            } else if matches!(s.status, StepStatus::Running | StepStatus::Retrying) {
-                if let Some(v) = steps_running.entry(vec![("workflow", wf.clone())], cap) {
-                    *v += 1;
-                }
-            }
-            for a in &s.attempts {
-                if !a.status.is_terminal() {
-                    continue;
-                }
-                let mut l = step_labels();
-                l.push(("outcome", a.status.as_str().into()));
-                if let Some(v) = attempts.entry(l, cap) {
-                    *v += 1;
-                }
-            }
-            if s.attempts.len() > 1 {
-                if let Some(v) = retries.entry(step_labels(), cap) {
-                    *v += s.attempts.len() as u64 - 1;
-                }
-            }
-            if s.over_threshold {
-                if let Some(v) = threshold.entry(step_labels(), cap) {
-                    *v += 1;
-                }
-            }
-        }
+        t.add_run(d, true);
     }
+    write(&t, snapshot.evicted.runs, o)
+}
 
+fn write(t: &Totals, evicted: u64, o: &MetricsOptions) -> String {
     let p = &o.prefix;
     let mut w = Writer {
         out: String::new(),
@@ -318,83 +198,97 @@ pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
         "runs_total",
         "Workflow runs by final or current status.",
         "counter",
-        &runs_total,
+        &t.runs_total,
         int,
     );
     w.simple(
         "steps_total",
         "Steps by status.",
         "counter",
-        &steps_total,
+        &t.steps_total,
         int,
     );
     w.simple(
         "step_attempts_total",
         "Step attempts by outcome, failed retries included.",
         "counter",
-        &attempts,
+        &t.attempts,
         int,
     );
     w.simple(
         "step_retries_total",
         "Retries: attempts after the first.",
         "counter",
-        &retries,
+        &t.retries,
         int,
     );
     w.simple(
         "state_transitions_total",
         "State transitions of runs.",
         "counter",
-        &transitions,
+        &t.transitions,
         int,
     );
     w.simple(
         "threshold_violations_total",
         "Steps longer than their duration threshold.",
         "counter",
-        &threshold,
+        &t.threshold,
         int,
     );
     w.simple(
         "transition_violations_total",
         "Transitions the dialect's state machine does not allow.",
         "counter",
-        &violations,
+        &t.violations,
         int,
     );
     w.simple(
         "time_in_state_seconds_total",
         "Seconds runs spent in each state before leaving it.",
         "counter",
-        &time_in_state,
+        &t.time_in_state,
         |v: &f64| format_value(*v),
     );
     w.simple(
         "runs_running",
         "Runs not yet ended.",
         "gauge",
-        &runs_running,
+        &t.runs_running,
         int,
     );
     w.simple(
         "steps_running",
         "Steps running or waiting for a retry.",
         "gauge",
-        &steps_running,
+        &t.steps_running,
         int,
     );
+    w.simple(
+        "runs_stalled",
+        "Runs not ended with no event for longer than the model's stall time.",
+        "gauge",
+        &t.runs_stalled,
+        int,
+    );
+    let full = format!("{p}_runs_evicted_total");
+    w.header(
+        &full,
+        "Runs the model no longer holds (retention); their counts stay in the other counters.",
+        "counter",
+    );
+    let _ = writeln!(w.out, "{full} {evicted}");
     w.histogram(
         "run_duration_seconds",
         "Duration of ended runs, enqueue to end.",
-        &run_duration,
-        &o.buckets,
+        &t.run_duration,
+        &t.buckets,
     );
     w.histogram(
         "step_duration_seconds",
         "Duration of ended steps, all attempts.",
-        &step_duration,
-        &o.buckets,
+        &t.step_duration,
+        &t.buckets,
     );
     w.finish()
 }

@@ -85,6 +85,13 @@ impl RunModelCore {
         self.runs.position(dialect, id)
     }
 
+    /// The run with this id in this dialect, if known, not marked as having
+    /// an event (what happens to it is not its own doing: it was abandoned).
+    pub fn held_run(&mut self, dialect: Dialect, id: &str) -> Option<&mut RunSlot> {
+        let i = self.runs.position(dialect, id)?;
+        self.runs.get_mut(i)
+    }
+
     /// The run with this id in this dialect, if known; marked as having an
     /// event now.
     pub fn existing_run(&mut self, dialect: Dialect, id: &str) -> Option<&mut RunSlot> {

@@ -26,6 +26,7 @@ mod store;
 mod swamp;
 mod tasker;
 pub mod tasker_states;
+pub mod totals;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -78,6 +79,9 @@ pub struct RunModelOptions {
     pub stall_after_ms: Option<i64>,
     /// How many runs to hold, and for how long after they end.
     pub retention: Retention,
+    /// The duration buckets (seconds) evicted runs are counted in, for the
+    /// metrics to stay cumulative; the Prometheus export's must then match.
+    pub metrics_buckets: Vec<f64>,
 }
 
 impl Default for RunModelOptions {
@@ -91,6 +95,7 @@ impl Default for RunModelOptions {
             bridge: Default::default(),
             stall_after_ms: Some(DEFAULT_STALL_AFTER_MS),
             retention: Retention::default(),
+            metrics_buckets: totals::DEFAULT_BUCKETS.to_vec(),
         }
     }
 }
@@ -154,7 +159,10 @@ impl<C: Clock> RunModel<C> {
             ndjson: options.ndjson,
             stall_after_ms: options.stall_after_ms,
             retention: options.retention,
-            evicted: Evicted::default(),
+            evicted: Evicted {
+                totals: totals::Totals::new(options.metrics_buckets, totals::MAX_SERIES),
+                ..Evicted::default()
+            },
             next_age_check: None,
             readers: HashMap::new(),
             arrival: None,

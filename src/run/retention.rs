@@ -12,6 +12,7 @@
 use serde::Serialize;
 
 use super::slot::RunSlot;
+use super::totals::Totals;
 use super::RunModel;
 use crate::clock::Clock;
 use crate::time::Timestamp;
@@ -38,6 +39,9 @@ pub struct Evicted {
     pub unfinished: u64,
     /// Events that fit no run, dropped beyond the latest ones kept.
     pub violations: u64,
+    /// The counts of the runs evicted, for the metrics to stay cumulative.
+    #[serde(skip)]
+    pub totals: Totals,
 }
 
 /// Top-level: nested in no run the model holds.
@@ -126,7 +130,18 @@ impl<C: Clock> RunModel<C> {
             }
             i += 1;
         }
+        // The instants of this call (no extra clock reading): durations of
+        // runs still going end at the latest event; gauges are not counted.
+        let now = self
+            .core
+            .last_at
+            .or(self.arrival)
+            .unwrap_or(Timestamp::EPOCH);
         for p in positions {
+            if let Some(slot) = self.core.runs.get(p) {
+                let detail = self.detail(slot, now, now);
+                self.evicted.totals.add_run(&detail, false);
+            }
             if let Some(slot) = self.core.runs.remove(p) {
                 self.evicted.runs += 1;
                 self.evicted.steps += slot.run.steps.len() as u64;

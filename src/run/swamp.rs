@@ -391,7 +391,7 @@ fn apply_started(
 
 /// A run that never ended: the run `by` started on its source first.
 fn abandon(core: &mut RunModelCore, f: &Facts<'_>, id: &str, by: &str) {
-    let Some(slot) = core.existing_run(Dialect::Swamp, id) else {
+    let Some(slot) = core.held_run(Dialect::Swamp, id) else {
         return;
     };
     if slot.run.status.is_terminal() {
