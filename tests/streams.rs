@@ -12,7 +12,7 @@ use workflow_telemetry::run::{
     StepStatus,
 };
 use workflow_telemetry::{
-    FixedClock, NdjsonOptions, SequentialIds, TelemetryBridge, TelemetryEntry, Timestamp,
+    FixedClock, NdjsonOptions, SequentialIds, TelemetryBridge, TelemetryEntry,
 };
 
 mod fixture;
@@ -857,4 +857,41 @@ fn stalled_runs_are_a_gauge() {
         text.contains("workflow_runs_stalled{workflow=\"w\"} 2\n"),
         "{text}"
     );
+}
+
+#[test]
+fn a_failed_run_does_not_colour_the_next_one() {
+    let mut lines = vec![
+        started("r1", "one", 0),
+        step_started("j", "s", 1),
+        exec("j", "s", "m", 2),
+        failed("j", "s", "boom token=abc", 3),
+        completed("r1", 4),
+    ];
+    lines.extend(tidy_run("r2", "two", 10));
+    assert_eq!(
+        bridge_rows(&lines),
+        vec![
+            r(
+                "r1",
+                "one",
+                "j/s",
+                "m",
+                "error",
+                Some("boom token=[REDACTED]")
+            ),
+            r("r2", "two", "build/compile", "run", "success", None),
+            r("r2", "two", "build/test", "check", "success", None),
+        ]
+    );
+    let mut m = model();
+    m.ingest_ndjson(&text(&lines));
+    assert_eq!(
+        runs_of(&mut m),
+        vec![
+            run_row("r1", "one", RunStatus::Failed, None),
+            run_row("r2", "two", RunStatus::Completed, None),
+        ]
+    );
+    assert_eq!(m.run("r2").unwrap().summary.failure, None);
 }
