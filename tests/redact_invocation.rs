@@ -3,8 +3,6 @@
 //! its two quirks, and argument schemas.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::HashMap;
-
 use workflow_telemetry::entry::CommandInvocation;
 use workflow_telemetry::{redact_invocation, ArgKind, CommandSchema};
 
@@ -427,9 +425,10 @@ fn commands_without_a_schema_redact_every_positional() {
 
 fn custom() -> CommandSchema {
     use ArgKind::{Categorical as C, Redact as X};
-    let mut arg_schemas = HashMap::new();
-    arg_schemas.insert("db migrate".to_string(), vec![C, C, X]);
-    arg_schemas.insert("deploy".to_string(), vec![C, C]);
+    let arg_schemas = vec![
+        ("db migrate".to_string(), vec![C, C, X]),
+        ("deploy".to_string(), vec![C, C]),
+    ];
     CommandSchema {
         arg_schemas,
         global_options: vec!["--trace".into()],
@@ -471,7 +470,7 @@ fn a_custom_schema_supplies_positions_globals_and_boolean_flags() {
 #[test]
 fn an_empty_schema_redacts_everything_and_records_no_globals() {
     let schema = CommandSchema {
-        arg_schemas: HashMap::new(),
+        arg_schemas: Vec::new(),
         global_options: vec![],
         boolean_flags: vec![],
     };

@@ -774,7 +774,7 @@ fn pages_of_runs_are_filtered_and_stable() {
 
 #[test]
 fn metrics_stay_cumulative_when_runs_are_evicted() {
-    use workflow_telemetry::export::{export_metrics, MetricsOptions};
+    use workflow_telemetry::export::{model_metrics, MetricsOptions};
     let mut m = model_with(RunModelOptions {
         retention: Retention {
             max_runs: Some(2),
@@ -790,7 +790,7 @@ fn metrics_stay_cumulative_when_runs_are_evicted() {
     let snap = m.snapshot();
     assert_eq!(snap.runs.len(), 2);
     assert_eq!(snap.evicted.runs, 9);
-    let text = export_metrics(&snap, &MetricsOptions::default());
+    let text = model_metrics(&mut m, &MetricsOptions::default()).unwrap();
     let sample = |name: &str| {
         text.lines()
             .find(|l| l.starts_with(name))
@@ -823,9 +823,11 @@ fn metrics_stay_cumulative_when_runs_are_evicted() {
         buckets: vec![1.0, 2.0],
         ..Default::default()
     };
-    let err = other.validate_for(&snap).unwrap_err();
+    let err = model_metrics(&mut m, &other).unwrap_err();
     assert!(err.to_string().starts_with("buckets: "), "{err}");
-    assert!(MetricsOptions::default().validate_for(&snap).is_ok());
+    assert!(MetricsOptions::default()
+        .validate_for(m.evicted_totals())
+        .is_ok());
 }
 
 #[test]

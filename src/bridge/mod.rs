@@ -119,7 +119,7 @@ struct Closed {
 }
 
 /// Counters a host can show or alert on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BridgeStats {
     pub events: u64,
     pub ignored: u64,
@@ -413,12 +413,13 @@ impl TelemetryBridge {
         let probe = self.probe(step);
         let view: &dyn KeyView = &probe;
         if !self.steps.contains_key(view) {
+            // `insert`, not `entry`: one less map method in the wasm.
             let key = self.key(step);
-            return self.steps.entry(key).or_default();
+            self.steps.insert(key, StepState::default());
         }
-        // Looked up twice on this path (once above): the borrow checker
-        // cannot return the first lookup's reference out of the `if`.
-        self.steps.get_mut(view).expect("checked above")
+        self.steps
+            .get_mut(view)
+            .expect("present: found or just added")
     }
 
     fn on_method_executing(
@@ -765,7 +766,15 @@ impl TelemetryBridge {
         if !self.steps.keys().any(named) {
             return superseded;
         }
-        let moved: Vec<_> = self.steps.extract_if(|k, _| named(k)).collect();
+        // `retain`, as the drains use: one less map method in the wasm (and
+        // this runs once per root, when events named it before `started`).
+        let mut moved = Vec::new();
+        self.steps.retain(|k, v| {
+            if named(k) {
+                moved.push((k.clone(), std::mem::take(v)));
+            }
+            !named(k)
+        });
         for (k, mut v) in moved {
             let key = StepKey { run: None, ..k };
             if let Some(other) = self.steps.remove(&key) {

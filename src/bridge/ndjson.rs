@@ -127,6 +127,10 @@ impl<'a> Iterator for Events<'a> {
     }
 }
 
+/// What the batch path gives its reader: a chunk, an end, or both. A trait
+/// object, so the batch path is in the wasm once, not once per caller.
+type Feed<'f> = &'f mut dyn FnMut(&mut LineReader, &mut dyn FnMut(Frame<'_, '_>));
+
 impl TelemetryBridge {
     /// Observes every event of an NDJSON text (or of a text that is one JSON
     /// array of events). A bad line is reported and skipped; every other line
@@ -159,7 +163,7 @@ impl TelemetryBridge {
         let report = self.batch(
             options,
             visit,
-            |r, out| r.push_bytes(chunk, out),
+            &mut |r: &mut LineReader, out| r.push_bytes(chunk, out),
             &mut reader,
         );
         self.reader = Some(reader);
@@ -174,7 +178,12 @@ impl TelemetryBridge {
         visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
     ) -> NdjsonReport {
         let mut reader = self.take_reader(options);
-        let report = self.batch(options, visit, |r, out| r.push_str(chunk, out), &mut reader);
+        let report = self.batch(
+            options,
+            visit,
+            &mut |r: &mut LineReader, out| r.push_str(chunk, out),
+            &mut reader,
+        );
         self.reader = Some(reader);
         report
     }
@@ -187,7 +196,12 @@ impl TelemetryBridge {
         visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
     ) -> NdjsonReport {
         let mut reader = self.take_reader(options);
-        self.batch(options, visit, |r, out| r.end(out), &mut reader)
+        self.batch(
+            options,
+            visit,
+            &mut |r: &mut LineReader, out| r.end(out),
+            &mut reader,
+        )
     }
 
     fn take_reader(&mut self, options: NdjsonOptions) -> LineReader {
@@ -206,7 +220,7 @@ impl TelemetryBridge {
         self.batch(
             options,
             visit,
-            |r, out| {
+            &mut |r: &mut LineReader, out| {
                 r.push_str(text, out);
                 r.end(out);
             },
@@ -216,11 +230,12 @@ impl TelemetryBridge {
 
     /// The batch path: what `feed` gives the reader is observed, and the
     /// entries are written from what the bridge lends.
+    #[inline(never)]
     fn batch(
         &mut self,
         options: NdjsonOptions,
         mut visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
-        feed: impl FnOnce(&mut LineReader, &mut dyn FnMut(Frame<'_, '_>)),
+        feed: Feed<'_>,
         reader: &mut LineReader,
     ) -> NdjsonReport {
         let mut report = NdjsonReport::default();

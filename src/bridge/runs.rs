@@ -32,10 +32,15 @@
 
 use std::rc::Rc;
 
-// foldhash, not SipHash: short keys, looked up per entry.
-use foldhash::HashMap;
-
 use super::StepKey;
+
+/// Workflow names by run id. A list, not a map: a root and its nested runs
+/// are a handful, and a map type of its own cost the wasm about 2 KB.
+type Names = Vec<(Rc<str>, Rc<str>)>;
+
+fn name_of<'n>(names: &'n Names, id: &str) -> Option<&'n (Rc<str>, Rc<str>)> {
+    names.iter().find(|(k, _)| &**k == id)
+}
 
 /// A run active on the source.
 #[derive(Debug, Clone)]
@@ -53,8 +58,8 @@ pub struct Active {
 #[derive(Debug)]
 pub struct RunTracker {
     active: Vec<Active>,
-    names: HashMap<Rc<str>, Rc<str>>,
-    previous: HashMap<Rc<str>, Rc<str>>,
+    names: Names,
+    previous: Names,
     last_root: Option<Rc<str>>,
     empty: Rc<str>,
     /// Roots started, and runs abandoned, on this source.
@@ -66,8 +71,8 @@ impl Default for RunTracker {
     fn default() -> Self {
         RunTracker {
             active: Vec::new(),
-            names: HashMap::default(),
-            previous: HashMap::default(),
+            names: Names::new(),
+            previous: Names::new(),
             last_root: None,
             empty: Rc::from(""),
             roots: 0,
@@ -114,17 +119,15 @@ impl RunTracker {
             },
             Some(s) => match self.active.iter().find(|a| &*a.id == s) {
                 Some(a) => a.id.clone(),
-                None => match self.names.get_key_value(s) {
+                None => match name_of(&self.names, s) {
                     Some((k, _)) => k.clone(),
                     None => Rc::from(s),
                 },
             },
         };
-        let name = self
-            .names
-            .get(&*id)
-            .or_else(|| self.previous.get(&*id))
-            .cloned()
+        let name = name_of(&self.names, &id)
+            .or_else(|| name_of(&self.previous, &id))
+            .map(|(_, n)| n.clone())
             .unwrap_or_else(|| self.empty.clone());
         (id, name)
     }
@@ -134,7 +137,7 @@ impl RunTracker {
     pub fn start_root(&mut self, id: &str, name: &str) -> Rc<str> {
         let id: Rc<str> = Rc::from(id);
         self.previous = std::mem::take(&mut self.names);
-        self.names.insert(id.clone(), Rc::from(name));
+        self.names.push((id.clone(), Rc::from(name)));
         self.active.clear();
         self.active.push(Active {
             id: id.clone(),
@@ -156,9 +159,9 @@ impl RunTracker {
     ) -> Rc<str> {
         let id: Rc<str> = Rc::from(id);
         // First name wins, so a re-sent `started` cannot rename a run.
-        self.names
-            .entry(id.clone())
-            .or_insert_with(|| Rc::from(name));
+        if name_of(&self.names, &id).is_none() {
+            self.names.push((id.clone(), Rc::from(name)));
+        }
         self.active.push(Active {
             id: id.clone(),
             parent: Some(parent),

@@ -14,4 +14,7 @@ pub mod prometheus;
 pub use glob::{EventFilter, NamePattern};
 pub use lifecycle::{lifecycle_records, to_json_lines, to_logfmt, Level, LogOptions, LogRecord};
 pub use otlp::{export_traces, export_traces_jsonl, ExportTraceServiceRequest, TraceOptions};
-pub use prometheus::{export_metrics, MetricsOptions, MetricsOptionsError, DEFAULT_BUCKETS};
+pub use prometheus::{
+    export_metrics, export_metrics_with, model_metrics, MetricsOptions, MetricsOptionsError,
+    DEFAULT_BUCKETS,
+};

@@ -92,11 +92,10 @@ impl MetricsOptions {
         Ok(())
     }
 
-    /// [`validate`](Self::validate), and buckets that fit the snapshot: once
-    /// its model evicted runs, its own (what [`export_metrics`] then uses).
-    pub fn validate_for(&self, snapshot: &Snapshot) -> Result<(), MetricsOptionsError> {
+    /// [`validate`](Self::validate), and buckets that fit the totals of
+    /// evicted runs: once there are any, the model's own.
+    pub fn validate_for(&self, evicted: &Totals) -> Result<(), MetricsOptionsError> {
         self.validate()?;
-        let evicted = &snapshot.evicted.totals;
         if !evicted.is_empty() && evicted.buckets != self.buckets {
             let list: Vec<String> = evicted.buckets.iter().map(|b| format_value(*b)).collect();
             return Err(MetricsOptionsError::EvictedBuckets(list.join(", ")));
@@ -166,19 +165,43 @@ fn labels_text(labels: &Labels, extra: Option<(&str, &str)>) -> String {
     }
 }
 
-/// The exposition text: the snapshot's runs added to the totals of the
-/// runs its model evicted. Once runs were evicted, histograms use the
-/// model's buckets whatever `o.buckets` says ([`MetricsOptions::validate_for`]
-/// tells a caller that asked for others).
+/// The exposition text of the runs of a snapshot.
 pub fn export_metrics(snapshot: &Snapshot, o: &MetricsOptions) -> String {
-    let evicted = &snapshot.evicted.totals;
-    let buckets = if evicted.is_empty() {
-        o.buckets.clone()
-    } else {
-        evicted.buckets.clone()
+    export_metrics_with(snapshot, None, o)
+}
+
+/// The metrics of a model: its snapshot's runs added to the totals of the
+/// runs it evicted, so counters never go down. `o` is checked first
+/// ([`MetricsOptions::validate_for`]).
+pub fn model_metrics<C: crate::clock::Clock>(
+    model: &mut crate::run::RunModel<C>,
+    o: &MetricsOptions,
+) -> Result<String, MetricsOptionsError> {
+    o.validate_for(model.evicted_totals())?;
+    let snapshot = model.snapshot();
+    Ok(export_metrics_with(
+        &snapshot,
+        Some(model.evicted_totals()),
+        o,
+    ))
+}
+
+/// [`export_metrics`] with the totals of evicted runs added. Once there are
+/// any, histograms use their buckets whatever `o.buckets` says.
+pub fn export_metrics_with(
+    snapshot: &Snapshot,
+    evicted: Option<&Totals>,
+    o: &MetricsOptions,
+) -> String {
+    let evicted = evicted.filter(|t| !t.is_empty());
+    let buckets = match evicted {
+        Some(e) => e.buckets.clone(),
+        None => o.buckets.clone(),
     };
     let mut t = Totals::new(buckets, o.max_series_per_metric);
-    t.merge(evicted);
+    if let Some(e) = evicted {
+        t.merge(e);
+    }
     for d in &snapshot.runs {
         t.add_run(d, true);
     }

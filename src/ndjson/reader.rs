@@ -17,16 +17,14 @@
 //!   each element numbered by its 1-based position (pretty-printed arrays
 //!   included). An empty element (`[1,,2]`, a trailing comma), an array never
 //!   closed, and anything but whitespace after it are reported.
-//! - **A byte-order mark** at the very start is dropped; **invalid UTF-8** in
-//!   bytes is read with U+FFFD in its place (as `TextDecoder` and
-//!   `Buffer#toString` do), and the line then fails or passes on its JSON.
+//! - **A byte-order mark** at the very start is dropped; a line of bytes
+//!   that is not UTF-8 is reported (`invalid_json`, with the byte), not
+//!   guessed at.
 //!
 //! Whole lines inside a chunk are handed out in one piece, borrowed from the
 //! chunk ([`Frame::Lines`]), so the batch path still reads each line's event
 //! and finds its end in one pass ([`crate::bridge::events`]); only a line cut
 //! by a chunk boundary is copied.
-
-use std::borrow::Cow;
 
 use super::{is_blank, LineError, LineErrorKind, Lines};
 
@@ -139,23 +137,15 @@ impl LineReader {
                 )));
             }
             Mode::Lines | Mode::Start if !self.partial.is_empty() => {
-                self.line += 1;
                 let body = take(&mut self.partial);
-                let text = utf8(&body, false);
-                let text = strip_cr(&text);
-                if text.len() > self.max_line_bytes {
-                    let (n, max) = (self.line, self.max_line_bytes);
-                    out(Frame::Error(LineError::too_long(n, text.len(), max)));
-                } else if !is_blank(text) {
-                    out(Frame::One(self.line, text));
-                }
+                self.line(&body, out);
             }
             Mode::Array(scan) => {
                 let number = self.line + 1;
                 let what = if scan.started || scan.dropping {
                     "the input ended inside an array element"
                 } else {
-                    "the input ended before the JSON array was closed with ]"
+                    "the JSON array is not closed"
                 };
                 out(Frame::Error(invalid_json(number, what)));
             }
@@ -175,6 +165,8 @@ impl LineReader {
         n
     }
 
+    // Not inlined into `push_str` and `push_bytes`: one copy in the wasm.
+    #[inline(never)]
     fn push(&mut self, mut chunk: &[u8], valid: bool, out: &mut dyn FnMut(Frame<'_, '_>)) {
         if self.seen < BOM.len() {
             chunk = self.strip_bom(chunk);
@@ -249,7 +241,7 @@ impl LineReader {
     /// the new unfinished line.
     fn lines(&mut self, mut chunk: &[u8], valid: bool, out: &mut dyn FnMut(Frame<'_, '_>)) {
         if let Some((len, cr)) = self.skipping {
-            match memchr::memchr(b'\n', chunk) {
+            match chunk.iter().position(|&b| b == b'\n') {
                 None => {
                     let cr = chunk.last().map_or(cr, |&b| b == b'\r');
                     self.skipping = Some((len + chunk.len(), cr));
@@ -267,13 +259,12 @@ impl LineReader {
             }
         }
         if !self.partial.is_empty() {
-            match memchr::memchr(b'\n', chunk) {
+            match chunk.iter().position(|&b| b == b'\n') {
                 None => {
                     self.hold(chunk);
                     return;
                 }
                 Some(nl) => {
-                    self.line += 1;
                     let cr = if nl > 0 {
                         chunk[nl - 1] == b'\r'
                     } else {
@@ -283,36 +274,70 @@ impl LineReader {
                     if len > self.max_line_bytes {
                         // Measured, not copied.
                         self.partial.clear();
+                        self.line += 1;
                         let max = self.max_line_bytes;
                         out(Frame::Error(LineError::too_long(self.line, len, max)));
                     } else {
                         self.partial.extend_from_slice(&chunk[..nl]);
                         let body = take(&mut self.partial);
-                        // Joined across pushes, so checked whatever they were.
-                        let text = utf8(&body, false);
-                        let text = strip_cr(&text);
-                        if !is_blank(text) {
-                            out(Frame::One(self.line, text));
-                        }
+                        self.line(&body, out);
                     }
                     chunk = &chunk[nl + 1..];
                 }
             }
         }
-        let Some(last) = memchr::memrchr(b'\n', chunk) else {
+        let Some(last) = chunk.iter().rposition(|&b| b == b'\n') else {
             self.hold(chunk);
             return;
         };
         let (whole, rest) = chunk.split_at(last + 1);
-        let text = utf8(whole, valid);
-        let mut lines = Lines::numbered(&text, self.line);
-        out(Frame::Lines(&mut lines));
-        // Whatever the consumer left unread still counts.
-        for _ in lines.by_ref() {}
-        // `whole` ends in `\n`, after which the iterator numbers one more,
-        // empty, line that is not one.
-        self.line = lines.number() - 1;
+        // Text pushed as `&str` is only ever cut at a `\n` (ASCII), so its
+        // whole lines are UTF-8; bytes are checked, once for all the lines.
+        let text = if valid {
+            // SAFETY: as just said.
+            Some(unsafe { std::str::from_utf8_unchecked(whole) })
+        } else {
+            std::str::from_utf8(whole).ok()
+        };
+        match text {
+            Some(text) => {
+                let mut lines = Lines::numbered(text, self.line);
+                out(Frame::Lines(&mut lines));
+                // Whatever the consumer left unread still counts.
+                for _ in lines.by_ref() {}
+                // `whole` ends in `\n`, after which the iterator numbers one
+                // more, empty, line that is not one.
+                self.line = lines.number() - 1;
+            }
+            // Some line is not UTF-8: each on its own, to say which.
+            None => {
+                for body in whole[..whole.len() - 1].split(|&b| b == b'\n') {
+                    self.line(body, out);
+                }
+            }
+        }
         self.hold(rest);
+    }
+
+    /// One complete line (without its `\n`), numbered next: too long, not
+    /// UTF-8, blank, or handed out.
+    fn line(&mut self, body: &[u8], out: &mut dyn FnMut(Frame<'_, '_>)) {
+        self.line += 1;
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if body.len() > self.max_line_bytes {
+            let max = self.max_line_bytes;
+            out(Frame::Error(LineError::too_long(
+                self.line,
+                body.len(),
+                max,
+            )));
+            return;
+        }
+        match std::str::from_utf8(body) {
+            Ok(text) if is_blank(text) => {}
+            Ok(text) => out(Frame::One(self.line, text)),
+            Err(e) => out(Frame::Error(not_utf8(self.line, e.valid_up_to()))),
+        }
     }
 
     /// Keeps the start of an unfinished line, or, once it outgrows the limit
@@ -408,7 +433,7 @@ impl LineReader {
             self.line += 1;
             out(Frame::Error(invalid_json(
                 self.line,
-                "expected a value before this separator of the JSON array",
+                "expected a value: an empty element of the JSON array",
             )));
             return;
         }
@@ -419,8 +444,10 @@ impl LineReader {
             return;
         }
         let body = take(&mut self.partial);
-        let text = utf8(&body, false);
-        out(Frame::One(self.line, text.trim_matches(json_ws)));
+        match std::str::from_utf8(&body) {
+            Ok(text) => out(Frame::One(self.line, text.trim_matches(json_ws))),
+            Err(e) => out(Frame::Error(not_utf8(self.line, e.valid_up_to()))),
+        }
     }
 
     fn after_array<'c>(&mut self, chunk: &'c [u8], out: &mut dyn FnMut(Frame<'_, '_>)) -> &'c [u8] {
@@ -433,7 +460,7 @@ impl LineReader {
         self.mode = Mode::Done;
         out(Frame::Error(invalid_json(
             self.line + 1,
-            "unexpected text after the JSON array (a stream is NDJSON or one array)",
+            "text after the end of the JSON array",
         )));
         &[]
     }
@@ -456,21 +483,13 @@ fn take(v: &mut Vec<u8>) -> Vec<u8> {
     std::mem::take(v)
 }
 
-fn strip_cr(s: &str) -> &str {
-    s.strip_suffix('\r').unwrap_or(s)
-}
-
-/// Bytes as text: borrowed when they are UTF-8 (always, for text pushed as
-/// `&str`: a chunk is only ever cut at a `\n`), else with U+FFFD for each
-/// invalid sequence.
-fn utf8(bytes: &[u8], valid: bool) -> Cow<'_, str> {
-    if valid {
-        // SAFETY: the bytes are whole lines of `&str` input, cut only at
-        // `\n` (ASCII), so they are UTF-8; an unfinished line is joined with
-        // the rest of the same `&str` stream before it is read.
-        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) });
+fn not_utf8(line: usize, at: usize) -> LineError {
+    LineError {
+        line,
+        kind: LineErrorKind::InvalidJson,
+        field: None,
+        message: format!("line is not valid UTF-8 (at byte {})", at + 1),
     }
-    String::from_utf8_lossy(bytes)
 }
 
 #[cfg(test)]
@@ -607,16 +626,29 @@ mod tests {
         );
         let got = lines_of("[{}] {}", 100);
         assert_eq!(got[0], (1, "{}".to_string()));
-        assert!(got[1].1.contains("after the JSON array"), "{got:?}");
+        assert!(
+            got[1].1.contains("after the end of the JSON array"),
+            "{got:?}"
+        );
         let got = lines_of("[\"xxxxxxxxxxxx\", 1]", 5);
         assert!(got[0].1.starts_with("!LineTooLong"), "{got:?}");
         assert_eq!(got[1], (2, "1".to_string()));
     }
 
     #[test]
-    fn invalid_utf8_reads_as_replacement_characters() {
-        let got = read(&[b"{\"a\":\"\xff\"}\n"], 100);
-        assert_eq!(got, vec![(1, "{\"a\":\"\u{fffd}\"}".to_string())]);
+    fn invalid_utf8_is_reported_with_its_line() {
+        let got = read(&[b"{}\n{\"a\":\"\xff\"}\n{}\n"], 100);
+        assert_eq!(
+            got,
+            vec![
+                (1, "{}".to_string()),
+                (
+                    2,
+                    "!InvalidJson: line is not valid UTF-8 (at byte 7)".to_string()
+                ),
+                (3, "{}".to_string())
+            ]
+        );
         // A character cut by a chunk boundary survives.
         let text = "{\"a\":\"é\"}\n".as_bytes();
         let at = text.iter().position(|&b| b >= 0x80).unwrap() + 1;

@@ -16,8 +16,6 @@
 //! still swallows the next positional, and an unknown boolean flag followed by a
 //! positional drops that positional.
 
-use std::collections::HashMap;
-
 use crate::entry::{CommandInvocation, REDACTED};
 
 /// How a positional argument is recorded.
@@ -32,8 +30,11 @@ pub enum ArgKind {
 /// Argument schemas, global options and boolean flags of a CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandSchema {
-    /// Keyed by `"command subcommand"`, or `"command"` for commands without one.
-    pub arg_schemas: HashMap<String, Vec<ArgKind>>,
+    /// Keyed by `"command subcommand"`, or `"command"` for commands without
+    /// one (the last of a repeated key counts). A list, not a map: a CLI has
+    /// a few dozen, looked up once per invocation, and a map type of its own
+    /// cost the wasm about 1 KB gzipped.
+    pub arg_schemas: Vec<(String, Vec<ArgKind>)>,
     /// Options recorded in `globalOptions`.
     pub global_options: Vec<String>,
     /// Options that take no value (in addition to the global options).
@@ -92,6 +93,15 @@ impl CommandSchema {
             global_options,
             boolean_flags,
         }
+    }
+
+    /// The argument schema of `"command subcommand"`.
+    pub fn arg_schema(&self, key: &str) -> Option<&Vec<ArgKind>> {
+        self.arg_schemas
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     fn is_global(&self, token: &str) -> bool {
@@ -161,7 +171,7 @@ pub fn redact_invocation(argv: &[String], schema: &CommandSchema) -> CommandInvo
         } else if subcommand.is_none() {
             subcommand = Some(token.to_string());
             let cmd = command.as_deref().unwrap_or("");
-            kinds = schema.arg_schemas.get(&format!("{cmd} {token}"));
+            kinds = schema.arg_schema(&format!("{cmd} {token}"));
         } else {
             let kind = kinds
                 .and_then(|k| k.get(positional))

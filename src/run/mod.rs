@@ -138,6 +138,10 @@ pub struct RunModel<C: Clock> {
     stall_after_ms: Option<i64>,
     retention: Retention,
     evicted: Evicted,
+    /// The counts of the runs evicted, for the metrics to stay cumulative
+    /// (kept here, not in each snapshot: a copy per snapshot cost time and
+    /// about 2 KB of wasm).
+    evicted_totals: totals::Totals,
     /// When retention next looks for runs past their age.
     next_age_check: Option<Timestamp>,
     /// One reader per source, for input pushed in chunks.
@@ -159,10 +163,8 @@ impl<C: Clock> RunModel<C> {
             ndjson: options.ndjson,
             stall_after_ms: options.stall_after_ms,
             retention: options.retention,
-            evicted: Evicted {
-                totals: totals::Totals::new(options.metrics_buckets, totals::MAX_SERIES),
-                ..Evicted::default()
-            },
+            evicted: Evicted::default(),
+            evicted_totals: totals::Totals::new(options.metrics_buckets, totals::MAX_SERIES),
             next_age_check: None,
             readers: HashMap::new(),
             arrival: None,
@@ -464,6 +466,12 @@ impl<C: Clock> RunModel<C> {
     /// What [`Retention`] has taken out so far.
     pub fn evicted(&self) -> &Evicted {
         &self.evicted
+    }
+
+    /// The counts of the runs [`Retention`] took out, which the metrics add
+    /// to the runs held (`crate::export::model_metrics`).
+    pub fn evicted_totals(&self) -> &totals::Totals {
+        &self.evicted_totals
     }
 
     /// The instants a snapshot is taken at: `now` for the durations of runs

@@ -12,7 +12,6 @@
 use serde::Serialize;
 
 use super::slot::RunSlot;
-use super::totals::Totals;
 use super::RunModel;
 use crate::clock::Clock;
 use crate::time::Timestamp;
@@ -39,9 +38,6 @@ pub struct Evicted {
     pub unfinished: u64,
     /// Events that fit no run, dropped beyond the latest ones kept.
     pub violations: u64,
-    /// The counts of the runs evicted, for the metrics to stay cumulative.
-    #[serde(skip)]
-    pub totals: Totals,
 }
 
 /// Top-level: nested in no run the model holds.
@@ -140,7 +136,7 @@ impl<C: Clock> RunModel<C> {
         for p in positions {
             if let Some(slot) = self.core.runs.get(p) {
                 let detail = self.detail(slot, now, now);
-                self.evicted.totals.add_run(&detail, false);
+                self.evicted_totals.add_run(&detail, false);
             }
             if let Some(slot) = self.core.runs.remove(p) {
                 self.evicted.runs += 1;

@@ -493,28 +493,52 @@ impl JsTelemetryBridge {
         self.emit(entries)
     }
 
-    /// Observes one event per line; returns the entries as NDJSON text, the
-    /// number of accepted lines, and one error per rejected line.
+    /// Observes one event per line (or each element of one JSON array);
+    /// returns the entries as NDJSON text, the number of accepted lines, and
+    /// one error per rejected line.
     #[wasm_bindgen(js_name = observeNdjson)]
     pub fn observe_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
         let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
-        let report = match self.sink.as_ref() {
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let report = match sink {
             // Only with a sink: each entry handed over is one JSON.parse.
-            Some(sink) => self.inner.observe_ndjson_with(&text, self.ndjson, |entry| {
-                if let Ok(v) = entry_js(entry) {
-                    sink.deliver(&v);
-                }
-            }),
-            None => self.inner.observe_ndjson(&text, self.ndjson),
+            Some(sink) => self
+                .inner
+                .observe_ndjson_with(&text, ndjson, |e| deliver(sink, e)),
+            None => self.inner.observe_ndjson(&text, ndjson),
         };
-        // The entries cross as a JS string of their own: inside JSON text they
-        // would be escaped, quote by quote, and parsed back.
-        let out = Object::new();
-        let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v);
-        set("entries", &JsValue::from_str(&report.entries))?;
-        set("accepted", &JsValue::from_f64(report.accepted as f64))?;
-        set("errors", &to_js(&report.errors)?)?;
-        Ok(out.into())
+        ndjson_report(&report)
+    }
+
+    /// Input in chunks cut anywhere (a string or a `Uint8Array` of UTF-8):
+    /// complete lines are observed, an unfinished last line waits; lines are
+    /// numbered from the first chunk.
+    #[wasm_bindgen(js_name = pushNdjson)]
+    pub fn push_ndjson(&mut self, chunk: JsValue) -> Result<JsValue, JsValue> {
+        let chunk = Chunk::read(&chunk)?;
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let mut visit = |e: &EntryRef<'_>| {
+            if let Some(s) = sink {
+                deliver(s, e);
+            }
+        };
+        let report = match &chunk {
+            Chunk::Text(t) => self.inner.push_ndjson_str(t, ndjson, Some(&mut visit)),
+            Chunk::Bytes(b) => self.inner.push_ndjson(b, ndjson, Some(&mut visit)),
+        };
+        ndjson_report(&report)
+    }
+
+    /// The pushed input ended: its unfinished last line is read as a line.
+    #[wasm_bindgen(js_name = endNdjson)]
+    pub fn end_ndjson(&mut self) -> Result<JsValue, JsValue> {
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let mut visit = |e: &EntryRef<'_>| {
+            if let Some(s) = sink {
+                deliver(s, e);
+            }
+        };
+        ndjson_report(&self.inner.end_ndjson(ndjson, Some(&mut visit)))
     }
 
     #[wasm_bindgen(getter, js_name = inFlight)]
@@ -539,17 +563,48 @@ impl JsTelemetryBridge {
         self.sink.as_ref().map_or(0, |s| s.errors.get())
     }
 
-    /// Counters: events, ignored, entries, synthesised, superseded, drained.
+    /// Counters: events, ignored, entries, synthesised, superseded, drained,
+    /// runs (roots started), abandoned.
     pub fn stats(&self) -> Result<JsValue, JsValue> {
-        let s = self.inner.stats();
-        to_js(&serde_json::json!({
-            "events": s.events,
-            "ignored": s.ignored,
-            "entries": s.entries,
-            "synthesised": s.synthesised,
-            "superseded": s.superseded,
-            "drained": s.drained,
-        }))
+        to_js(&self.inner.stats())
+    }
+}
+
+/// One entry handed to the sink (one `JSON.parse`).
+fn deliver(sink: &JsSink, entry: &EntryRef<'_>) {
+    if let Ok(v) = entry_js(entry) {
+        sink.deliver(&v);
+    }
+}
+
+/// `{ entries, accepted, errors }`. The entries cross as a JS string of their
+/// own: inside JSON text they would be escaped, quote by quote, and parsed
+/// back.
+fn ndjson_report(report: &crate::bridge::NdjsonReport) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v);
+    set("entries", &JsValue::from_str(&report.entries))?;
+    set("accepted", &JsValue::from_f64(report.accepted as f64))?;
+    set("errors", &to_js(&report.errors)?)?;
+    Ok(out.into())
+}
+
+/// A chunk of input: text, or UTF-8 bytes (a `Uint8Array`, Node's `Buffer`
+/// included).
+enum Chunk {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Chunk {
+    fn read(v: &JsValue) -> Result<Chunk, JsValue> {
+        if let Some(text) = rust_string(v) {
+            return Ok(Chunk::Text(text));
+        }
+        if let Some(bytes) = v.dyn_ref::<js_sys::Uint8Array>() {
+            return Ok(Chunk::Bytes(bytes.to_vec()));
+        }
+        Err(argument_error("chunk", "a string or a Uint8Array"))
     }
 }
 
@@ -659,12 +714,12 @@ pub fn redact_invocation_js(argv: JsValue, options: JsValue) -> Result<JsValue, 
     to_js(&redact_invocation(&argv, &schema))
 }
 
-fn arg_schemas(v: &JsValue) -> Result<std::collections::HashMap<String, Vec<ArgKind>>, JsValue> {
+fn arg_schemas(v: &JsValue) -> Result<Vec<(String, Vec<ArgKind>)>, JsValue> {
     const PATH: &str = "options.argSchemas";
     if !v.is_object() || Array::is_array(v) {
         return Err(argument_error(PATH, "an object of argument schemas"));
     }
-    let mut out = std::collections::HashMap::new();
+    let mut out = Vec::new();
     for pair in Object::entries(v.unchecked_ref()).iter() {
         let pair: Array = pair.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
@@ -681,7 +736,7 @@ fn arg_schemas(v: &JsValue) -> Result<std::collections::HashMap<String, Vec<ArgK
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        out.insert(key, kinds);
+        out.push((key, kinds));
     }
     Ok(out)
 }

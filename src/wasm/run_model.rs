@@ -8,9 +8,12 @@ use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 use super::{
-    argument_error, js_error, ndjson_options, rust_string, to_js, to_json, JsClock, Options,
+    argument_error, js_error, ndjson_options, rust_string, to_js, to_json, Chunk, JsClock, JsIds,
+    Options,
 };
 use crate::bridge::BridgeConfig;
+use crate::ids::RandomIds;
+use crate::run::{IngestOptions, Retention, RunQuery};
 
 fn sample_rate(o: &Options) -> Result<Option<f64>, JsValue> {
     let v = o.get("sampleRate");
@@ -42,6 +45,83 @@ fn trace_options(options: &JsValue) -> Result<crate::export::TraceOptions, JsVal
 #[wasm_bindgen(js_name = RunModel)]
 pub struct JsRunModel {
     inner: crate::run::RunModel<JsClock>,
+}
+
+/// `source`, `entries` and `events` of an ingest call's options.
+fn ingest_options(options: &JsValue) -> Result<(String, bool, bool), JsValue> {
+    let o = Options::new(options, "options", false)?;
+    let source = o.opt_string("source")?.unwrap_or_default();
+    if source.len() > 1024 {
+        return Err(argument_error(
+            "options.source",
+            "a string of at most 1024 bytes",
+        ));
+    }
+    Ok((
+        source,
+        o.opt_bool("entries")?.unwrap_or(false),
+        o.opt_bool("events")?.unwrap_or(false),
+    ))
+}
+
+/// An array of histogram bounds under `key`, if given.
+fn buckets(o: &Options, key: &str) -> Result<Option<Vec<f64>>, JsValue> {
+    let b = o.get(key);
+    if b.is_undefined() || b.is_null() {
+        return Ok(None);
+    }
+    let path = format!("options.{key}");
+    let arr = Array::is_array(&b)
+        .then(|| Array::from(&b))
+        .ok_or_else(|| argument_error(&path, "an array of numbers"))?;
+    arr.iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_f64()
+                .ok_or_else(|| argument_error(&format!("{path}[{i}]"), "a number"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn run_query(query: &JsValue) -> Result<RunQuery, JsValue> {
+    let o = Options::new(query, "query", false)?;
+    let cursor = match o.opt_string("cursor")? {
+        None => None,
+        Some(c) if c.is_empty() => None,
+        Some(c) => Some(
+            c.parse::<u64>()
+                .map_err(|_| argument_error("query.cursor", "a cursor from a previous page"))?,
+        ),
+    };
+    let oldest_first = match o.opt_string("order")?.as_deref() {
+        None | Some("newest") => false,
+        Some("oldest") => true,
+        Some(_) => return Err(argument_error("query.order", "one of newest, oldest")),
+    };
+    let status = match o.get("status") {
+        v if v.is_undefined() || v.is_null() => Vec::new(),
+        v => match v.as_string() {
+            Some(s) => s.split(',').map(str::to_string).collect(),
+            None => o.opt_strings("status")?.unwrap_or_default(),
+        },
+    };
+    if let Some(bad) = status.iter().find(|s| !crate::run::is_status_name(s)) {
+        return Err(argument_error(
+            "query.status",
+            &format!("run statuses (pending, queued, running, waiting, completed, failed, cancelled, abandoned, stalled), not {bad:?}"),
+        ));
+    }
+    Ok(RunQuery {
+        limit: o.opt_positive_integer("limit")?.unwrap_or(100).min(10_000),
+        cursor,
+        oldest_first,
+        status,
+        workflow: o.opt_string("workflow")?,
+        correlation: o.opt_string("correlation")?,
+        source: o.opt_string("source")?,
+        top_level: o.opt_bool("topLevel")?.unwrap_or(false),
+    })
 }
 
 fn ingest_error(e: &crate::run::IngestError) -> JsValue {
@@ -112,27 +192,112 @@ impl JsRunModel {
             let deny = e.opt_strings("deny")?.unwrap_or_default();
             opts.events = crate::export::EventFilter::new(&allow, &deny);
         }
+        opts.stall_after_ms = match o.get("stallAfterMs") {
+            v if v.is_undefined() => opts.stall_after_ms,
+            v if v.is_null() => None,
+            v => Some(
+                v.as_f64()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .ok_or_else(|| {
+                        argument_error("options.stallAfterMs", "a non-negative number or null")
+                    })? as i64,
+            ),
+        };
+        opts.retention = Retention {
+            max_runs: o.opt_positive_integer("maxRuns")?,
+            max_finished_age_ms: o
+                .opt_positive_integer("maxFinishedAgeMs")?
+                .map(|n| n as i64),
+        };
+        if let Some(b) = buckets(&o, "metricsBuckets")? {
+            opts.metrics_buckets = b;
+        }
         let clock = JsClock(o.opt_function("clock")?);
+        let ids = JsIds {
+            generator: o.opt_function("idGenerator")?,
+            random: RandomIds::new(),
+        };
         Ok(JsRunModel {
-            inner: crate::run::RunModel::new(opts, clock),
+            inner: crate::run::RunModel::new(opts, clock).with_ids(ids),
         })
     }
 
-    /// Ingests one event object of any dialect. Throws an `IngestError` (with
-    /// `field`) for a malformed event; nothing of it is applied.
-    pub fn ingest(&mut self, event: JsValue) -> Result<(), JsValue> {
+    /// Ingests one event object of any dialect (`options.source`: its stream).
+    /// Throws an `IngestError` (with `field`) for a malformed event; nothing
+    /// of it is applied.
+    pub fn ingest(&mut self, event: JsValue, options: JsValue) -> Result<(), JsValue> {
+        let (source, _, _) = ingest_options(&options)?;
         let value = to_json(event, "event").map_err(|_| {
             let message = "event: expected a JSON-compatible object (no cycles, BigInts or nesting deeper than 128)";
             js_error(true, "IngestError", message, &[("field", "event".into())])
         })?;
-        self.inner.ingest(&value).map_err(|e| ingest_error(&e))
+        self.inner
+            .ingest_from(&value, &source)
+            .map_err(|e| ingest_error(&e))
     }
 
-    /// Ingests one event per line: `{ accepted, errors: [{ line, kind, field?, message }] }`.
+    /// Ingests one event per line, or each element of one JSON array:
+    /// `{ accepted, errors: [{ line, kind, field?, message }], entries?, events? }`
+    /// (`options`: `source`, and `entries` / `events` to have them back).
     #[wasm_bindgen(js_name = ingestNdjson)]
-    pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+    pub fn ingest_ndjson(&mut self, text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
-        to_js(&self.inner.ingest_ndjson(&text))
+        let (source, entries, events) = ingest_options(&options)?;
+        let o = IngestOptions {
+            source: &source,
+            entries,
+            events,
+        };
+        to_js(&self.inner.ingest_ndjson_with(&text, o))
+    }
+
+    /// Input of `options.source` in chunks cut anywhere (a string or a
+    /// `Uint8Array` of UTF-8): complete lines are ingested, an unfinished one
+    /// waits; lines are numbered from the source's first chunk.
+    #[wasm_bindgen(js_name = pushNdjson)]
+    pub fn push_ndjson(&mut self, chunk: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let chunk = Chunk::read(&chunk)?;
+        let (source, entries, events) = ingest_options(&options)?;
+        let o = IngestOptions {
+            source: &source,
+            entries,
+            events,
+        };
+        let report = match &chunk {
+            Chunk::Text(t) => self.inner.push_ndjson_str(t, o),
+            Chunk::Bytes(b) => self.inner.push_ndjson(b, o),
+        };
+        to_js(&report)
+    }
+
+    /// The input of `options.source` ended: its unfinished last line is read
+    /// (`discard: true` drops it instead: a rotated file's), and its line
+    /// numbers start again.
+    #[wasm_bindgen(js_name = endNdjson)]
+    pub fn end_ndjson(&mut self, options: JsValue) -> Result<JsValue, JsValue> {
+        let (source, entries, events) = ingest_options(&options)?;
+        let discard = Options::new(&options, "options", false)?
+            .opt_bool("discard")?
+            .unwrap_or(false);
+        let o = IngestOptions {
+            source: &source,
+            entries,
+            events,
+        };
+        to_js(&self.inner.end_ndjson(o, discard))
+    }
+
+    /// A page of runs, newest first: `{ runs, nextCursor, total }`. Query:
+    /// `limit` (default 100), `cursor`, `order` (`newest`/`oldest`),
+    /// `status`, `workflow`, `correlation`, `source`, `topLevel`.
+    pub fn runs(&mut self, query: JsValue) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.runs_page(&run_query(&query)?))
+    }
+
+    /// Method invocations open over every source.
+    #[wasm_bindgen(getter, js_name = inFlight)]
+    pub fn in_flight(&self) -> u32 {
+        self.inner.in_flight() as u32
     }
 
     /// Every run with its analytics, and per-workflow aggregates.
@@ -223,19 +388,8 @@ impl JsRunModel {
         if let Some(p) = o.opt_string("prefix")? {
             m.prefix = p;
         }
-        let b = o.get("buckets");
-        if !(b.is_undefined() || b.is_null()) {
-            let arr = Array::is_array(&b)
-                .then(|| Array::from(&b))
-                .ok_or_else(|| argument_error("options.buckets", "an array of numbers"))?;
-            m.buckets = arr
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_f64()
-                        .ok_or_else(|| argument_error(&format!("options.buckets[{i}]"), "a number"))
-                })
-                .collect::<Result<_, _>>()?;
+        if let Some(b) = buckets(&o, "buckets")? {
+            m.buckets = b;
         }
         if let Some(n) = o.opt_positive_integer("maxSeriesPerMetric")? {
             m.max_series_per_metric = n;
@@ -250,9 +404,8 @@ impl JsRunModel {
                 ))
             }
         };
-        m.validate()
-            .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))?;
-        Ok(crate::export::export_metrics(&self.inner.snapshot(), &m))
+        crate::export::model_metrics(&mut self.inner, &m)
+            .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))
     }
 
     /// Structured lifecycle log records, JSON Lines (default) or logfmt.

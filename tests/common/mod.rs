@@ -465,26 +465,32 @@ use workflow_telemetry::wasm::JsRunModel;
 #[wasm_bindgen_test]
 fn run_model_ingests_every_dialect_and_snapshots_plain_objects() {
     let mut m = JsRunModel::new(json(r#"{"stepThresholdMs":100}"#)).unwrap();
-    m.ingest(json(
-        r#"{"event":"job.lifecycle.enqueue","job_id":"j1","project_id":"shop","timestamp":0}"#,
-    ))
+    m.ingest(
+        json(
+            r#"{"event":"job.lifecycle.enqueue","job_id":"j1","project_id":"shop","timestamp":0}"#,
+        ),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
-    m.ingest(json(
-        r#"{"event":"job.lifecycle.start","job_id":"j1","timestamp":10}"#,
-    ))
+    m.ingest(
+        json(r#"{"event":"job.lifecycle.start","job_id":"j1","timestamp":10}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
-    m.ingest(json(
-        r#"{"event":"job.module.spawn","job_id":"j1","module":"build","timestamp":10}"#,
-    ))
+    m.ingest(
+        json(r#"{"event":"job.module.spawn","job_id":"j1","module":"build","timestamp":10}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
-    m.ingest(json(r#"{"event":"job.module.error","job_id":"j1","module":"build","error":"token=abc boom","timestamp":500}"#)).unwrap();
-    m.ingest(json(
-        r#"{"kind":"started","runId":"r1","workflowName":"wf","timestamp":0}"#,
-    ))
+    m.ingest(json(r#"{"event":"job.module.error","job_id":"j1","module":"build","error":"token=abc boom","timestamp":500}"#), JsValue::UNDEFINED).unwrap();
+    m.ingest(
+        json(r#"{"kind":"started","runId":"r1","workflowName":"wf","timestamp":0}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
     m.ingest(json(
         r#"{"event_type":"task.start_requested","task_id":7,"task_name":"checkout","timestamp":0}"#,
-    ))
+    ), JsValue::UNDEFINED)
     .unwrap();
     let snap = m.snapshot().unwrap();
     let runs: Array = get(&snap, "runs").unchecked_into();
@@ -520,7 +526,10 @@ fn run_model_ingests_every_dialect_and_snapshots_plain_objects() {
 #[wasm_bindgen_test]
 fn run_model_refuses_bad_events_and_options_with_real_errors() {
     let mut m = JsRunModel::new(JsValue::UNDEFINED).unwrap();
-    let e = error_of(m.ingest(json(r#"{"event":"job.lifecycle.start"}"#)));
+    let e = error_of(m.ingest(
+        json(r#"{"event":"job.lifecycle.start"}"#),
+        JsValue::UNDEFINED,
+    ));
     assert_eq!(e.name(), "IngestError");
     assert_eq!(
         String::from(e.message()),
@@ -528,9 +537,10 @@ fn run_model_refuses_bad_events_and_options_with_real_errors() {
     );
     assert_eq!(get(&e, "field").as_string().as_deref(), Some("job_id"));
     let r = m
-        .ingest_ndjson(JsValue::from_str(
-            "{\"event\":\"job.lifecycle.enqueue\",\"job_id\":1}\n{oops\n",
-        ))
+        .ingest_ndjson(
+            JsValue::from_str("{\"event\":\"job.lifecycle.enqueue\",\"job_id\":1}\n{oops\n"),
+            JsValue::UNDEFINED,
+        )
         .unwrap();
     assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
     let errors: Array = get(&r, "errors").unchecked_into();
@@ -549,17 +559,20 @@ fn run_model_refuses_bad_events_and_options_with_real_errors() {
 #[wasm_bindgen_test]
 fn run_model_exports_and_dialect_lookup() {
     let mut m = JsRunModel::new(json(r#"{"events":{"deny":["job.module.spawn"]}}"#)).unwrap();
-    m.ingest(json(
-        r#"{"event":"job.lifecycle.enqueue","job_id":"1","project_id":"shop","timestamp":0}"#,
-    ))
+    m.ingest(
+        json(r#"{"event":"job.lifecycle.enqueue","job_id":"1","project_id":"shop","timestamp":0}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
-    m.ingest(json(
-        r#"{"event":"job.module.spawn","job_id":"1","module":"m","timestamp":1}"#,
-    ))
+    m.ingest(
+        json(r#"{"event":"job.module.spawn","job_id":"1","module":"m","timestamp":1}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
-    m.ingest(json(
-        r#"{"event":"task.start_requested","task_id":1,"task_name":"t","timestamp":0}"#,
-    ))
+    m.ingest(
+        json(r#"{"event":"task.start_requested","task_id":1,"task_name":"t","timestamp":0}"#),
+        JsValue::UNDEFINED,
+    )
     .unwrap();
     assert_eq!(m.filtered(), 1.0);
     let tasker = m
