@@ -15,7 +15,7 @@ interface EventBase {
 
 interface StepEventBase extends EventBase {
   /** The run the step belongs to (nested workflows). Without it the step
-   *  belongs to the root run, the first `started` seen. */
+   *  belongs to the root run active on the stream (see the README's stream rules). */
   runId?: string;
   /** The job name. */
   jobId: string;
@@ -27,6 +27,10 @@ export interface StartedEvent extends EventBase {
   kind: 'started';
   runId: string;
   workflowName: string;
+  /** The active run this one is nested in; without it a run is nested only in an active
+   *  run's open workflow-task step (one with `step_started` and no method), and otherwise
+   *  the active runs were abandoned and this one is a new root. */
+  parentRunId?: string;
   driver?: string;
   jobs?: ReadonlyArray<{ id: string; stepCount: number; dependsOn: ReadonlyArray<string> }>;
 }
@@ -67,12 +71,28 @@ export interface StepFailedEvent extends StepEventBase {
   driver?: string;
 }
 
+export interface StepStartedEvent extends StepEventBase {
+  kind: 'step_started';
+}
+
+export interface StepSkippedEvent extends StepEventBase {
+  kind: 'step_skipped';
+}
+
+/** `completed`, or `error` (a run failed outside its steps): ends the run it names, or
+ *  the root run, and drains what it left open. */
+export interface RunEndedEvent extends EventBase {
+  kind: 'completed' | 'error';
+  runId?: string;
+  [field: string]: unknown;
+}
+
 /** Kinds the bridge accepts and ignores. */
 export type IgnoredEventKind =
-  | 'job_started' | 'job_completed' | 'job_skipped' | 'step_started' | 'step_skipped'
+  | 'job_started' | 'job_completed' | 'job_skipped'
   | 'env_var_warning' | 'method_output' | 'method_event' | 'report_started'
-  | 'report_completed' | 'report_failed' | 'completed' | 'validating_inputs'
-  | 'evaluating_workflow' | 'error';
+  | 'report_completed' | 'report_failed' | 'validating_inputs'
+  | 'evaluating_workflow';
 
 export interface IgnoredEvent extends EventBase {
   kind: IgnoredEventKind;
@@ -82,10 +102,13 @@ export interface IgnoredEvent extends EventBase {
 /** The canonical workflow event vocabulary, discriminated on `kind`. */
 export type WorkflowEvent =
   | StartedEvent
+  | StepStartedEvent
   | ModelResolvedEvent
   | MethodExecutingEvent
   | StepCompletedEvent
   | StepFailedEvent
+  | StepSkippedEvent
+  | RunEndedEvent
   | IgnoredEvent;
 
 // ----------------------------------------------------------------- entries
@@ -201,7 +224,12 @@ export interface BridgeStats {
   entries: number;
   synthesised: number;
   superseded: number;
+  /** Invocations closed because their run ended or was abandoned, or by `finalize`. */
   drained: number;
+  /** Root runs started on the stream. */
+  runs: number;
+  /** Runs abandoned: the next run started before they ended. */
+  abandoned: number;
 }
 
 export class TelemetryBridge {
@@ -213,8 +241,14 @@ export class TelemetryBridge {
   /** Closes every in-flight invocation as an error, in start order. Idempotent.
    *  `at` replaces the clock reading (epoch ms or ISO-8601). */
   finalize(reason?: string, at?: EventTimestamp): TelemetryEntryData[];
-  /** One event per line; a bad line is reported and every other line processed. */
+  /** One event per line (or each element of one JSON array); a bad line is reported and
+   *  every other line processed. Lines numbered from 1 in `text`. */
   observeNdjson(text: string): NdjsonResult;
+  /** Input in chunks cut anywhere (text, or UTF-8 bytes): complete lines are observed, an
+   *  unfinished one waits; lines numbered from the first chunk. */
+  pushNdjson(chunk: string | Uint8Array): NdjsonResult;
+  /** The pushed input ended: its unfinished last line is read as a line. */
+  endNdjson(): NdjsonResult;
   stats(): BridgeStats;
   readonly inFlight: number;
   readonly finalized: boolean;

@@ -9,9 +9,12 @@ import { TelemetryBridge, version } from './node.mjs';
 
 const HELP = `Usage: workflow-telemetry [options] [FILE]
 
-Reads workflow events as NDJSON (one JSON object per line) from FILE, or from
-standard input when FILE is absent or "-", and writes one redacted child
-invocation entry per line to standard output. At the end of the input every
+Reads workflow events as NDJSON (one JSON object per line, or one JSON array)
+from FILE, or from standard input when FILE is absent or "-", and writes one
+redacted child invocation entry per line to standard output. The input may
+hold any number of runs one after another: each run's entries name that run;
+a run that ends without "completed" or "error" (its engine died) is closed
+when the next run starts (abandoned). At the end of the input every
 invocation still in flight is closed as an error (finalize).
 
 Options:
@@ -93,64 +96,30 @@ async function main() {
     maxLineBytes: opts.maxLineBytes,
   });
   const input = opts.file === undefined || opts.file === '-' ? process.stdin : createReadStream(opts.file);
+  // Text, decoded by Node as it arrives (invalid UTF-8 becomes U+FFFD). The
+  // core frames it: lines cut by chunk boundaries, line numbers, overlong
+  // lines (reported and skipped unbuffered), a JSON array, blank lines.
   input.setEncoding('utf8');
 
   let rejected = 0;
-  let lineOffset = 0; // lines consumed before the current chunk
-  let pending = '';
-  const feed = (text) => {
-    const result = bridge.observeNdjson(text);
+  const write = (result) => {
     if (result.entries) process.stdout.write(result.entries);
     for (const err of result.errors) {
       rejected += 1;
-      process.stderr.write(`line ${err.line + lineOffset}: ${err.message}\n`);
+      process.stderr.write(`line ${err.line}: ${err.message}\n`);
     }
   };
-  // A line is held until its newline arrives; one that outgrows the limit
-  // first is reported and skipped to its end, so memory stays bounded even
-  // for input that never sends a newline.
-  const limit = opts.maxLineBytes ?? 1048576;
-  let skipping = false;
   try {
-    for await (const chunk of input) {
-      let text = chunk;
-      if (skipping) {
-        const nl = text.indexOf('\n');
-        if (nl < 0) continue;
-        text = text.slice(nl + 1);
-        skipping = false;
-        lineOffset += 1;
-      }
-      pending += text;
-      const cut = pending.lastIndexOf('\n');
-      if (cut >= 0) {
-        const complete = pending.slice(0, cut + 1);
-        pending = pending.slice(cut + 1);
-        feed(complete);
-        lineOffset += countNewlines(complete);
-      }
-      // String length counts UTF-16 units, never more than the UTF-8 bytes.
-      if (pending.length > limit) {
-        rejected += 1;
-        process.stderr.write(`line ${lineOffset + 1}: line is longer than the limit of ${limit} bytes\n`);
-        pending = '';
-        skipping = true;
-      }
-    }
+    for await (const chunk of input) write(bridge.pushNdjson(chunk));
   } catch (err) {
     process.stderr.write(`workflow-telemetry: cannot read ${opts.file ?? 'standard input'}: ${err.message}\n`);
     process.exit(2);
   }
-  if (pending.length > 0) feed(pending);
+  write(bridge.endNdjson());
+  // Runs the input left open (its engine stopped mid-run) end here.
   const drained = bridge.finalize(opts.finalizeReason, bridge.lastEventAt);
   for (const entry of drained) process.stdout.write(`${JSON.stringify(entry)}\n`);
   process.exitCode = rejected > 0 ? 1 : 0;
-}
-
-function countNewlines(text) {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n += 1;
-  return n;
 }
 
 if (process.argv[2] === 'serve') {

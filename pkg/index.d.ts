@@ -10,13 +10,17 @@ export * from './bridge.js';
 
 /** Which vocabulary a run was described in. */
 export type Dialect = 'swamp' | 'orchestrator' | 'tasker';
-export type RunStatus = 'pending' | 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+/** `abandoned`: ended without an end event, because the next run started on
+ *  its source first (its engine died or lost it). */
+export type RunStatus =
+  | 'pending' | 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled' | 'abandoned';
 export type StepStatus =
   | 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'panicked' | 'cancelled' | 'skipped';
 /** method: a method/module/handler failed; structural: no method to blame (workflow-task
  *  step, validation before the method); transition: an illegal transition; panic: a crash;
- *  cancellation: cancelled or timed out from outside. */
-export type FailureClass = 'method' | 'structural' | 'transition' | 'panic' | 'cancellation';
+ *  cancellation: cancelled or timed out from outside; abandoned: the run never ended (the
+ *  next run started on its source). */
+export type FailureClass = 'method' | 'structural' | 'transition' | 'panic' | 'cancellation' | 'abandoned';
 
 /** Any JSON value (redacted payloads: inputs, results, context). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -142,6 +146,12 @@ export interface RunDetail {
   name: string;
   status: RunStatus;
   state: string;
+  /** The stream it came from (`source` of ingestion), when not the default one. */
+  source?: string;
+  /** ISO-8601 UTC instant of its latest event (its timestamp, or its arrival). */
+  lastEventAt?: string;
+  /** Not ended, and no event for longer than `stallAfterMs` on the model's clock. */
+  stalled?: true;
   project?: string;
   correlationId?: string;
   parentCorrelationId?: string;
@@ -178,8 +188,60 @@ export interface WorkflowAggregate {
 export interface RunSnapshot {
   runs: RunDetail[];
   workflows: WorkflowAggregate[];
-  /** Events that belong to no run (a `completed` for a run never started), recorded rather than dropped. */
+  /** Events that belong to no run (a `completed` for a run never started), recorded rather
+   *  than dropped: the latest 1,000. */
   violations: Violation[];
+  /** What retention (`maxRuns`, `maxFinishedAgeMs`) took out of the model. */
+  evicted: EvictedCounts;
+}
+
+export interface EvictedCounts {
+  /** Runs evicted, nested runs included. */
+  runs: number;
+  steps: number;
+  /** Runs evicted before they ended (over `maxRuns` with nothing finished to evict). */
+  unfinished: number;
+  /** Events of no run dropped beyond the latest 1,000 kept. */
+  violations: number;
+}
+
+/** One page of `RunModel.runs(query)`. */
+export interface RunPage {
+  runs: RunDetail[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+  /** Runs that match the filters, over every page. */
+  total: number;
+}
+
+export interface RunQuery {
+  /** Runs per page: default 100, at most 10,000. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Default `newest` (newest first). */
+  order?: 'newest' | 'oldest';
+  /** One status, a comma-separated list, or an array; `stalled` matches stalled runs. */
+  status?: RunStatus | 'stalled' | string | Array<RunStatus | 'stalled'>;
+  /** The workflow (run) name, exactly. */
+  workflow?: string;
+  /** The run's correlation id, or its parent's. */
+  correlation?: string;
+  /** The source, exactly (`''`: the default one). */
+  source?: string;
+  /** Only runs nested in no other. */
+  topLevel?: boolean;
+}
+
+/** Where events come from, and what an ingest call should hand back. */
+export interface IngestOptions {
+  /** The stream (one producer) the events belong to: each source has its own root and
+   *  nested runs. Default: one default source. */
+  source?: string;
+  /** Return the child entries the events closed (as the runs hold them, same ids). */
+  entries?: boolean;
+  /** Return each accepted event redacted as `redactEvent` does (for a live stream). */
+  events?: boolean;
 }
 
 export interface RunModelOptions {
@@ -199,8 +261,23 @@ export interface RunModelOptions {
   version?: string;
   runtimeVersion?: string;
   platform?: string;
-  /** "Now" for running steps when events carry no timestamps; default `Date.now`. */
+  /** The model's clock (epoch ms), read once per call: the arrival time stamped on events
+   *  without a `timestamp`, and what stalls and retention ages are measured on.
+   *  Default `Date.now`. */
   clock?: () => number;
+  /** Ids of the child entries (default random UUIDs v4), so a replayed log gives the same ids. */
+  idGenerator?: () => string;
+  /** A run not ended with no event for this long is reported `stalled` (not closed).
+   *  Default 900,000 (15 minutes); `null`: never. */
+  stallAfterMs?: number | null;
+  /** Hold at most this many runs: finished top-level runs are evicted first, oldest first,
+   *  with their nested runs. Default: no bound. Metrics stay cumulative. */
+  maxRuns?: number;
+  /** Evict finished runs this long after they ended (on the model's clock). Default: never. */
+  maxFinishedAgeMs?: number;
+  /** Duration buckets (seconds) that evicted runs are counted in; `exportMetrics` must use
+   *  the same once runs were evicted. Default the export's (5 ms to 1 h). */
+  metricsBuckets?: number[];
   maxLineBytes?: number;
   /** Deepest nesting of arrays and objects per line (default 64, at most 128 in effect). */
   maxDepth?: number;
@@ -217,6 +294,12 @@ export interface EventSelection {
 export interface IngestResult {
   accepted: number;
   errors: LineError[];
+  /** With `{ entries: true }`: the child entries the lines closed. */
+  entries?: TelemetryEntryData[];
+  /** With `{ events: true }`: each accepted event, redacted. */
+  events?: Array<Record<string, JsonValue>>;
+  /** `endNdjson({ discard: true })`: bytes of the unfinished last line dropped. */
+  discarded?: number;
 }
 
 export class RunModel {
@@ -224,8 +307,24 @@ export class RunModel {
   constructor(options?: RunModelOptions);
   /** Any dialect: swamp `kind` events, orchestrator `job.*`, Tasker `task.*`/`step.*`.
    *  @throws {TypeError} named `IngestError` (with `field`); nothing of the event is applied. */
-  ingest(event: object): void;
-  ingestNdjson(text: string): IngestResult;
+  ingest(event: object, options?: IngestOptions): void;
+  /** One event per line, or each element of one JSON array; lines numbered from 1 in `text`. */
+  ingestNdjson(text: string, options?: IngestOptions): IngestResult;
+  /** Input of `options.source` in chunks cut anywhere (text, or UTF-8 bytes): complete
+   *  lines are ingested, an unfinished one waits; lines numbered from the source's first chunk. */
+  pushNdjson(chunk: string | Uint8Array, options?: IngestOptions): IngestResult;
+  /** The source's input ended: its unfinished last line is read (or dropped with
+   *  `discard: true`), and its line numbers start again. */
+  endNdjson(options?: IngestOptions & { discard?: boolean }): IngestResult;
+  /** A page of runs, newest first, filtered. @throws {TypeError} named `ArgumentError`. */
+  runs(query?: RunQuery): RunPage;
+  /** Method invocations open over every source. */
+  readonly inFlight: number;
+  /** Runs held now. */
+  readonly runCount: number;
+  /** What retention took out so far (`violations`: events of no run dropped beyond the latest
+   *  1,000, counted in the snapshot only). */
+  readonly evicted: EvictedCounts;
   snapshot(): RunSnapshot;
   /** The snapshot as JSON text (one string to parse, not a tree of objects to
    *  build). `{ lite: true }`: steps as `LiteStepDetail`, about a third of the

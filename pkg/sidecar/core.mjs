@@ -1,13 +1,15 @@
-// The ingestion pipeline shared by POST /events and --tail: NDJSON text in;
-// every accepted event goes to the run model (runs, metrics, traces), to the
-// live stream, and, for swamp `kind` events, through a bridge whose child
-// entries are spooled for delivery. Ingestion never waits on delivery: only
-// on the local spool write, so that an entry is durable before its events are
+// The ingestion pipeline shared by POST /events and --tail. The sidecar is a
+// thin host: one RunModel does everything that has meaning (reading the
+// input, which run each event belongs to and when runs end, per source;
+// redaction; the child entries), and hands back, per call, the child entries
+// the events closed and each accepted event redacted. The entries delivered
+// are the model's own, so /runs, the live stream and the ingest endpoint
+// carry the same ids. Ingestion never waits on delivery: only on the local
+// spool write, so that an entry is durable before its events are
 // acknowledged. A full or failing spool is counted and reported, never hidden.
 
 export class Pipeline {
   #model;
-  #router;
   #hub;
   #spool;
   #onSpooled;
@@ -27,7 +29,6 @@ export class Pipeline {
   /**
    * @param {object} o
    * @param {object} o.model  RunModel
-   * @param {import('./router.mjs').BridgeRouter} o.router
    * @param {import('./sse.mjs').EventHub} o.hub
    * @param {import('./spool.mjs').Spool | null} o.spool  null when no ingest endpoint is configured
    * @param {() => void} o.onSpooled  entries were spooled (wakes the delivery)
@@ -36,7 +37,6 @@ export class Pipeline {
    */
   constructor(o) {
     this.#model = o.model;
-    this.#router = o.router;
     this.#hub = o.hub;
     this.#spool = o.spool;
     this.#onSpooled = o.onSpooled;
@@ -45,39 +45,40 @@ export class Pipeline {
   }
 
   /**
-   * Ingests NDJSON text from one source. Line numbers in `errors` are 1-based
-   * within `text`. Resolves once the entries produced are spooled.
+   * Ingests one whole text (an HTTP body: NDJSON or one JSON array) from
+   * `source`. Line numbers in `errors` are 1-based within `text`. Resolves
+   * once the entries produced are spooled.
    *
    * @returns {Promise<{ accepted: number, errors: Array<{line: number, kind: string, message: string}>,
    *   entries: number, spooled: number, notSpooled: number, warning?: string }>}
    */
-  async ingest(text, source) {
-    const report = this.#model.ingestNdjson(text);
-    const rejected = new Set(report.errors.map((e) => e.line));
-    const entries = [];
-    if (report.accepted > 0) {
-      // Same numbering as the core: split on \n, strip one \r, skip blank lines.
-      const lines = text.split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        if (rejected.has(i + 1)) continue;
-        const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-        if (line.trim() === '') continue;
-        let event;
-        try {
-          event = JSON.parse(line);
-        } catch {
-          continue; // accepted by the core, so unreachable in practice
-        }
-        // Redacted like every other output (filtered keys, key=value secrets,
-        // swamp model names), and re-serialised: one line whatever whitespace the
-        // input had (SSE splits on CR too).
-        this.#hub.publish(null, JSON.stringify(this.#model.redactEvent(event)));
-        for (const entry of this.#router.observe(source, event)) {
-          entries.push(entry);
-          this.#hub.publish('entry', JSON.stringify(entry));
-        }
-      }
-    }
+  ingest(text, source) {
+    return this.#settle(this.#model.ingestNdjson(text, { source, entries: true, events: true }));
+  }
+
+  /**
+   * A chunk of a stream (a tailed file's bytes, cut anywhere) from `source`:
+   * complete lines are ingested, an unfinished one waits; line numbers run
+   * from the start of the source's stream.
+   */
+  push(chunk, source) {
+    return this.#settle(this.#model.pushNdjson(chunk, { source, entries: true, events: true }));
+  }
+
+  /**
+   * The stream of `source` ended (a file rotated or truncated): its
+   * unfinished last line is dropped (`discard`) or read, and its line
+   * numbers start again.
+   */
+  end(source, discard) {
+    return this.#settle(this.#model.endNdjson({ source, discard, entries: true, events: true }));
+  }
+
+  async #settle(report) {
+    const entries = report.entries ?? [];
+    // Each event redacted like every other output, one JSON line (SSE splits on CR too).
+    for (const event of report.events ?? []) this.#hub.publish(null, JSON.stringify(event));
+    for (const entry of entries) this.#hub.publish('entry', JSON.stringify(entry));
     this.stats.eventsAccepted += report.accepted;
     this.stats.eventsRejected += report.errors.length;
     this.stats.entriesProduced += entries.length;
@@ -88,6 +89,7 @@ export class Pipeline {
       entries: entries.length,
       spooled: 0,
       notSpooled: 0,
+      ...(report.discarded !== undefined ? { discarded: report.discarded } : {}),
     };
     if (entries.length > 0 && this.#spool) Object.assign(result, await this.#store(entries));
     return result;

@@ -4,12 +4,11 @@
 // progress, give the deliveries one last chance within the deadline, exit 0.
 // Whatever was not delivered is still in the spool for the next start.
 import { resolve } from 'node:path';
-import { RunModel, TelemetryBridge, decodeEntry, toWire, version } from '../node.mjs';
+import { RunModel, decodeEntry, toWire, version } from '../node.mjs';
 import { Pipeline } from './core.mjs';
 import { IngestDelivery } from './delivery.mjs';
 import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
 import { OtlpExporter } from './otlp.mjs';
-import { BridgeRouter } from './router.mjs';
 import { createSidecarServer } from './server.mjs';
 import { packagedViewer } from './static.mjs';
 import { Spool } from './spool.mjs';
@@ -23,22 +22,20 @@ const log = (line) => process.stderr.write(`workflow-telemetry serve: ${line}\n`
 
 /** Builds and starts a sidecar; resolves once it listens. */
 export async function startSidecar(opts) {
+  // One model for everything: the runs, and the child entries delivered.
+  // Its clock (Date.now) stamps events without a timestamp on arrival and
+  // measures stalls and retention.
   const model = new RunModel({
     parentInvocationId: opts.parentInvocationId,
     version: opts.version,
     runtimeVersion: opts.runtimeVersion,
     platform: opts.platform,
     maxLineBytes: opts.maxLineBytes,
+    maxRuns: opts.maxRuns,
+    maxFinishedAgeMs: opts.maxFinishedAgeMs,
+    stallAfterMs: opts.stallAfterMs,
     ...(opts.stepThresholdMs !== undefined ? { stepThresholdMs: opts.stepThresholdMs } : {}),
   });
-  const bridgeOptions = {
-    parentInvocationId: opts.parentInvocationId,
-    version: opts.version,
-    runtimeVersion: opts.runtimeVersion,
-    platform: opts.platform,
-    maxLineBytes: opts.maxLineBytes,
-  };
-  const router = new BridgeRouter(() => new TelemetryBridge(bridgeOptions));
   const hub = new EventHub({ ringSize: opts.streamBuffer, heartbeatMs: opts.heartbeatMs });
 
   let spool = null;
@@ -74,7 +71,6 @@ export async function startSidecar(opts) {
 
   const pipeline = new Pipeline({
     model,
-    router,
     hub,
     spool,
     onSpooled: () => delivery?.notify(),
@@ -82,18 +78,24 @@ export async function startSidecar(opts) {
     log,
   });
 
-  const tailers = opts.tail.map((path) => new Tailer({
-    path,
-    from: opts.tailFrom,
-    pollMs: opts.tailPollMs,
-    maxLineBytes: opts.maxLineBytes,
-    log,
-    ingest: async (text, firstLine) => {
-      const r = await pipeline.ingest(text, `tail:${resolve(path)}`);
-      for (const e of r.errors.slice(0, TAIL_ERRORS_SHOWN)) log(`tail ${path} line ${firstLine - 1 + e.line}: ${e.message}`);
+  const tailers = opts.tail.map((path) => {
+    // Each tailed file is a source of its own: its runs never mix with
+    // another producer's.
+    const source = `tail:${resolve(path)}`;
+    const report = (r) => {
+      for (const e of r.errors.slice(0, TAIL_ERRORS_SHOWN)) log(`tail ${path} line ${e.line}: ${e.message}`);
       if (r.errors.length > TAIL_ERRORS_SHOWN) log(`tail ${path}: ${r.errors.length - TAIL_ERRORS_SHOWN} more rejected lines`);
-    },
-  }));
+      return r;
+    };
+    return new Tailer({
+      path,
+      from: opts.tailFrom,
+      pollMs: opts.tailPollMs,
+      log,
+      push: async (bytes) => report(await pipeline.push(bytes, source)),
+      end: async () => report(await pipeline.end(source, true)),
+    });
+  });
 
   const started = Date.now();
   let stopping = false;
@@ -109,15 +111,15 @@ export async function startSidecar(opts) {
       failed: delivery?.stats.failedEntries ?? 0,
       spoolFull: pipeline.stats.spoolFull,
       spoolErrors: pipeline.stats.spoolErrors,
-      inFlight: router.inFlight,
+      inFlight: model.inFlight,
     },
+    runs: { held: model.runCount, evicted: model.evicted },
     spool: spool ? { dir: spool.dir, size: spool.size, maxEntries: spool.maxEntries, quarantined: spool.quarantined } : null,
     lastDeliveryError: delivery?.stats.lastError ?? null,
     delivery: delivery?.toJSON() ?? null,
     otlp: otlp?.toJSON() ?? null,
     tail: tailers.map((t) => t.toJSON()),
     stream: { clients: hub.clients, lastId: hub.lastId },
-    bridges: { open: router.streams, errors: router.errors },
   });
 
   const http = createSidecarServer({
@@ -156,11 +158,10 @@ export async function startSidecar(opts) {
       await Promise.allSettled([delivery?.flush(deadline), otlp?.flush(deadline)]);
       delivery?.stop();
       otlp?.stop();
-      const inFlight = router.inFlight;
+      const inFlight = model.inFlight;
       if (inFlight > 0) log(`${inFlight} method invocations were still running; no entries were recorded for them`);
       if (spool?.size) log(`${spool.size} entries stay in ${spool.dir} and are delivered at the next start`);
       await spool?.close();
-      router.free();
       model.free();
     },
   };

@@ -15,12 +15,19 @@ HTTP API:
   POST /events          NDJSON events (or one JSON array): 202 {accepted,
                         errors, entries, spooled, notSpooled, warning?}; 400
                         when every line was rejected; 413 over
-                        --max-body-bytes; ?source=NAME keeps a separate run
-                        stream per producer
+                        --max-body-bytes; ?source=NAME: the producer's own
+                        stream of runs (default "http"): give each engine
+                        its own, or their runs are taken for crashed ones
   GET  /events/stream   Server-Sent Events: each event as "data: <json>", each
                         child entry as "event: entry"; Last-Event-ID resumes
   GET  /metrics         Prometheus text format 0.0.4
-  GET  /runs            run snapshot JSON
+  GET  /runs            a page of runs, newest first: {runs, nextCursor,
+                        total}; ?limit=N (default 100, at most 10000),
+                        cursor=<nextCursor>, order=newest|oldest,
+                        status=S[,S] (pending, queued, running, waiting,
+                        completed, failed, cancelled, abandoned, stalled),
+                        workflow=NAME, correlation=ID, source=NAME,
+                        topLevel=true
   GET  /runs/<id>       one run (?dialect= when ids collide), or 404
   GET  /healthz         counters: events, entries, spool, delivery, OTLP, tail
   GET  /                the run viewer, following the live stream (unless
@@ -51,6 +58,13 @@ Run model and entries:
   --platform P              written as platform (default: this platform)
   --step-threshold-ms N     steps longer than this are over threshold
   --metrics-prefix P        metric name prefix (default workflow)
+  --max-runs N              runs held at most; finished ones are evicted
+                            first, oldest first (default 1000); metrics stay
+                            cumulative
+  --max-finished-age-ms N   finished runs are evicted this long after they
+                            ended (default 3600000)
+  --stall-after-ms N        a run with no event for this long is reported as
+                            stalled (default 900000)
 
 Delivery of child entries (only with --ingest-endpoint):
   --ingest-endpoint URL     POST URL/ingest, swamp's wire format
@@ -90,6 +104,12 @@ entries are not spooled: each is counted as spoolFull in /healthz, the POST
 burst. Ingestion never waits on, or fails because of, the endpoints. Method
 invocations still running when the sidecar stops or crashes produce no entry
 (their state is in memory only).
+Each source is one producer's stream of runs: a run ends with its
+"completed" or "error"; a "started" while a run of the same source is going
+is a nested run only inside a workflow-task step or with "parentRunId",
+otherwise the run going was abandoned (its engine died): it ends as
+"abandoned" and its running methods are delivered as errors. Events without
+a timestamp are stamped on arrival.
 The event stream carries each event redacted like every other output (filtered
 keys and key=value secrets masked, swamp model names redacted).
 Spans are retried only on 429, 502, 503, 504 and network errors (Retry-After
@@ -118,6 +138,9 @@ const DEFAULTS = {
   platform: process.platform,
   stepThresholdMs: undefined,
   metricsPrefix: undefined,
+  maxRuns: 1000,
+  maxFinishedAgeMs: 60 * 60 * 1000,
+  stallAfterMs: 15 * 60 * 1000,
   ingestEndpoint: undefined,
   apiKey: undefined,
   distinctId: undefined,
@@ -151,6 +174,9 @@ const FLAGS = {
   '--platform': ['platform', 'string'],
   '--step-threshold-ms': ['stepThresholdMs', 'int'],
   '--metrics-prefix': ['metricsPrefix', 'string'],
+  '--max-runs': ['maxRuns', 'int'],
+  '--max-finished-age-ms': ['maxFinishedAgeMs', 'int'],
+  '--stall-after-ms': ['stallAfterMs', 'int'],
   '--ingest-endpoint': ['ingestEndpoint', 'url'],
   '--api-key': ['apiKey', 'string'],
   '--distinct-id': ['distinctId', 'string'],

@@ -2,7 +2,7 @@
 //   POST /events          NDJSON events in (any dialect) -> 202 {accepted, errors, ...}
 //   GET  /events/stream   Server-Sent Events: events and child entries as they arrive
 //   GET  /metrics         Prometheus text 0.0.4 from the run model
-//   GET  /runs            the run snapshot; GET /runs/<id> one run or 404
+//   GET  /runs            a page of runs (limit, cursor, filters); GET /runs/<id> one run or 404
 //   GET  /healthz         counters of ingestion, spool and delivery
 // No CORS headers are sent: the API is for same-origin pages and local
 // processes. Because a web page can still *send* a cross-origin POST without
@@ -106,10 +106,9 @@ export function createSidecarServer(o) {
       sendError(res, 413, `body larger than ${o.maxBodyBytes} bytes`);
       return;
     }
-    let text = body.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    text = arrayToNdjson(text);
-    const result = await o.pipeline.ingest(text, `http:${source}`);
+    // NDJSON or one JSON array, a byte-order mark, blank lines: the core's
+    // reader decides, as for every other host.
+    const result = await o.pipeline.ingest(body.toString('utf8'), source);
     const status = result.accepted === 0 && result.errors.length > 0 ? 400 : 202;
     sendJson(res, status, result);
   }
@@ -143,7 +142,16 @@ export function createSidecarServer(o) {
       res.writeHead(200, { 'content-type': METRICS_TYPE, 'content-length': Buffer.byteLength(body) });
       return res.end(body);
     }
-    if (path === '/runs') return sendJson(res, 200, o.model.snapshot());
+    if (path === '/runs') {
+      let page;
+      try {
+        page = o.model.runs(runQuery(url.searchParams));
+      } catch (err) {
+        if (err?.name !== 'ArgumentError') throw err;
+        return sendError(res, 400, err.message);
+      }
+      return sendJson(res, 200, page);
+    }
     if (path.startsWith('/runs/')) {
       let id;
       try {
@@ -213,19 +221,18 @@ export function createSidecarServer(o) {
   };
 }
 
-/**
- * A body that is one JSON array of events (what the viewer also accepts) is
- * turned into NDJSON, one element per line, so line numbers are array
- * positions. Anything else is returned unchanged.
- */
-function arrayToNdjson(text) {
-  const head = text.trimStart();
-  if (!head.startsWith('[')) return text;
-  try {
-    const value = JSON.parse(head);
-    if (Array.isArray(value)) return value.map((v) => JSON.stringify(v)).join('\n');
-  } catch {
-    // Not an array after all: line by line, errors reported per line.
+/** `GET /runs` query parameters as a `RunModel.runs` query (the model validates them). */
+function runQuery(params) {
+  const q = {};
+  for (const key of ['cursor', 'order', 'workflow', 'correlation', 'source']) {
+    const v = params.get(key);
+    if (v !== null) q[key] = v;
   }
-  return text;
+  const status = params.getAll('status');
+  if (status.length) q.status = status.join(',');
+  const limit = params.get('limit');
+  if (limit !== null) q.limit = /^\d+$/.test(limit) ? Number(limit) : limit;
+  const top = params.get('topLevel');
+  if (top !== null) q.topLevel = top === '' || top === 'true' || top === '1';
+  return q;
 }

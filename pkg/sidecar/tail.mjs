@@ -1,36 +1,34 @@
 // Follows an NDJSON log file as it grows (--tail FILE), like `tail -F`.
 //
-// Only complete lines are ingested: bytes after the last newline wait for the
-// rest of their line, so a writer that flushes half a line never causes a
-// parse error. The file is read by offset from an open descriptor:
-//  - growth: the new bytes are read and split on newlines;
-//  - truncation (same file, smaller than the offset): start again at 0;
+// The tailer only reads bytes; the run model's stream reader frames them
+// (a writer that flushed half a line is waited for, line numbers, overlong
+// lines): each file is a stream of its own, ended when the file goes. The
+// file is read by offset from an open descriptor:
+//  - growth: the new bytes are handed on as they are;
+//  - truncation (same file, smaller than the offset): the stream ends (its
+//    unfinished line dropped) and starts again at 0;
 //  - rotation (the path now names another file, or is gone): the rest of the
-//    old file is read to its end first, then the new file from its start.
+//    old file is read to its end first, its stream ended (an unfinished last
+//    line will never be finished: dropped, and logged), then the new file
+//    from its start.
 // fs.watch gives low latency where it works; a polling interval is the
 // fallback everywhere (network file systems, editors replacing the file).
 import { watch } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 const CHUNK = 1 << 20;
-const NEWLINE = Buffer.from('\n');
 
 export class Tailer {
   #path;
-  #ingest;
+  #push;
+  #end;
   #log;
   #pollMs;
-  #maxLineBytes;
   #fh = null;
   #ino = null;
   #pos = 0;
-  #partial = [];
-  #partialBytes = 0;
-  /** Dropping an over-long line until its newline. */
-  #skipping = false;
   /** Starting at the end of a file whose last line is unfinished: skip its remainder. */
   #skipFirst = false;
-  #line = 0;
   #watcher = null;
   #timer = null;
   #busy = null;
@@ -42,18 +40,20 @@ export class Tailer {
   /**
    * @param {object} o
    * @param {string} o.path
-   * @param {(text: string, firstLine: number) => Promise<unknown>} o.ingest  complete lines, newline-terminated
+   * @param {(bytes: Buffer) => Promise<{accepted: number, errors: Array<{kind: string}>}>} o.push
+   *   bytes of the file, cut anywhere
+   * @param {() => Promise<{accepted: number, errors: Array<{kind: string}>, discarded?: number}>} o.end
+   *   the file's stream ended: its unfinished last line is dropped
    * @param {'start' | 'end'} o.from  where to begin in a file that exists at startup
    * @param {number} o.pollMs
-   * @param {number} o.maxLineBytes
    * @param {(line: string) => void} o.log
    */
   constructor(o) {
     this.#path = o.path;
-    this.#ingest = o.ingest;
+    this.#push = o.push;
+    this.#end = o.end;
     this.#log = o.log;
     this.#pollMs = o.pollMs;
-    this.#maxLineBytes = o.maxLineBytes;
     this.#startAtEnd = o.from === 'end';
   }
 
@@ -80,8 +80,6 @@ export class Tailer {
     this.#fh = fh;
     this.#ino = `${st.dev}:${st.ino}`;
     this.#pos = 0;
-    this.#line = 0;
-    this.#resetPartial();
     if (atEnd && st.size > 0) {
       this.#pos = st.size;
       const last = Buffer.alloc(1);
@@ -144,15 +142,14 @@ export class Tailer {
     if (st.size < this.#pos) {
       this.stats.truncations += 1;
       this.#pos = 0;
-      this.#line = 0;
-      this.#resetPartial();
       this.#skipFirst = false;
+      await this.#endStream('truncated');
     }
     await this.#readToEnd(st.size);
     if (rotated) {
       this.stats.rotations += 1;
       // The old file's unfinished last line will never be finished.
-      if (this.#partialBytes > 0) this.#log(`tail ${this.#path}: dropped an unfinished last line of the rotated file (${this.#partialBytes} bytes)`);
+      await this.#endStream('rotated');
       await this.#fh.close().catch(() => {});
       this.#fh = null;
       this.#skipFirst = false;
@@ -170,55 +167,28 @@ export class Tailer {
     }
   }
 
-  /**
-   * Splits bytes into lines; the complete ones are ingested in one call per
-   * chunk. A skipped (over-long) line is passed on as an empty line, so the
-   * line numbers the core reports stay those of the file.
-   */
+  /** Hands bytes on; only the remainder of a line written before we started is skipped. */
   async #consume(bytes) {
-    let start = 0;
-    const complete = [];
-    const firstLine = this.#line + 1;
-    for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
-      const piece = bytes.subarray(start, nl + 1);
-      start = nl + 1;
-      if (this.#skipFirst) {
-        // The end of a line written before we started: not ours, not counted.
-        this.#skipFirst = false;
-        this.#resetPartial();
-        continue;
-      }
-      this.#line += 1;
-      if (this.#skipping) {
-        this.#skipping = false;
-        complete.push(NEWLINE);
-      } else {
-        this.#partial.push(piece);
-        complete.push(Buffer.concat(this.#partial));
-      }
-      this.#resetPartial();
+    if (this.#skipFirst) {
+      const nl = bytes.indexOf(0x0a);
+      if (nl < 0) return;
+      this.#skipFirst = false;
+      bytes = bytes.subarray(nl + 1);
+      if (bytes.length === 0) return;
     }
-    const rest = bytes.subarray(start);
-    if (rest.length && !this.#skipFirst && !this.#skipping) {
-      this.#partial.push(Buffer.from(rest));
-      this.#partialBytes += rest.length;
-      if (this.#partialBytes > this.#maxLineBytes) {
-        // Bounded memory: an endless line is reported once and skipped to its newline.
-        this.stats.tooLong += 1;
-        this.#error(`line ${this.#line + 1} is longer than ${this.#maxLineBytes} bytes; skipped`);
-        this.#skipping = true;
-        this.#resetPartial();
-      }
-    }
-    if (complete.length) {
-      this.stats.lines += complete.length;
-      await this.#ingest(Buffer.concat(complete).toString('utf8'), firstLine);
-    }
+    this.#count(await this.#push(bytes));
   }
 
-  #resetPartial() {
-    this.#partial = [];
-    this.#partialBytes = 0;
+  /** Ends the file's stream (its unfinished last line dropped), and says so. */
+  async #endStream(why) {
+    const r = await this.#end();
+    this.#count(r);
+    if (r.discarded > 0) this.#log(`tail ${this.#path}: dropped an unfinished last line of the ${why} file (${r.discarded} bytes)`);
+  }
+
+  #count(r) {
+    this.stats.lines += r.accepted + r.errors.length;
+    this.stats.tooLong += r.errors.filter((e) => e.kind === 'line_too_long').length;
   }
 
   #error(message) {
@@ -240,6 +210,6 @@ export class Tailer {
   }
 
   toJSON() {
-    return { file: this.#path, position: this.#pos, line: this.#line, ...this.stats };
+    return { file: this.#path, position: this.#pos, ...this.stats };
   }
 }

@@ -124,6 +124,10 @@ pub struct IngestReport {
     pub entries: Option<Vec<TelemetryEntry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Value>>,
+    /// Bytes of an unfinished last line dropped by [`RunModel::end_ndjson`]
+    /// with `discard`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discarded: Option<usize>,
 }
 
 /// The run model.
@@ -251,7 +255,7 @@ impl<C: Clock> RunModel<C> {
         self.readers.remove(options.source);
         let mut report = self.begin(options);
         if discard {
-            reader.discard_partial();
+            report.discarded = Some(reader.discard_partial());
         }
         reader.end(&mut |f| self.take_frame(f, &mut report, options.events));
         self.finish_report(report)

@@ -300,6 +300,18 @@ impl JsRunModel {
         self.inner.in_flight() as u32
     }
 
+    /// Runs held now (cheap: no snapshot).
+    #[wasm_bindgen(getter, js_name = runCount)]
+    pub fn run_count(&self) -> u32 {
+        self.inner.run_count() as u32
+    }
+
+    /// What retention took out so far: `{ runs, steps, unfinished, violations }`.
+    #[wasm_bindgen(getter)]
+    pub fn evicted(&self) -> Result<JsValue, JsValue> {
+        to_js(self.inner.evicted())
+    }
+
     /// Every run with its analytics, and per-workflow aggregates.
     pub fn snapshot(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.inner.snapshot())

@@ -183,7 +183,7 @@ test('(g) a full spool: reported in the POST answer, /healthz and stderr once, n
   assert.equal(spooled(spool).length, 3);
   await sleep(50);
   assert.equal(sc.stderr.match(/spool full/g)?.length, 1, `one stderr line per burst:\n${sc.stderr}`);
-  const runs = (await sc.json('/runs')).runs.map((run) => run.id);
+  const runs = (await sc.json('/runs?order=oldest')).runs.map((run) => run.id);
   assert.deepEqual(runs, ['g1', 'g2'], 'the run model has everything');
 });
 
