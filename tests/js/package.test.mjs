@@ -49,7 +49,7 @@ test('the packed tarball ships only the package files', () => {
     'package/dist/web/workflow_telemetry_bridge.js', 'package/dist/web/workflow_telemetry_bridge_bg.wasm',
     'package/bridge.cjs', 'package/bridge.mjs', 'package/bridge.js', 'package/bridge.d.ts', 'package/loader.js',
     'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
-    ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'router', 'server', 'spool', 'sse', 'static', 'tail']
+    ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'server', 'spool', 'sse', 'static', 'tail']
       .map((m) => `package/sidecar/${m}.mjs`),
     'package/viewer/index.html', 'package/viewer/style.css',
     ...readdirSync(join(ROOT, 'www', 'js')).map((f) => `package/viewer/js/${f}`),

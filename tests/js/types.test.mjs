@@ -14,7 +14,7 @@ let pkg;
 
 const CONSUMER = `
 import { TelemetryBridge, RunModel, toWire, decodeEntry, redactInvocation, init, version, wasmMemoryBytes } from 'workflow-telemetry';
-import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus, LiteStepDetail, HeldBack } from 'workflow-telemetry';
+import type { WorkflowEvent, TelemetryEntryData, LineError, WireBody, RunSnapshot, RunDetail, StepStatus, LiteStepDetail, HeldBack, RunPage, RunStatus, IngestResult } from 'workflow-telemetry';
 import * as slim from 'workflow-telemetry/bridge';
 import type { TelemetryEntryData as SlimEntry, NdjsonResult } from 'workflow-telemetry/bridge';
 
@@ -73,6 +73,28 @@ model.exportLogs({ minLevel: 'debug' });
 // @ts-expect-error run statuses are a closed set
 const badRun: RunDetail['status'] = 'done';
 
+// Streams: chunks, sources, pages, retention.
+const pushed: NdjsonResult = bridge.pushNdjson(new Uint8Array([0x7b, 0x7d, 0x0a]));
+const ended: NdjsonResult = bridge.endNdjson();
+const abandonedRuns: number = bridge.stats().abandoned + bridge.stats().runs;
+const nested: WorkflowEvent = { kind: 'started', runId: 'n', workflowName: 'w', parentRunId: 'r' };
+const ending: WorkflowEvent = { kind: 'completed', runId: 'r' };
+const streaming = new RunModel({ maxRuns: 100, maxFinishedAgeMs: 60000, stallAfterMs: null, idGenerator: () => 'x', metricsBuckets: [1, 10] });
+const report: IngestResult = streaming.ingestNdjson('', { source: 'engine-a', entries: true, events: true });
+const deliveredFirst: TelemetryEntryData | undefined = report.entries?.[0];
+streaming.pushNdjson('{}', { source: 'tail' });
+const dropped: number | undefined = streaming.endNdjson({ source: 'tail', discard: true }).discarded;
+const page: RunPage = streaming.runs({ limit: 10, status: ['abandoned', 'stalled'], order: 'oldest', topLevel: true });
+const cursor: string | null = page.nextCursor;
+const stalled: true | undefined = page.runs[0]?.stalled;
+const gone: number = streaming.evicted.runs + streaming.runCount + streaming.inFlight + streaming.snapshot().evicted.unfinished;
+const abandoned: RunStatus = 'abandoned';
+streaming.ingest({ kind: 'started', runId: 'r', workflowName: 'w' }, { source: 'live' });
+// @ts-expect-error page order is newest or oldest
+streaming.runs({ order: 'random' });
+// @ts-expect-error a chunk is text or bytes
+bridge.pushNdjson(42);
+
 // @ts-expect-error methodName is required on method_executing
 const missing: WorkflowEvent = { kind: 'method_executing', jobId: 'j', stepId: 's' };
 // @ts-expect-error statuses are a closed set
@@ -92,7 +114,7 @@ const slimBody: WireBody = slim.toWire(slimEntries, { distinctId: 'u' });
 // @ts-expect-error the bridge entry has no run model
 new slim.RunModel();
 
-export { slimResult, slimBody, liteJson, held, entriesText, liteTransitions, memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
+export { pushed, ended, abandonedRuns, nested, ending, deliveredFirst, dropped, cursor, stalled, gone, abandoned, slimResult, slimBody, liteJson, held, entriesText, liteTransitions, memoryBytes, spanId, metrics, logs, kept, filtered, line, accepted, count, status, sub, v, inFlight, missing, badStatus, stepStatus, critical, badRun };
 `;
 
 before(() => {
