@@ -63,6 +63,35 @@ pub fn bridge_ndjson(data: &[u8]) {
         SequentialIds::new("id"),
     );
     let report = bridge.observe_ndjson(&text, limits());
+    // The same text pushed in three chunks cut anywhere (inside characters
+    // too) gives the same report and entries: the stream reader's framing
+    // does not depend on where chunks end.
+    let bytes = text.as_bytes();
+    let cuts = [bytes.len() / 3, bytes.len() * 2 / 3];
+    let mut pushed = TelemetryBridge::new(
+        BridgeConfig {
+            parent_invocation_id: "parent".into(),
+            ..Default::default()
+        },
+        FixedClock::new([Timestamp::EPOCH]),
+        SequentialIds::new("id"),
+    );
+    let mut whole = crate::bridge::NdjsonReport::default();
+    for piece in [
+        &bytes[..cuts[0]],
+        &bytes[cuts[0]..cuts[1]],
+        &bytes[cuts[1]..],
+    ] {
+        let r = pushed.push_ndjson(piece, limits(), None);
+        whole.accepted += r.accepted;
+        whole.errors.extend(r.errors);
+        whole.entries.push_str(&r.entries);
+    }
+    let r = pushed.end_ndjson(limits(), None);
+    whole.accepted += r.accepted;
+    whole.errors.extend(r.errors);
+    whole.entries.push_str(&r.entries);
+    assert_eq!(whole, report, "pushed in chunks");
     let text = match reference_text(&text) {
         Ok(ndjson) => ndjson.to_string(),
         Err(elements) => {

@@ -605,3 +605,89 @@ fn run_model_exports_and_dialect_lookup() {
         "options.sampleRate: expected a number from 0 to 1"
     );
 }
+
+#[wasm_bindgen_test]
+fn push_ndjson_takes_text_and_bytes_cut_anywhere_with_stream_line_numbers() {
+    let mut b = deterministic();
+    let text = "{\"kind\":\"started\",\"runId\":\"r1\",\"workflowName\":\"one\"}\n\
+                {\"kind\":\"method_executing\",\"jobId\":\"j\",\"stepId\":\"s\",\"methodName\":\"m\"}\n\
+                oops\n\
+                {\"kind\":\"started\",\"runId\":\"r2\",\"workflowName\":\"two\"}";
+    let bytes = text.as_bytes();
+    let first = js_sys::Uint8Array::from(&bytes[..70]);
+    let r = b.push_ndjson(first.into()).unwrap();
+    assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
+    let r = b.push_ndjson(JsValue::from_str(&text[70..])).unwrap();
+    let errors: Array = get(&r, "errors").unchecked_into();
+    assert_eq!(get(&errors.get(0), "line").as_f64(), Some(3.0));
+    assert_eq!(get(&r, "entries").as_string().as_deref(), Some(""));
+    // The last line has no newline: read at the end. r1 was abandoned.
+    let r = b.end_ndjson().unwrap();
+    let entry = json(get(&r, "entries").as_string().unwrap().trim_end());
+    let ctx = get(&entry, "workflowContext");
+    assert_eq!(get(&ctx, "runId").as_string().as_deref(), Some("r1"));
+    let message = get(&get(&entry, "result"), "errorMessage")
+        .as_string()
+        .unwrap();
+    assert!(message.starts_with("workflow run abandoned"), "{message}");
+    let stats = b.stats().unwrap();
+    assert_eq!(get(&stats, "runs").as_f64(), Some(2.0));
+    assert_eq!(get(&stats, "abandoned").as_f64(), Some(1.0));
+    let e = error_of(b.push_ndjson(JsValue::from_f64(1.0)));
+    assert_eq!(e.name(), "ArgumentError");
+    assert_eq!(
+        String::from(e.message()),
+        "chunk: expected a string or a Uint8Array"
+    );
+}
+
+#[wasm_bindgen_test]
+fn run_model_sources_pages_and_query_errors() {
+    let mut m = JsRunModel::new(json(r#"{"maxRuns":2}"#)).unwrap();
+    for (source, run) in [("a", "a1"), ("b", "b1"), ("a", "a2")] {
+        let text = format!(
+            "{{\"kind\":\"started\",\"runId\":\"{run}\",\"workflowName\":\"w\",\"timestamp\":1}}\n\
+             {{\"kind\":\"completed\",\"timestamp\":2}}\n"
+        );
+        let opts = json(&format!(r#"{{"source":"{source}","entries":true}}"#));
+        let r = m.ingest_ndjson(JsValue::from_str(&text), opts).unwrap();
+        assert_eq!(get(&r, "accepted").as_f64(), Some(2.0));
+        let entries: Array = get(&r, "entries").unchecked_into();
+        assert_eq!(entries.length(), 0);
+    }
+    assert_eq!(m.run_count(), 2);
+    assert_eq!(get(&m.evicted().unwrap(), "runs").as_f64(), Some(1.0));
+    let page = m.runs(json(r#"{"limit":1}"#)).unwrap();
+    let runs: Array = get(&page, "runs").unchecked_into();
+    assert_eq!(get(&runs.get(0), "id").as_string().as_deref(), Some("a2"));
+    assert_eq!(get(&page, "total").as_f64(), Some(2.0));
+    let next = get(&page, "nextCursor");
+    let page = m
+        .runs(json(&format!(
+            r#"{{"limit":1,"cursor":"{}"}}"#,
+            next.as_string().unwrap()
+        )))
+        .unwrap();
+    let runs: Array = get(&page, "runs").unchecked_into();
+    assert_eq!(get(&runs.get(0), "id").as_string().as_deref(), Some("b1"));
+    assert!(get(&page, "nextCursor").is_null());
+    for (query, field) in [
+        (r#"{"status":"finished"}"#, "query.status"),
+        (r#"{"order":"sideways"}"#, "query.order"),
+        (r#"{"cursor":"x"}"#, "query.cursor"),
+        (r#"{"limit":0}"#, "query.limit"),
+    ] {
+        let e = error_of(m.runs(json(query)));
+        assert_eq!(e.name(), "ArgumentError", "{query}");
+        assert_eq!(
+            get(&e, "field").as_string().as_deref(),
+            Some(field),
+            "{query}"
+        );
+    }
+    let e = error_of(JsRunModel::new(json(r#"{"stallAfterMs":-1}"#)));
+    assert_eq!(
+        get(&e, "field").as_string().as_deref(),
+        Some("options.stallAfterMs")
+    );
+}
