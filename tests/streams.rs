@@ -897,3 +897,43 @@ fn a_failed_run_does_not_colour_the_next_one() {
     );
     assert_eq!(m.run("r2").unwrap().summary.failure, None);
 }
+
+#[test]
+fn sources_are_bounded_and_the_quietest_goes_first() {
+    use workflow_telemetry::run::MAX_SOURCES;
+    let mut m = model();
+    let open = |m: &mut RunModel<FixedClock>, source: &str, run: &str| {
+        let r = m.ingest_ndjson_with(
+            &started(run, "w", 0),
+            IngestOptions {
+                source,
+                ..Default::default()
+            },
+        );
+        assert_eq!(r.errors, vec![]);
+    };
+    // An idle source (its run ended), then sources with a run each.
+    m.ingest_ndjson_with(
+        &text(&tidy_run("idle", "w", 0)),
+        IngestOptions {
+            source: "s-idle",
+            ..Default::default()
+        },
+    );
+    for i in 0..MAX_SOURCES - 1 {
+        open(&mut m, &format!("s{i}"), &format!("r{i}"));
+    }
+    // One more: the idle source is forgotten, nothing is abandoned.
+    open(&mut m, "extra", "r-extra");
+    assert_eq!(m.run("r0").unwrap().run.status, RunStatus::Running);
+    // And one more: every source has a run going; the quietest (s0) goes.
+    open(&mut m, "extra-2", "r-extra-2");
+    let d = m.run("r0").unwrap();
+    assert_eq!(d.run.status, RunStatus::Abandoned);
+    assert!(
+        d.run.violations[0].message.contains("retired"),
+        "{:?}",
+        d.run.violations
+    );
+    assert_eq!(m.run("r1").unwrap().run.status, RunStatus::Running);
+}

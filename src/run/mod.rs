@@ -44,6 +44,7 @@ pub use model::{
 pub use query::{is_status_name, RunPage, RunQuery};
 pub use retention::{Evicted, Retention};
 pub use status::{RunStatus, StepStatus};
+pub use swamp::MAX_SOURCES;
 
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;

@@ -54,8 +54,9 @@ impl IdSource for SharedIds {
 
 /// swamp-specific state of the model.
 pub struct SwampState {
-    /// One bridge per source, and when it last had an event.
-    sources: HashMap<Rc<str>, TelemetryBridge>,
+    /// One bridge per source, and when it last had an event (a tick).
+    sources: HashMap<Rc<str>, (TelemetryBridge, u64)>,
+    tick: u64,
     clock: EventClock,
     ids: SharedIds,
     /// Model names seen per (run, step), under [`names_key`]: never shown, only
@@ -73,10 +74,17 @@ pub struct SwampState {
 /// distinct names, further ones are not remembered.
 const MAX_SEEN_MODELS: usize = 10_000;
 
+/// Sources kept at most. A sidecar names sources after what producers send
+/// (`?source=`); beyond this many, the one idle the longest is forgotten
+/// (and when every source has a run going, the least recently heard one's
+/// runs are taken as abandoned), so no producer can grow the model forever.
+pub const MAX_SOURCES: usize = 1024;
+
 impl SwampState {
     pub fn new(ids: Box<dyn IdSource>) -> Self {
         SwampState {
             sources: HashMap::default(),
+            tick: 0,
             clock: EventClock::default(),
             ids: SharedIds(Rc::new(std::cell::RefCell::new(ids))),
             model_names: HashMap::default(),
@@ -93,7 +101,7 @@ impl SwampState {
 
     /// Invocations open over every source.
     pub fn in_flight(&self) -> usize {
-        self.sources.values().map(TelemetryBridge::in_flight).sum()
+        self.sources.values().map(|(b, _)| b.in_flight()).sum()
     }
 
     /// Forgets what is kept of a run the model no longer holds: the model
@@ -218,6 +226,9 @@ fn ingest_with(
     // Everything is valid: route it through the source's bridge.
     core.swamp.clock.0.set(f.at);
     let mut entries = Vec::new();
+    if core.swamp.sources.len() >= MAX_SOURCES && !core.swamp.sources.contains_key(&*core.source) {
+        retire_source(core, &f, &mut entries);
+    }
     let (belongs, last_root, routed) = route(core, &event, f.run_id, &mut entries);
     // Where a step or job event goes: the run it names or the active root;
     // with no run active, the latest root (the event is late: recorded as a
@@ -294,7 +305,9 @@ fn route(
     entries: &mut Vec<TelemetryEntry>,
 ) -> (Option<Rc<str>>, Option<Rc<str>>, Routed) {
     let swamp = &mut core.swamp;
-    let bridge = match swamp.sources.get_mut(&*core.source) {
+    swamp.tick += 1;
+    let tick = swamp.tick;
+    let (bridge, used) = match swamp.sources.get_mut(&*core.source) {
         Some(b) => b,
         None => {
             let b = TelemetryBridge::new(
@@ -303,13 +316,43 @@ fn route(
                 swamp.ids.clone(),
             )
             .with_filter(core.filter.clone());
-            swamp.sources.entry(core.source.clone()).or_insert(b)
+            swamp
+                .sources
+                .entry(core.source.clone())
+                .or_insert((b, tick))
         }
     };
+    *used = tick;
     let belongs = bridge.run_of(run_id);
     let last_root = bridge.last_root().cloned();
     let routed = bridge.observe_routed(event, entries);
     (belongs, last_root, routed)
+}
+
+/// Makes room for a new source ([`MAX_SOURCES`]): forgets the source idle
+/// the longest; when every source has a run going, the least recently heard
+/// one, whose runs end abandoned and whose running methods are closed as such.
+fn retire_source(core: &mut RunModelCore, f: &Facts<'_>, entries: &mut Vec<TelemetryEntry>) {
+    let swamp = &mut core.swamp;
+    let idle = |b: &TelemetryBridge| b.active_runs().next().is_none() && b.in_flight() == 0;
+    let victim = swamp
+        .sources
+        .iter()
+        .filter(|(_, (b, _))| idle(b))
+        .min_by_key(|(_, (_, used))| *used)
+        .or_else(|| swamp.sources.iter().min_by_key(|(_, (_, used))| *used))
+        .map(|(k, _)| k.clone());
+    let Some((mut bridge, _)) = victim.and_then(|k| swamp.sources.remove(&k)) else {
+        return;
+    };
+    let gone: Vec<String> = bridge.active_runs().map(str::to_string).collect();
+    entries.extend(bridge.finalize_at(Some(ABANDONED), f.at));
+    for id in gone {
+        let why = format!(
+            "run {id} abandoned: its source was the least recently heard of {MAX_SOURCES} and was retired for a new one"
+        );
+        abandon(core, f, &id, why);
+    }
 }
 
 fn remember_model(core: &mut RunModelCore, key: &str, has_key: bool, model: Option<&str>) {
@@ -342,7 +385,8 @@ fn apply_started(
     jobs: Option<Vec<Job>>,
 ) {
     for gone in &start.abandoned {
-        abandon(core, f, gone, id);
+        let why = format!("run {gone} abandoned: run {id} started on its source before it ended");
+        abandon(core, f, gone, why);
     }
     let mv = f.mv("running", None);
     // A run first seen through its step events is a placeholder until its
@@ -389,15 +433,14 @@ fn apply_started(
     slot.run.parent_step = host;
 }
 
-/// A run that never ended: the run `by` started on its source first.
-fn abandon(core: &mut RunModelCore, f: &Facts<'_>, id: &str, by: &str) {
+/// A run that never ended (`message` says why it is taken for abandoned).
+fn abandon(core: &mut RunModelCore, f: &Facts<'_>, id: &str, message: String) {
     let Some(slot) = core.held_run(Dialect::Swamp, id) else {
         return;
     };
     if slot.run.status.is_terminal() {
         return;
     }
-    let message = format!("run {id} abandoned: run {by} started on its source before it ended");
     let mv = f.mv("abandoned", Some(message.clone()));
     let from = slot.run.state.to_string();
     slot.violation(&mv, None, Some(&from), message.clone());
