@@ -599,8 +599,9 @@ fn apply_step(core: &mut RunModelCore, f: &Facts<'_>, target: &str, c: &StepFact
         };
         slot.violation(&mv, Some(&step_label()), None, message);
     }
-    if slot.run.status.is_terminal() || (c.late && known && !slot.run.status.is_terminal()) {
-        // Recorded on the run, and no step is created for it.
+    // A late event (no run active on its source; `target` is the latest
+    // root, which ended) never creates a step: it is recorded on the run.
+    if slot.run.status.is_terminal() || (c.late && known) {
         let msg = format!("step {} event after run {target} ended", step_label());
         slot.violation(&mv, Some(&step_label()), None, msg);
         return;
