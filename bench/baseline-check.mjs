@@ -6,9 +6,21 @@
 //   node bench/baseline-check.mjs --time   # plus one (noisy) timing of both
 //
 // Inputs: the benchmark's seeded stream (20 runs x 50 steps, the full bench
-// config stream, and a failure-heavy variant), the samples in www/samples, and
-// an edge-case stream written below (bad lines, colon and Unicode names, nested
-// runs, supersedes, secrets in error messages, out-of-order timestamps, ...).
+// config stream, and a failure-heavy variant), the samples in www/samples, an
+// edge-case stream written below (bad lines, colon and Unicode names, nested
+// runs, supersedes, secrets in error messages, out-of-order timestamps, ...),
+// one of run boundaries on one source (runs named before their `started`,
+// re-sent and repeated `started`s, nesting by parentRunId and by workflow-task
+// steps, skipped hosts, runs of no root, abandoned runs, rejected run events),
+// and the scenarios below.
+//
+// Scenarios (src/bridge/runs.rs states the rules): several runs one after
+// another, a crashed run followed by more runs, runs nested by workflow-task
+// steps and by parentRunId, a crash inside a nested run. For these, the
+// runId, workflowName, outcome and completion instant of every entry are
+// written by hand in this file, not derived from either bridge, and both
+// bridges must give exactly those (and the hand-counted stats().runs and
+// abandoned); they also go through the byte-for-byte comparison.
 // Each input goes through three paths on both bridges:
 //   a. observeNdjson(whole text), then finalize();
 //   b. observeNdjson in chunks of lines (state carried across calls), then
@@ -29,7 +41,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { swampStream } from './generate.mjs';
-import { JsBridge } from './baseline.mjs';
+import { ABANDONED, JsBridge, TERMINATED } from './baseline.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -240,6 +252,273 @@ const edge = [
   e({ kind: 'method_executing', jobId: 'j', stepId: 'open', modelName: 'opened', methodName: 'still-running', driver: 'docker', timestamp: ts(500) }),
 ];
 
+// ----------------------------------------------------- edge cases: runs
+
+// Run boundaries on one source, compared between the two bridges (no
+// expectations written here: the scenarios below have those).
+const runEdge = [
+  // Named before its `started`, and one without runId before any root: both
+  // become the root's step, the earlier closed as superseded (W9).
+  e({ kind: 'method_executing', runId: 'R1', jobId: 'j', stepId: 's', methodName: 'named-early' }),
+  e({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'root-less' }),
+  e({ kind: 'started', runId: 'R1', workflowName: 'one' }),
+  e({ kind: 'started', runId: 'R1', workflowName: 'renamed' }), // re-sent: nothing
+  e({ kind: 'step_completed', runId: 'R1', jobId: 'j', stepId: 's' }),
+  e({ kind: 'step_started', jobId: 'j', stepId: 'host' }),
+  e({ kind: 'step_started', jobId: 'j', stepId: 'host' }),
+  e({ kind: 'step_started', jobId: 'j', stepId: 'host2' }),
+  // Named parent: hosted by its latest free step; then nested by the
+  // innermost run with a free step (N1 has none, R1 has `host`).
+  e({ kind: 'started', runId: 'N1', workflowName: 'nested-one', parentRunId: 'R1' }),
+  e({ kind: 'started', runId: 'N2', workflowName: 'nested-two' }),
+  // A model named like a filtered key: the error is filtered first.
+  e({ kind: 'method_executing', runId: 'N2', jobId: 'j', stepId: 's', modelName: 'token', methodName: 'm' }),
+  e({ kind: 'step_failed', runId: 'N2', jobId: 'j', stepId: 's', error: 'token=abc123 failed; token again', modelName: 'token' }),
+  e({ kind: 'method_executing', runId: 'N1', jobId: 'j', stepId: 't', methodName: 'm' }),
+  e({ kind: 'step_skipped', runId: 'N1', jobId: 'j', stepId: 't' }), // running: stays open
+  e({ kind: 'step_skipped', jobId: 'j', stepId: 'host2' }), // ends N1, drains `t`
+  e({ kind: 'completed', runId: 'nope' }),
+  e({ kind: 'step_started', runId: '', jobId: 'j', stepId: 'empty-run' }),
+  e({ kind: 'method_executing', runId: '', jobId: 'j', stepId: 'empty-run', methodName: 'm' }),
+  e({ kind: 'error' }), // the root ends, N2 with it
+  e({ kind: 'method_executing', runId: 'R1', jobId: 'j', stepId: 'late', methodName: 'm' }),
+  e({ kind: 'step_completed', runId: 'R1', jobId: 'j', stepId: 'late' }),
+  e({ kind: 'method_executing', jobId: 'j', stepId: 'gap', methodName: 'm' }),
+  e({ kind: 'step_completed', jobId: 'j', stepId: 'gap' }),
+  e({ kind: 'started', runId: 'R2', workflowName: 'two' }),
+  e({ kind: 'method_executing', runId: 'R1', jobId: 'j', stepId: 'later', methodName: 'm' }),
+  e({ kind: 'step_completed', runId: 'R1', jobId: 'j', stepId: 'later' }),
+  e({ kind: 'method_executing', jobId: 'j', stepId: 'open', methodName: 'm' }),
+  e({ kind: 'started', runId: 'R1', workflowName: 'one-again' }), // abandons R2
+  e({ kind: 'method_executing', runId: 'R2', jobId: 'j', stepId: 'x', methodName: 'm' }),
+  e({ kind: 'model_resolved', jobId: 'j', stepId: 'typed', modelType: 't1' }),
+  e({ kind: 'method_executing', jobId: 'j', stepId: 'typed', methodName: 'first' }),
+  e({ kind: 'method_executing', jobId: 'j', stepId: 'typed', methodName: 'again' }),
+  e({ kind: 'step_started', jobId: 'j', stepId: 'typed' }),
+  e({ kind: 'step_started', jobId: 'j', stepId: 'idle' }),
+  e({ kind: 'started', runId: 'N3', workflowName: 'nested-three', parentRunId: 'R1' }),
+  e({ kind: 'method_executing', runId: 'N3', jobId: 'j', stepId: 'u', methodName: 'm' }),
+  // Rejected lines of the run kinds.
+  e({ kind: 'step_started', jobId: 'j' }),
+  e({ kind: 'step_skipped', jobId: 'j', stepId: 3 }),
+  e({ kind: 'completed', runId: 7 }),
+  e({ kind: 'started', runId: 'r', workflowName: 'w', parentRunId: [] }),
+  e({ kind: 'error', runId: {} }),
+];
+
+// ----------------------------------------------------- scenarios
+
+// Hand-written streams with the run and workflow of every entry written by
+// hand below (not derived from either bridge): both must give exactly these.
+// Each expected line: step, runId, workflowName, outcome, completedAt in
+// seconds after T0. Outcomes: ok, `error: <message>`, terminated (run ended
+// around it), abandoned (the next run started before its run ended).
+const T0 = Date.UTC(2026, 1, 5, 9);
+const sc = (() => {
+  const at = (s) => T0 + s * 1000;
+  const step = (kind, extra) => (stepId, s, runId) => e({ kind, ...(runId ? { runId } : {}), jobId: 'job', stepId, ...extra(stepId), timestamp: at(s) });
+  return {
+    started: (runId, workflowName, s, extra = {}) => e({ kind: 'started', runId, workflowName, ...extra, timestamp: at(s) }),
+    stepStarted: step('step_started', () => ({})),
+    resolved: step('model_resolved', () => ({ modelType: 'command/shell' })),
+    executing: step('method_executing', (id) => ({ modelName: `m-${id}`, methodName: 'run' })),
+    completedStep: step('step_completed', () => ({})),
+    failedStep: step('step_failed', () => ({ error: 'exit 1' })),
+    skipped: step('step_skipped', () => ({})),
+    completed: (s, runId) => e({ kind: 'completed', ...(runId ? { runId } : {}), timestamp: at(s) }),
+    error: (s, runId) => e({ kind: 'error', ...(runId ? { runId } : {}), timestamp: at(s) }),
+  };
+})();
+const { started, stepStarted, resolved, executing, completedStep, failedStep, skipped, completed } = sc;
+const ranOk = (id, s, t, runId) => [stepStarted(id, s, runId), executing(id, s, runId), completedStep(id, t, runId)];
+
+const scenarios = [
+  {
+    name: 'three runs one after another',
+    events: [
+      started('run-a', 'deploy', 0),
+      stepStarted('a1', 1), resolved('a1', 1), executing('a1', 1), completedStep('a1', 2),
+      stepStarted('a2', 3), executing('a2', 3), failedStep('a2', 4),
+      completed(5),
+      started('run-b', 'backup', 10),
+      ...ranOk('b1', 11, 12, 'run-b'), // naming its run
+      completed(13, 'run-b'),
+      started('run-c', 'deploy', 20),
+      ...ranOk('a1', 21, 22), // the same step name as run-a's
+      completed(23),
+    ],
+    expected: [
+      'a1 run-a deploy ok @2',
+      'a2 run-a deploy error: exit 1 @4',
+      'b1 run-b backup ok @12',
+      'a1 run-c deploy ok @22',
+    ],
+    runs: 3,
+    abandoned: 0,
+  },
+  {
+    name: 'a crashed run, then more runs',
+    events: [
+      started('run-x', 'etl', 0),
+      ...ranOk('x1', 1, 2),
+      stepStarted('x2', 3), resolved('x2', 3), executing('x2', 3), // its engine dies here
+      started('run-y', 'etl', 10),
+      ...ranOk('y1', 11, 12),
+      stepStarted('y2', 13), executing('y2', 13),
+      sc.error(14), // run-y fails outside its steps
+      executing('orphan', 15), completedStep('orphan', 16), // no run active
+      executing('early', 17), // no run active: waits for the next root
+      started('run-z', 'report', 20),
+      completedStep('early', 21),
+      ...ranOk('z1', 22, 23),
+      completed(24),
+    ],
+    expected: [
+      'x1 run-x etl ok @2',
+      'x2 run-x etl abandoned @10',
+      'y1 run-y etl ok @12',
+      'y2 run-y etl terminated @14',
+      'orphan   ok @16',
+      'early run-z report ok @21',
+      'z1 run-z report ok @23',
+    ],
+    runs: 3,
+    abandoned: 1,
+  },
+  {
+    name: 'runs nested by workflow-task steps',
+    events: [
+      started('run-p', 'release', 0),
+      ...ranOk('build', 1, 2),
+      stepStarted('call-tests', 3), // a workflow-task step: hosts the next run
+      started('run-t', 'tests', 4),
+      ...ranOk('unit', 5, 6, 'run-t'),
+      stepStarted('lint', 7, 'run-t'), executing('lint', 7, 'run-t'), failedStep('lint', 8, 'run-t'),
+      stepStarted('e2e', 9, 'run-t'), executing('e2e', 9, 'run-t'),
+      executing('watch', 9), completedStep('watch', 9), // no runId: the root's
+      completedStep('call-tests', 10), // the host ends: run-t ends, e2e drained
+      ...ranOk('publish', 11, 12),
+      stepStarted('call-docs', 13),
+      started('run-d', 'docs', 14),
+      ...ranOk('render', 15, 16, 'run-d'),
+      completed(17, 'run-d'),
+      ...ranOk('notify', 18, 19),
+      completedStep('call-docs', 20),
+      stepStarted('call-lint', 21),
+      started('run-l', 'lint', 22),
+      stepStarted('l1', 23, 'run-l'), executing('l1', 23, 'run-l'),
+      skipped('call-lint', 24), // a skipped host ends its run too
+      completed(25),
+    ],
+    expected: [
+      'build run-p release ok @2',
+      'unit run-t tests ok @6',
+      'lint run-t tests error: exit 1 @8',
+      'watch run-p release ok @9',
+      'e2e run-t tests terminated @10',
+      'publish run-p release ok @12',
+      'render run-d docs ok @16',
+      'notify run-p release ok @19',
+      'l1 run-l lint terminated @24',
+    ],
+    runs: 1,
+    abandoned: 0,
+  },
+  {
+    name: 'runs nested by parentRunId',
+    events: [
+      started('run-m', 'main', 0),
+      stepStarted('fetch', 1), resolved('fetch', 1), executing('fetch', 1), // no free workflow-task step
+      started('run-s', 'sub', 2, { parentRunId: 'run-m' }),
+      ...ranOk('s1', 3, 4, 'run-s'),
+      stepStarted('s2', 5, 'run-s'), executing('s2', 5, 'run-s'),
+      completed(6, 'run-s'),
+      completedStep('fetch', 7), // run-m was not abandoned
+      stepStarted('f2', 8), executing('f2', 8),
+      started('run-q', 'other', 9, { parentRunId: 'run-gone' }), // not active: run-m abandoned
+      ...ranOk('q1', 10, 11),
+      completed(12),
+    ],
+    expected: [
+      's1 run-s sub ok @4',
+      's2 run-s sub terminated @6',
+      'fetch run-m main ok @7',
+      'f2 run-m main abandoned @9',
+      'q1 run-q other ok @11',
+    ],
+    runs: 2,
+    abandoned: 1,
+  },
+  {
+    name: 'a crash inside a nested run',
+    events: [
+      started('run-r', 'pipeline', 0),
+      stepStarted('stage', 1),
+      started('run-n', 'inner', 2),
+      ...ranOk('n1', 3, 4, 'run-n'),
+      stepStarted('sub', 5, 'run-n'),
+      started('run-nn', 'innermost', 6), // nested in run-n, the innermost with a free step
+      stepStarted('deep', 7, 'run-nn'), executing('deep', 7, 'run-nn'),
+      stepStarted('n2', 8, 'run-n'), executing('n2', 8, 'run-n'),
+      sc.error(9, 'run-n'), // run-n crashes: it and run-nn end, their invocations drained
+      ...ranOk('r2', 10, 11),
+      failedStep('stage', 12), // structural: no entry
+      stepStarted('stage2', 13),
+      started('run-k', 'inner', 14),
+      stepStarted('k1', 15, 'run-k'), executing('k1', 15, 'run-k'),
+      stepStarted('r3', 16), executing('r3', 16),
+      started('run-next', 'pipeline', 20), // no free step anywhere: run-r and run-k abandoned
+      ...ranOk('x', 21, 22),
+      completed(23),
+    ],
+    expected: [
+      'n1 run-n inner ok @4',
+      'deep run-nn innermost terminated @9',
+      'n2 run-n inner terminated @9',
+      'r2 run-r pipeline ok @11',
+      'k1 run-k inner abandoned @20',
+      'r3 run-r pipeline abandoned @20',
+      'x run-next pipeline ok @22',
+    ],
+    runs: 2,
+    abandoned: 2,
+  },
+];
+
+/** One entry as a scenario's expectation spells it. */
+function describe(entry) {
+  const w = entry.workflowContext;
+  const message = entry.result.errorMessage;
+  const outcome = entry.result.status === 'success' ? 'ok'
+    : message === TERMINATED ? 'terminated'
+      : message === ABANDONED ? 'abandoned'
+        : `error: ${message}`;
+  return `${w.stepName} ${w.runId} ${w.workflowName} ${outcome} @${(Date.parse(entry.completedAt) - T0) / 1000}`;
+}
+
+function expectSame(label, expected, actual) {
+  compared++;
+  if (expected === actual) return;
+  failures++;
+  console.error(`MISMATCH ${label}\n  expected: ${expected.replaceAll('\n', ' | ')}\n  actual:   ${actual.replaceAll('\n', ' | ')}`);
+}
+
+/** Both bridges give the hand-written runs, workflows and outcomes, in order. */
+function checkScenario({ name, events, expected, runs, abandoned }) {
+  for (const [label, Bridge] of [['wasm', TelemetryBridge], ['JsBridge', JsBridge]]) {
+    const b = new Bridge(options());
+    const r = b.observeNdjson(events.join('\n'));
+    const closed = r.entries.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const open = b.finalize();
+    expectSame(`scenario "${name}" [${label}]: entries`, expected.join('\n'), [...closed, ...open].map(describe).join('\n'));
+    expectSame(`scenario "${name}" [${label}]: lines`, `${events.length} accepted, 0 errors`, `${r.accepted} accepted, ${r.errors.length} errors`);
+    const s = b.stats();
+    expectSame(`scenario "${name}" [${label}]: runs`, `runs ${runs}, abandoned ${abandoned}`, `runs ${s.runs}, abandoned ${s.abandoned}`);
+    b.free();
+  }
+  console.log(`scenario "${name}": ${expected.length} entries, runs and workflows as written by hand`);
+}
+
 // ------------------------------------------------------------------ run
 
 const inputs = [
@@ -253,6 +532,8 @@ const inputs = [
     invocationContext: { detectedAiTool: 'claude', isInteractive: false, agentSessionDetected: true, configuredAiTools: [] },
   }],
   ['edge cases, no parent, random ids', edge.join('\n'), { parentInvocationId: '', idGenerator: () => '' }],
+  ['edge cases: runs', runEdge.join('\n'), {}],
+  ...scenarios.map((s) => [`scenario: ${s.name}`, s.events.join('\n'), {}]),
 ];
 
 for (const [name, text, extra] of inputs) {
@@ -277,6 +558,8 @@ function checkRandomIds(name, text, extra) {
   console.log(`${name}: ${count(j)} entries with random ids`);
   wasm.free();
 }
+
+for (const scenario of scenarios) checkScenario(scenario);
 
 // Option and argument errors.
 for (const bad of [undefined, [], {}, { parentInvocationId: 1 }, { parentInvocationId: 'p', clock: 1 },

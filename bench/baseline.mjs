@@ -16,19 +16,35 @@
 //   b.finalize(reason?, at?) -> entries drained (idempotent)
 //   b.inFlight, b.finalized, b.lastEventAt, b.sinkErrors, b.stats(), b.free()
 //
+// Runs (src/bridge/runs.rs states the rules): a bridge is one source, which
+// carries any number of runs one after another. A `started` while no run is
+// active starts a root; the root's `completed`/`error` ends it and its nested
+// runs (open invocations drained as TERMINATED); a `started` while a run is
+// active is nested when it names an active `parentRunId` or an active run
+// (innermost first) has an open workflow-task step (step_started, nothing
+// else), and ends with that step or a `completed`/`error` naming it;
+// otherwise the active runs were abandoned (open invocations drained as
+// ABANDONED) and it is a new root. Step events of no active run wait for the
+// next root. An entry's runId/workflowName are resolved when it closes.
+//
 // Known differences from the wasm bridge (outside what the bench exercises):
 // - the message of an `invalid_json` line error is V8's JSON.parse message,
 //   not serde_json's (line, kind and field are the same);
 // - serde_json refuses a few texts JSON.parse accepts (numbers beyond f64
 //   range, lone surrogate escapes, nesting deeper than 128); here they parse;
 // - `observe(object)` reads the object directly instead of round-tripping it
-//   through JSON.stringify, so exotic values (Dates, toJSON, BigInt) differ.
+//   through JSON.stringify, so exotic values (Dates, toJSON, BigInt) differ;
+// - `observeNdjson` reads lines only: the wasm also reads a text whose first
+//   character is `[` as one JSON array of events and drops a leading
+//   byte-order mark; there is no `pushNdjson`/`endNdjson` here.
 
 const REDACTED = '<REDACTED>';
 /** The message of invocations drained by `finalize()` without a reason. */
 export const TERMINATED = 'workflow run terminated before completion';
 /** The message of an invocation replaced by a repeated `method_executing`. */
 export const SUPERSEDED = 'superseded by a repeated method_executing for the same step';
+/** The message of invocations open when their run was abandoned. */
+export const ABANDONED = 'workflow run abandoned: another run started on the same source before it ended';
 
 // The parameter filter the bridge applies to error messages (Tasker's defaults).
 const FILTERS = ['passw', 'email', 'secret', 'token', '_key', 'crypt', 'salt', 'certificate', 'otp', 'ssn'];
@@ -192,7 +208,18 @@ function readEvent(raw) {
   const timestamp = eventTimestamp(raw.timestamp);
   switch (k) {
     case 'started':
-      return { kind: k, timestamp, runId: reqString(raw, 'runId', k), workflowName: reqString(raw, 'workflowName', k) };
+      return {
+        kind: k,
+        timestamp,
+        runId: reqString(raw, 'runId', k),
+        workflowName: reqString(raw, 'workflowName', k),
+        parentRunId: optString(raw, 'parentRunId'),
+      };
+    case 'completed':
+    case 'error':
+      return { kind: k, timestamp, runId: optString(raw, 'runId') };
+    case 'step_started':
+    case 'step_skipped':
     case 'model_resolved':
     case 'method_executing':
     case 'step_completed':
@@ -210,6 +237,9 @@ function readEvent(raw) {
     stepId: reqString(raw, 'stepId', k),
   };
   switch (k) {
+    case 'step_started':
+    case 'step_skipped':
+      break;
     case 'model_resolved':
       ev.modelType = reqString(raw, 'modelType', k);
       break;
@@ -356,6 +386,19 @@ function stepKey(run, job, step) {
     : `${run.length}:${run}${job.length}:${job}${step}`;
 }
 
+/** What the bridge knows of one step until it ends. */
+function newStep(run, job, step) {
+  return {
+    run, // null: the root run's
+    job,
+    step,
+    started: undefined, // step_started's order: may host a nested run while nothing else is known
+    child: undefined, // the nested run it hosts
+    modelType: undefined, // from model_resolved, for its next invocation
+    running: null, // the invocation open now
+  };
+}
+
 function canonicalContext(value) {
   const path = 'options.invocationContext';
   if (typeof value !== 'object' || Array.isArray(value)) throw decodeError(path, 'an object', jsonType(value));
@@ -394,10 +437,16 @@ export class JsBridge {
   #sink;
   #maxLineBytes;
 
-  #rootRun = null;
-  #runNames = new Map(); // runId -> workflowName (first one wins)
-  #inFlight = new Map(); // stepKey -> record
-  #modelTypes = new Map(); // stepKey -> { run, job, step, modelType }
+  // The runs of the source: the active ones (root first, then nested ones in
+  // start order), the names of the current root's runs and of the root's before.
+  #active = []; // { id, parent }
+  #names = new Map(); // runId -> workflowName
+  #previousNames = new Map();
+  #roots = 0;
+  #abandoned = 0;
+  // Every step not ended yet, by stepKey(run scope, job, step).
+  #steps = new Map();
+  #running = 0; // steps with an invocation open
   #nextSeq = 0;
   #finalized = false;
   #lastEventAt = undefined;
@@ -443,7 +492,7 @@ export class JsBridge {
   }
 
   get inFlight() {
-    return this.#inFlight.size;
+    return this.#running;
   }
 
   get finalized() {
@@ -460,7 +509,7 @@ export class JsBridge {
   }
 
   stats() {
-    return { ...this.#stats };
+    return { ...this.#stats, runs: this.#roots, abandoned: this.#abandoned };
   }
 
   /** Nothing to release; here so bench code can treat both bridges alike. */
@@ -548,12 +597,8 @@ export class JsBridge {
     if (this.#finalized) return [];
     this.#finalized = true;
     const now = atMs ?? this.#now();
-    const failure = plainError(reason ?? TERMINATED);
-    const open = [...this.#inFlight.values()].sort((a, b) => a.seq - b.seq);
-    this.#inFlight.clear();
-    this.#modelTypes.clear();
-    const out = open.map((record) => this.#close(record, now, failure));
-    this.#stats.drained += out.length;
+    const out = [];
+    this.#drainRuns(null, reason ?? TERMINATED, now, out);
     this.#stats.entries += out.length;
     for (const entry of out) this.#deliver(entry);
     return out;
@@ -570,82 +615,131 @@ export class JsBridge {
     const before = out.length;
     switch (ev.kind) {
       case 'started':
-        this.#onStarted(ev.runId, ev.workflowName);
+        this.#onStarted(ev, out);
         break;
-      case 'model_resolved': {
-        const run = this.#scope(ev.runId);
-        this.#modelTypes.set(stepKey(run, ev.jobId, ev.stepId), {
-          run, job: ev.jobId, step: ev.stepId, modelType: ev.modelType,
-        });
+      case 'completed':
+      case 'error': {
+        // Without runId: the root. The root ends with every run nested in it;
+        // a nested run named ends with its own nested runs.
+        const root = this.#root();
+        const id = ev.runId ?? root;
+        if (id !== null && id === root) {
+          this.#drainRuns(null, TERMINATED, this.#eventNow(ev), out);
+          this.#active = [];
+        } else if (id !== null && this.#isActive(id)) {
+          this.#endNested(id, ev, out);
+        }
         break;
       }
+      case 'step_started': {
+        const seq = this.#nextSeq++;
+        const st = this.#stepState(ev);
+        if (st.started === undefined) st.started = seq;
+        break;
+      }
+      case 'model_resolved':
+        this.#stepState(ev).modelType = ev.modelType;
+        break;
       case 'method_executing': {
-        const now = ev.timestamp ?? this.#now();
+        const now = this.#eventNow(ev);
         const run = this.#scope(ev.runId);
         const key = stepKey(run, ev.jobId, ev.stepId);
-        const earlier = this.#inFlight.get(key);
-        if (earlier) {
-          // W9: a repeated method_executing never loses the earlier invocation.
-          this.#inFlight.delete(key);
-          this.#stats.superseded++;
-          out.push(this.#close(earlier, now, plainError(SUPERSEDED)));
-        }
-        this.#inFlight.set(key, {
+        const record = {
           seq: this.#nextSeq++,
-          run,
-          job: ev.jobId,
-          step: ev.stepId,
           startedAt: now,
           modelName: ev.modelName,
           methodName: ev.methodName,
-          modelType: this.#modelTypes.get(key)?.modelType,
+          modelType: undefined,
           driver: ev.driver,
-        });
+        };
+        let st = this.#steps.get(key);
+        let earlier = null;
+        if (st) {
+          // The resolved model type moves into the record (W10).
+          record.modelType = st.modelType;
+          st.modelType = undefined;
+          st.started = undefined;
+          earlier = st.running;
+          st.running = record;
+          if (!earlier) this.#running++;
+        } else {
+          st = newStep(run, ev.jobId, ev.stepId);
+          st.running = record;
+          this.#steps.set(key, st);
+          this.#running++;
+        }
+        if (earlier) {
+          // W9: a repeated method_executing never loses the earlier invocation;
+          // a repeat without its own model_resolved keeps the type resolved before.
+          this.#stats.superseded++;
+          if (record.modelType === undefined) record.modelType = earlier.modelType;
+          out.push(this.#close(st, earlier, now, plainError(SUPERSEDED)));
+        }
         break;
       }
       case 'step_completed': {
-        const now = ev.timestamp ?? this.#now();
+        const now = this.#eventNow(ev);
         const key = stepKey(this.#scope(ev.runId), ev.jobId, ev.stepId);
-        const record = this.#inFlight.get(key);
-        this.#modelTypes.delete(key);
-        if (record) {
-          this.#inFlight.delete(key);
-          out.push(this.#close(record, now, null, ev.executor));
+        const st = this.#steps.get(key);
+        if (st) {
+          this.#steps.delete(key);
+          if (st.running) {
+            this.#running--;
+            out.push(this.#close(st, st.running, now, null, ev.executor));
+          }
+          if (st.child !== undefined) this.#endNested(st.child, ev, out);
         }
         break;
       }
       case 'step_failed': {
-        const now = ev.timestamp ?? this.#now();
         const run = this.#scope(ev.runId);
         const key = stepKey(run, ev.jobId, ev.stepId);
-        const record = this.#inFlight.get(key);
-        const resolved = this.#modelTypes.get(key);
-        this.#inFlight.delete(key);
-        this.#modelTypes.delete(key);
+        const st = this.#steps.get(key);
+        if (st) this.#steps.delete(key);
+        const now = this.#eventNow(ev);
+        // Filter first: once a model named like a filtered key (`password`) is
+        // scrubbed, `password=x` would no longer look like a pair to mask.
         const failure = (names) => ({
           errorType: ev.errorType ?? 'Error',
-          message: redactSecrets(scrubModelNames(ev.error, names)),
+          message: scrubModelNames(redactSecrets(ev.error), names),
           userError: ev.userError,
         });
-        if (record) {
-          out.push(this.#close(record, now, failure([record.modelName, ev.modelName])));
+        if (st?.running) {
+          this.#running--;
+          out.push(this.#close(st, st.running, now, failure([st.running.modelName, ev.modelName])));
         } else if (ev.modelName && ev.methodName) {
           // Pre-method failure: one instant for both ends, durationMs 0 (W5).
           this.#stats.synthesised++;
           const synthesised = {
             seq: this.#nextSeq,
-            run,
-            job: ev.jobId,
-            step: ev.stepId,
             startedAt: now,
             modelName: ev.modelName,
             methodName: ev.methodName,
-            modelType: resolved?.modelType,
+            modelType: st?.modelType,
             driver: ev.driver,
           };
-          out.push(this.#close(synthesised, now, failure([ev.modelName])));
+          out.push(this.#close({ run, job: ev.jobId, step: ev.stepId }, synthesised, now, failure([ev.modelName])));
         }
         // Otherwise a structural failure: no entry.
+        if (st && st.child !== undefined) this.#endNested(st.child, ev, out);
+        break;
+      }
+      case 'step_skipped': {
+        const key = stepKey(this.#scope(ev.runId), ev.jobId, ev.stepId);
+        const st = this.#steps.get(key);
+        let child;
+        if (st) {
+          child = st.child;
+          st.child = undefined;
+          if (!st.running) {
+            this.#steps.delete(key);
+          } else {
+            // A skip does not end a running invocation: its own end (or the run's) does.
+            st.started = undefined;
+            st.modelType = undefined;
+          }
+        }
+        if (child !== undefined) this.#endNested(child, ev, out);
         break;
       }
       default:
@@ -654,27 +748,170 @@ export class JsBridge {
     this.#stats.entries += out.length - before;
   }
 
-  #onStarted(runId, workflowName) {
-    // First name wins for each run, so a re-sent `started` cannot rename it.
-    if (!this.#runNames.has(runId)) this.#runNames.set(runId, workflowName);
-    if (this.#rootRun === null) {
-      this.#rootRun = runId;
-      // Step events that named this run before its `started` were keyed by id;
-      // from now on the root's steps are keyed as root.
-      for (const map of [this.#inFlight, this.#modelTypes]) {
-        for (const [key, value] of [...map]) {
-          if (value.run !== runId) continue;
-          map.delete(key);
-          value.run = null;
-          map.set(stepKey(null, value.job, value.step), value);
-        }
+  /** A `started`: duplicate, nested (rule 3), or a new root (rules 1 and 4). */
+  #onStarted(ev, out) {
+    const { runId, workflowName, parentRunId } = ev;
+    if (this.#isActive(runId)) return; // re-sent: changes nothing
+    let parent = null;
+    let host = null;
+    if (parentRunId !== undefined && this.#isActive(parentRunId)) {
+      parent = parentRunId;
+      host = this.#freeHost(parentRunId);
+    } else {
+      // The innermost active run with a free workflow-task step.
+      for (let i = this.#active.length - 1; i >= 0 && parent === null; i--) {
+        host = this.#freeHost(this.#active[i].id);
+        if (host) parent = this.#active[i].id;
+      }
+    }
+    if (parent !== null) {
+      // First name wins, so a re-sent `started` cannot rename a run.
+      if (!this.#names.has(runId)) this.#names.set(runId, workflowName);
+      this.#active.push({ id: runId, parent });
+      if (host) host.child = runId;
+      return;
+    }
+    if (this.#active.length > 0) {
+      // Rule 4: the runs active here were abandoned.
+      this.#drainRuns(runId, ABANDONED, this.#eventNow(ev), out);
+      this.#abandoned += this.#active.length;
+    }
+    // A new root; the names of the root before it are kept one root longer.
+    this.#previousNames = this.#names;
+    this.#names = new Map([[runId, workflowName]]);
+    this.#active = [{ id: runId, parent: null }];
+    this.#roots++;
+    const superseded = this.#rekeyToRoot(runId);
+    if (superseded.length > 0) {
+      const now = this.#eventNow(ev);
+      for (const [st, earlier] of superseded) {
+        this.#stats.superseded++;
+        out.push(this.#close(st, earlier, now, plainError(SUPERSEDED)));
       }
     }
   }
 
-  /** The run scope of a step event: null for the root run (W4). */
+  #root() {
+    return this.#active.length > 0 ? this.#active[0].id : null;
+  }
+
+  #isActive(id) {
+    return this.#active.some((a) => a.id === id);
+  }
+
+  /** The run scope of a step event: null for the active root (no runId, or its own). */
   #scope(runId) {
-    return runId !== undefined && runId !== this.#rootRun ? runId : null;
+    return runId !== undefined && runId !== this.#root() ? runId : null;
+  }
+
+  /** The step's state, created if new. */
+  #stepState(ev) {
+    const run = this.#scope(ev.runId);
+    const key = stepKey(run, ev.jobId, ev.stepId);
+    let st = this.#steps.get(key);
+    if (!st) {
+      st = newStep(run, ev.jobId, ev.stepId);
+      this.#steps.set(key, st);
+    }
+    return st;
+  }
+
+  /** The latest started step of `run` that runs no method and hosts no run yet. */
+  #freeHost(run) {
+    const scope = run === this.#root() ? null : run;
+    let best = null;
+    for (const st of this.#steps.values()) {
+      if (st.run !== scope || st.started === undefined || st.child !== undefined) continue;
+      if (st.modelType !== undefined || st.running) continue;
+      if (best === null || st.started > best.started) best = st;
+    }
+    return best;
+  }
+
+  /** The active run `id` and the runs nested in it end; their open invocations drain. */
+  #endNested(id, ev, out) {
+    const ended = new Set();
+    const kept = [];
+    for (const a of this.#active) {
+      // Parents start before their children, so one pass finds all.
+      if (a.id === id || (a.parent !== null && ended.has(a.parent))) ended.add(a.id);
+      else kept.push(a);
+    }
+    this.#active = kept;
+    if (ended.size === 0) return;
+    const now = this.#eventNow(ev);
+    const open = [];
+    for (const [key, st] of this.#steps) {
+      if (st.run === null || !ended.has(st.run)) continue;
+      if (st.running) open.push(st);
+      this.#steps.delete(key);
+    }
+    this.#closeDrained(open, TERMINATED, now, out);
+  }
+
+  /** Closes every open invocation with `message` and forgets every step, except
+   * the steps keyed under the run `keep` (events that named it before its `started`). */
+  #drainRuns(keep, message, now, out) {
+    const open = [];
+    for (const [key, st] of this.#steps) {
+      if (keep !== null && st.run === keep) continue;
+      if (st.running) open.push(st);
+      this.#steps.delete(key);
+    }
+    this.#closeDrained(open, message, now, out);
+  }
+
+  #closeDrained(open, message, now, out) {
+    open.sort((a, b) => a.running.seq - b.running.seq);
+    this.#running -= open.length;
+    this.#stats.drained += open.length;
+    for (const st of open) out.push(this.#close(st, st.running, now, plainError(message)));
+  }
+
+  /**
+   * Moves the steps keyed by `runId` to the root's keys. When the root already
+   * has an invocation of the same step open, the earlier of the two is returned
+   * to be closed as superseded (W9), never dropped.
+   */
+  #rekeyToRoot(runId) {
+    const moved = [];
+    for (const [key, st] of this.#steps) {
+      if (st.run !== runId) continue;
+      moved.push(st);
+      this.#steps.delete(key);
+    }
+    const superseded = [];
+    for (const st of moved) {
+      st.run = null;
+      const key = stepKey(null, st.job, st.step);
+      const other = this.#steps.get(key);
+      if (other) {
+        if (other.running && st.running) {
+          this.#running--;
+          const otherFirst = other.running.seq < st.running.seq;
+          superseded.push([st, otherFirst ? other.running : st.running]);
+          if (otherFirst === false) st.running = other.running;
+        } else {
+          st.running = st.running ?? other.running;
+        }
+        st.started = st.started ?? other.started;
+        st.child = st.child ?? other.child;
+        st.modelType = st.modelType ?? other.modelType;
+      }
+      this.#steps.set(key, st);
+    }
+    return superseded.sort((a, b) => a[1].seq - b[1].seq);
+  }
+
+  /** The run id and workflow name of a run scope, as known now. */
+  #resolve(run) {
+    const id = run ?? this.#root();
+    if (id === null) return ['', '']; // no active root (rule 5)
+    return [id, this.#names.get(id) ?? this.#previousNames.get(id) ?? ''];
+  }
+
+  #eventNow(ev) {
+    return ev.timestamp ?? this.#now();
   }
 
   #now() {
@@ -711,14 +948,17 @@ export class JsBridge {
     }
   }
 
-  /** Builds the child entry of a closed invocation, keys in wire order. */
-  #close(record, completedAt, failure, executor) {
-    const runId = record.run ?? this.#rootRun ?? '';
+  /**
+   * Builds the child entry of the invocation `record` of step `at` ({ run, job,
+   * step }) closed now, keys in wire order: its run resolved as known now.
+   */
+  #close(at, record, completedAt, failure, executor) {
+    const [runId, workflowName] = this.#resolve(at.run);
     const workflowContext = {
-      workflowName: this.#runNames.get(runId) ?? '',
+      workflowName,
       runId,
-      jobName: record.job,
-      stepName: record.step,
+      jobName: at.job,
+      stepName: at.step,
     };
     if (record.modelType !== undefined) workflowContext.modelType = record.modelType;
     if (record.driver !== undefined) workflowContext.driver = record.driver;

@@ -7,10 +7,15 @@
 //   output, checked by bench/baseline-check.mjs) and (b) the floor any JS-fed
 //   implementation pays: JSON.parse of every input line plus JSON.stringify of
 //   as many entries;
+// - one bridge over the whole stream (its 1,000 runs one after another, as
+//   one source carries them) against one bridge per run (the stream split at
+//   each `started` here, a new bridge per run), for the wasm and JsBridge
+//   alike; both give the same entries apart from ids (checked);
 // - the run model's ingest and each exporter, against the same floor;
 // - memory: a ~1M-event stream through one bridge in a fresh process
-//   (bench/memory.mjs), wasm linear memory sampled after every chunk; it must
-//   stay flat after the first tenth;
+//   (bench/memory.mjs), and ~4M events (20,000 runs) through one run model
+//   with retention on (bench/model-memory.mjs), wasm linear memory sampled
+//   after every chunk; each must stay flat after the first tenth;
 // - size of both release .wasm files, raw and gzipped, each against its budget:
 //   the bridge-only build (`workflow-telemetry/bridge`, what an engine embeds)
 //   and the full package (with the run model and exporters);
@@ -19,7 +24,8 @@
 //   per event), unless --no-native.
 //
 // Writes target/bench/results.json, prints a table, and exits 1 when a size
-// budget is exceeded or memory grows with history.
+// budget is exceeded or memory (the bridge's or the run model's) grows with
+// history.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
@@ -109,6 +115,68 @@ function perObject(Bridge) {
   return entries;
 }
 
+// One bridge per run: the stream split at each `started` (the bench knows
+// where its runs begin; a real source does not say), each run's text
+// through a new bridge, freed after it.
+const runTexts = (() => {
+  const out = [];
+  let run = [];
+  objects.forEach((o, i) => {
+    if (o.kind === 'started' && run.length) {
+      out.push(run.join('\n'));
+      run = [];
+    }
+    run.push(lines[i]);
+  });
+  if (run.length) out.push(run.join('\n'));
+  return out;
+})();
+function perRun(Bridge) {
+  let entries = 0;
+  let bytes = 0;
+  for (const text of runTexts) {
+    const b = new Bridge(options());
+    const r = b.observeNdjson(text);
+    bytes += r.entries.length;
+    entries += countLines(r.entries);
+    b.free();
+  }
+  return { entries, bytes };
+}
+
+// Untimed: one bridge over the whole stream and one bridge per run give the
+// same entries apart from their ids, for the wasm and JsBridge, and every
+// run's entries name it (1,000 distinct runIds).
+const perRunCheck = (() => {
+  const whole = (Bridge) => {
+    const b = new Bridge(options());
+    let text = '';
+    for (const c of chunks) text += b.observeNdjson(c).entries;
+    b.free();
+    return text;
+  };
+  const split = (Bridge) => {
+    let text = '';
+    for (const t of runTexts) {
+      const b = new Bridge(options());
+      text += b.observeNdjson(t).entries;
+      b.free();
+    }
+    return text;
+  };
+  const noIds = (text) => text.replace(/"id":"id-\d+"/g, '"id":""');
+  const reference = noIds(whole(wt.TelemetryBridge));
+  for (const [name, text] of [['wasm, one bridge per run', split(wt.TelemetryBridge)],
+    ['JsBridge, whole stream', whole(JsBridge)], ['JsBridge, one bridge per run', split(JsBridge)]]) {
+    if (noIds(text) !== reference) throw new Error(`${name}: entries differ from the wasm's over the whole stream (ids aside)`);
+  }
+  const runIds = new Set(reference.match(/"runId":"[^"]*"/g));
+  if (runIds.size !== runTexts.length) {
+    throw new Error(`entries name ${runIds.size} runs, the stream has ${runTexts.length}`);
+  }
+  return { runs: runTexts.length, runIdsInEntries: runIds.size, agreeApartFromIds: true };
+})();
+
 // The floor: parse every input line, stringify as many real entries (how
 // many: one untimed run, which also warms the wasm path up).
 const entryCount = batch(wt.TelemetryBridge).entries;
@@ -125,16 +193,23 @@ function jsonFloor() {
 }
 
 // Interleaved round by round, so drift on a shared machine hits every path alike.
-const { wasmBatch, jsBatch, bridgeBatch, floor } = bestInterleaved({
+const { wasmBatch, jsBatch, bridgeBatch, floor, wasmPerRun, jsPerRun } = bestInterleaved({
   wasmBatch: () => batch(wt.TelemetryBridge),
   jsBatch: () => batch(JsBridge),
   bridgeBatch: () => batch(wtBridge.TelemetryBridge),
   floor: jsonFloor,
+  wasmPerRun: () => perRun(wt.TelemetryBridge),
+  jsPerRun: () => perRun(JsBridge),
 });
 const { wasmObserve, jsObserve } = bestInterleaved({
   wasmObserve: () => perObject(wt.TelemetryBridge),
   jsObserve: () => perObject(JsBridge),
 });
+for (const other of [wasmBatch, jsBatch, bridgeBatch, wasmPerRun, jsPerRun]) {
+  if (other.result.entries !== entryCount) {
+    throw new Error(`entry counts differ: ${JSON.stringify([wasmBatch.result, jsBatch.result, bridgeBatch.result, wasmPerRun.result, jsPerRun.result])}`);
+  }
+}
 for (const other of [wasmBatch, jsBatch, bridgeBatch]) {
   if (other.result.entries !== entryCount || other.result.bytes !== wasmBatch.result.bytes) {
     throw new Error(`baseline, bridge entry and wasm disagree: ${JSON.stringify([jsBatch.result, bridgeBatch.result, wasmBatch.result])}`);
@@ -174,6 +249,18 @@ const memory = (() => {
   return JSON.parse(r.stdout);
 })();
 
+// Run model memory: ~4M events, 20,000 runs, one model with retention on.
+const modelMemory = (() => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'model-memory.mjs'), JSON.stringify(config.modelMemory), String(config.chunkLines)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 });
+  // Exit 1 with its figures is "memory grew" (reported below); no figures is a failure to run.
+  try {
+    return { ...JSON.parse(r.stdout), status: r.status };
+  } catch {
+    throw new Error(`bench/model-memory.mjs failed (status ${r.status}): ${r.stderr}`);
+  }
+})();
+
 // ------------------------------------------------------------ size
 
 const sizes = wasmSizes(budgets);
@@ -206,6 +293,8 @@ const results = {
     wasmObserveNdjson: { ms: wasmBatch.ms, eventsPerSec: eps(wasmBatch.ms) },
     wasmObserve: { ms: wasmObserve.ms, eventsPerSec: eps(wasmObserve.ms) },
     bridgeEntryObserveNdjson: { ms: bridgeBatch.ms, eventsPerSec: eps(bridgeBatch.ms) },
+    wasmObserveNdjsonBridgePerRun: { ms: wasmPerRun.ms, eventsPerSec: eps(wasmPerRun.ms) },
+    jsBaselineObserveNdjsonBridgePerRun: { ms: jsPerRun.ms, eventsPerSec: eps(jsPerRun.ms) },
     jsBaselineObserveNdjson: { ms: jsBatch.ms, eventsPerSec: eps(jsBatch.ms) },
     jsBaselineObserve: { ms: jsObserve.ms, eventsPerSec: eps(jsObserve.ms) },
     jsonFloor: { ms: floor.ms, eventsPerSec: eps(floor.ms) },
@@ -216,7 +305,11 @@ const results = {
     observeOverJsBaselineSpeed: jsObserve.ms / wasmObserve.ms,
     observeNdjsonOverFloorTime: wasmBatch.ms / floor.ms,
     observeOverFloorTime: wasmObserve.ms / floor.ms,
+    // One bridge over the whole stream vs one bridge per run, side by side.
+    bridgePerRunObserveNdjsonOverJsBaselineSpeed: jsPerRun.ms / wasmPerRun.ms,
+    wholeStreamOverBridgePerRunSpeed: { wasm: wasmPerRun.ms / wasmBatch.ms, jsBaseline: jsPerRun.ms / jsBatch.ms },
   },
+  bridgePerRun: perRunCheck,
   runModel: {
     ingestNdjson: { ms: ingest.ms, eventsPerSec: eps(ingest.ms), overJsonParseTime: ingest.ms / parseOnly.ms },
     ...Object.fromEntries(Object.entries(exporters).map(([k, v]) => [k, { ms: v.ms, overJsonParseTime: v.ms / parseOnly.ms }])),
@@ -224,6 +317,7 @@ const results = {
     runs: config.stream.runs,
   },
   memory,
+  modelMemory,
   wasm: sizes,
   viewer,
   native,
@@ -237,17 +331,30 @@ row('wasm observeNdjson (text chunks)', results.throughput.wasmObserveNdjson,
   `${x(results.ratios.observeNdjsonOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeNdjsonOverFloorTime)} floor time`);
 row('bridge entry observeNdjson', results.throughput.bridgeEntryObserveNdjson,
   `${x(results.ratios.bridgeEntryObserveNdjsonOverJsBaselineSpeed)} JS baseline speed`);
+row('wasm observeNdjson, a bridge per run', results.throughput.wasmObserveNdjsonBridgePerRun,
+  `${x(results.ratios.bridgePerRunObserveNdjsonOverJsBaselineSpeed)} JS baseline speed (a bridge per run each); one bridge for all: ${x(results.ratios.wholeStreamOverBridgePerRunSpeed.wasm)} this speed`);
 row('wasm observe (object per event)', results.throughput.wasmObserve,
   `${x(results.ratios.observeOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeOverFloorTime)} floor time`);
 row('JS baseline observeNdjson', results.throughput.jsBaselineObserveNdjson);
+row('JS baseline observeNdjson, bridge/run', results.throughput.jsBaselineObserveNdjsonBridgePerRun,
+  `one bridge for all: ${x(results.ratios.wholeStreamOverBridgePerRunSpeed.jsBaseline)} this speed`);
 row('JS baseline observe', results.throughput.jsBaselineObserve);
 row('floor: JSON.parse + JSON.stringify', results.throughput.jsonFloor);
 row('run model ingestNdjson (all runs)', results.runModel.ingestNdjson, `${x(results.runModel.ingestNdjson.overJsonParseTime)} JSON.parse time`);
 for (const k of Object.keys(exporters)) {
   console.log(`${`run model ${k}`.padEnd(38)} ${''.padStart(15)} ${results.runModel[k].ms.toFixed(1).padStart(9)} ms  ${x(results.runModel[k].overJsonParseTime)} JSON.parse time`);
 }
+console.log(`one bridge over the whole stream vs one bridge per run (${perRunCheck.runs} runs): wasm ${x(results.ratios.observeNdjsonOverJsBaselineSpeed)} vs ${x(results.ratios.bridgePerRunObserveNdjsonOverJsBaselineSpeed)} the JS baseline's speed; `
+  + `entries agree apart from ids, ${perRunCheck.runIdsInEntries} runIds in them`);
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 console.log(`memory: ${memory.events} events in ${memory.chunks} chunks, at most ${memory.maxInFlight} in flight: wasm memory ${mb(memory.startBytes)} at start, ${mb(memory.afterFirstTenthBytes)} after the first tenth, peak ${mb(memory.peakBytes)} (${memory.flat ? 'flat' : 'GROWING'})`);
+{
+  const m = modelMemory;
+  console.log(`run model memory: ${m.events} events (${m.runs} runs of ${m.stepsPerRun} steps) in ${m.chunks} pushNdjson chunks, maxRuns ${m.maxRuns}, maxFinishedAgeMs ${m.maxFinishedAgeMs}: `
+    + `wasm memory ${mb(m.startBytes)} at start, ${mb(m.afterFirstTenthBytes)} after the first tenth, peak ${mb(m.peakBytes)} (${m.flat ? 'flat' : 'GROWING'}); `
+    + `${m.eventsPerSec} ev/s; ${m.runsHeld} runs held at the end; evicted ${JSON.stringify(m.evicted)}`);
+  if (!m.flat) console.log(`  grew after the first tenth at: ${m.grewAt.map((g) => `${g.events} events (${mb(g.bytes)})`).join(', ')}`);
+}
 for (const [name, w] of Object.entries(sizes)) console.log(sizeLine(name, w));
 if (viewer) {
   console.log(`viewer: first timeline of a ${viewer.load.events}-event log in ${Number(viewer.load.firstRenderMs).toFixed(0)} ms = ${viewer.load.ratio}x JSON.parse of the file (target ${viewer.load.target}x); `
@@ -267,6 +374,12 @@ for (const message of overBudget(sizes)) {
 }
 if (!memory.flat) {
   console.error('FAIL: wasm memory grew after the first tenth of the stream');
+  failed = true;
+}
+if (modelMemory.status !== 0) {
+  console.error(modelMemory.flat
+    ? `FAIL: the run model memory bench did not ingest every event (${modelMemory.accepted} of ${modelMemory.events}, ${modelMemory.errors} errors)`
+    : 'FAIL: the run model\'s wasm memory grew after the first tenth of the stream (retention on)');
   failed = true;
 }
 if (native?.failed) {

@@ -53,7 +53,7 @@ export class Pipeline {
    *   entries: number, spooled: number, notSpooled: number, warning?: string }>}
    */
   ingest(text, source) {
-    return this.#settle(this.#model.ingestNdjson(text, { source, entries: true, events: true }));
+    return this.#settle(this.#model.ingestNdjson(text, { source, entries: true, events: true }), source);
   }
 
   /**
@@ -62,7 +62,7 @@ export class Pipeline {
    * from the start of the source's stream.
    */
   push(chunk, source) {
-    return this.#settle(this.#model.pushNdjson(chunk, { source, entries: true, events: true }));
+    return this.#settle(this.#model.pushNdjson(chunk, { source, entries: true, events: true }), source);
   }
 
   /**
@@ -71,13 +71,15 @@ export class Pipeline {
    * numbers start again.
    */
   end(source, discard) {
-    return this.#settle(this.#model.endNdjson({ source, discard, entries: true, events: true }));
+    return this.#settle(this.#model.endNdjson({ source, discard, entries: true, events: true }), source);
   }
 
-  async #settle(report) {
+  async #settle(report, source) {
     const entries = report.entries ?? [];
-    // Each event redacted like every other output, one JSON line (SSE splits on CR too).
-    for (const event of report.events ?? []) this.#hub.publish(null, JSON.stringify(event));
+    // Each event redacted like every other output, one JSON line (SSE splits
+    // on CR too), with the source it came from as `$source`: a page that
+    // rebuilds runs from the stream keeps producers apart as the model does.
+    for (const event of report.events ?? []) this.#hub.publish(null, JSON.stringify({ ...event, $source: source }));
     for (const entry of entries) this.#hub.publish('entry', JSON.stringify(entry));
     this.stats.eventsAccepted += report.accepted;
     this.stats.eventsRejected += report.errors.length;

@@ -41,7 +41,8 @@ test('Chromium loads workflow-telemetry/bridge with its own wasm and gets Node\'
   }, SAMPLE);
   assert.equal(got.runModel, 'undefined');
   assert.equal(got.out, replay(full, SAMPLE));
-  assert.match(got.out, /"workflowName":"deploy-fleet"/);
+  // Inside the NDJSON text of the result (escaped once more by JSON.stringify).
+  assert.match(got.out, /\\"workflowName\\":\\"deploy-fleet\\"/);
   assert.deepEqual(wasm, ['/dist/web/workflow_telemetry_bridge_bg.wasm']);
   assert.deepEqual(problems, []);
 });

@@ -48,6 +48,31 @@ test('the sidecar serves the packaged viewer, which follows its live stream', as
   assert.equal((await sidecar.stop()).code, 0);
 });
 
+test('the live page keeps two producers apart, as the sidecar does', async () => {
+  const sidecar = await serve(pkg, ['--spool', tempDir()]);
+  const { page, problems } = await newPage({ browser, base: sidecar.url });
+  await page.goto(`${sidecar.url}/`);
+  await page.waitForFunction(() => document.querySelector('#load-status').textContent.startsWith('Live: connected'), null, { timeout: 10000 });
+  const t0 = Date.parse('2026-03-01T10:00:00.000Z');
+  const ev = (o, t) => JSON.stringify({ ...o, timestamp: t0 + t });
+  // Two engines, their runs overlapping in time, each posting on its source.
+  const a = [{ kind: 'started', runId: 'a1', workflowName: 'wf-a' }, { kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' },
+    { kind: 'step_completed', jobId: 'j', stepId: 's' }, { kind: 'completed', runId: 'a1' }];
+  const b = [{ kind: 'started', runId: 'b1', workflowName: 'wf-b' }, { kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' },
+    { kind: 'step_completed', jobId: 'j', stepId: 's' }, { kind: 'completed', runId: 'b1' }];
+  for (let i = 0; i < 4; i++) {
+    assert.equal((await sidecar.post(ev(a[i], i * 10), '/events?source=engine-a')).status, 202);
+    assert.equal((await sidecar.post(ev(b[i], i * 10 + 5), '/events?source=engine-b')).status, 202);
+  }
+  await page.waitForFunction(() => document.querySelectorAll('#runs li').length === 2
+    && [...document.querySelectorAll('#runs .badge')].every((x) => x.textContent.includes('completed')), null, { timeout: 10000 });
+  const runs = await sidecar.json('/runs?order=oldest');
+  assert.deepEqual(runs.runs.map((r) => [r.id, r.status, r.source]), [['a1', 'completed', 'engine-a'], ['b1', 'completed', 'engine-b']]);
+  assert.deepEqual(problems, []);
+  await page.close();
+  assert.equal((await sidecar.stop()).code, 0);
+});
+
 test('--no-viewer serves the API only', async () => {
   const sidecar = await serve(pkg, ['--spool', tempDir(), '--no-viewer']);
   assert.equal((await fetch(`${sidecar.url}/`, { redirect: 'manual' })).status, 404);

@@ -11,6 +11,10 @@ import { readHash, writeHash } from './state.js';
 
 const DEFAULT_SAMPLE = 'samples/swamp-deploy.ndjson';
 const FAILED = new Set(['failed', 'panicked']);
+const params = new URLSearchParams(location.search);
+// `?stall=<seconds>`: a run not ended with no event for this long is marked
+// stalled (the model's default is 15 minutes).
+const STALL_AFTER_MS = Number(params.get('stall')) > 0 ? Math.round(Number(params.get('stall')) * 1000) : undefined;
 
 const state = { ...readHash(), status: readHash().status ?? 'all' };
 let data = { runs: [], workflows: [] };
@@ -72,10 +76,19 @@ function allSteps(run, seen = new Set()) {
   ]);
 }
 
-/** The first failure: the earliest failed step that was not an allowed failure. */
+/** A step its run's abandonment closed (its engine died with the step open). */
+function abandonedStep(step) {
+  return step.error?.class === 'abandoned';
+}
+
+/**
+ * The first failure: the earliest failed step that was not an allowed
+ * failure; else an allowed one; else a step left open when its run was
+ * abandoned.
+ */
 function firstFailure(run) {
-  const failed = allSteps(run).filter(({ step }) => FAILED.has(step.status));
-  const rank = ({ step }) => [step.error?.allowed ? 1 : 0, ms(step.endedAt) ?? ms(step.startedAt) ?? Infinity];
+  const failed = allSteps(run).filter(({ step }) => FAILED.has(step.status) || abandonedStep(step));
+  const rank = ({ step }) => [FAILED.has(step.status) ? (step.error?.allowed ? 1 : 0) : 2, ms(step.endedAt) ?? ms(step.startedAt) ?? Infinity];
   failed.sort((a, b) => { const x = rank(a); const y = rank(b); return x[0] - y[0] || x[1] - y[1]; });
   return failed[0]?.key;
 }
@@ -87,6 +100,11 @@ function firstOfInterest(run) {
 
 function hasFailure(run) {
   return run.status === 'failed' || allSteps(run).some(({ step }) => FAILED.has(step.status) && !step.error?.allowed);
+}
+
+/** The run to open: the first with a failure, else the first abandoned one, else the first. */
+function pickRun(runs) {
+  return runs.find(hasFailure) ?? runs.find((r) => r.status === 'abandoned') ?? runs[0];
 }
 
 function expandTo(key) {
@@ -180,17 +198,25 @@ function renderAll({ scroll = false } = {}) {
   return detailShown;
 }
 
-function showErrors(errors, accepted) {
+/** Lists rejected lines: `rejected` of them, `errors` the first (line numbers as the core gave them). */
+function showErrors(errors, accepted, rejected = errors.length) {
   const box = $('#rejected');
-  if (errors.length === 0) {
+  if (rejected === 0) {
     box.hidden = true;
     return;
   }
   box.hidden = false;
+  const shown = errors.slice(0, 200);
   fill(box,
-    el('summary', {}, `${errors.length} line${errors.length === 1 ? '' : 's'} rejected, ${accepted} accepted`),
-    el('ul', {}, errors.slice(0, 200).map((e) => el('li', {}, `line ${e.line}: ${e.message}`))),
-    errors.length > 200 ? el('p', { className: 'muted' }, `… and ${errors.length - 200} more`) : null);
+    el('summary', {}, `${rejected} line${rejected === 1 ? '' : 's'} rejected, ${accepted} accepted`),
+    el('ul', {}, shown.map((e) => el('li', {}, `line ${e.line}: ${e.message}`))),
+    rejected > shown.length ? el('p', { className: 'muted' }, `… and ${rejected - shown.length} more`) : null);
+}
+
+/** The model's options from the view: the slow-step threshold and the stall time. */
+function modelOptions() {
+  const stepThresholdMs = Number(state.thr) > 0 ? Math.round(Number(state.thr) * 1000) : undefined;
+  return { stepThresholdMs, stallAfterMs: STALL_AFTER_MS };
 }
 
 // ------------------------------------------------------------ loading
@@ -208,8 +234,7 @@ async function load(log, source) {
   status.textContent = `Parsing ${source}…`;
   try {
     last = { log, source };
-    const thresholdMs = Number(state.thr) > 0 ? Math.round(Number(state.thr) * 1000) : undefined;
-    const result = await parse(log, { stepThresholdMs: thresholdMs }, (f) => {
+    const result = await parse(log, modelOptions(), (f) => {
       progress.value = f;
       status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
     });
@@ -223,16 +248,17 @@ async function load(log, source) {
       if (state.step) expandTo(state.step);
     } else {
       const visible = data.runs.filter((r) => matches(r, state.status, state.q));
-      const pick = visible.find(hasFailure) ?? visible[0] ?? data.runs[0];
+      const pick = pickRun(visible) ?? data.runs[0];
       state.run = pick && topRun(pick).id;
       state.step = pick ? firstOfInterest(currentRun()) : undefined;
       state.zoom = undefined;
       if (state.step) expandTo(state.step);
     }
     $('#source').textContent = source;
-    showErrors(result.errors, result.accepted);
+    const rejected = result.rejected ?? result.errors.length;
+    showErrors(result.errors, result.accepted, rejected);
     status.textContent = `${data.runs.length} run${data.runs.length === 1 ? '' : 's'} from ${result.accepted} events` +
-      `${result.errors.length ? `, ${result.errors.length} lines rejected` : ''} · parsed in ${Math.round(result.ms)} ms`;
+      `${rejected ? `, ${rejected} lines rejected` : ''} · parsed in ${Math.round(result.ms)} ms`;
     // Ready once the selected step's details are shown too.
     await renderAll({ scroll: true });
     if (mine === loads) document.body.dataset.state = 'ready';
@@ -348,7 +374,7 @@ function applySnapshot(result, source) {
   const first = data.runs.length === 0;
   setData(result.snapshot);
   if (!state.run || !runsById.has(state.run)) {
-    const pick = data.runs.find(hasFailure) ?? data.runs[0];
+    const pick = pickRun(data.runs);
     state.run = pick && topRun(pick).id;
     state.step = pick ? firstOfInterest(currentRun()) : undefined;
   } else if (first && !state.step) {
@@ -359,10 +385,17 @@ function applySnapshot(result, source) {
   document.body.dataset.state = 'ready';
 }
 
+/** Runs that may still stall: not ended. */
+const UNFINISHED = new Set(['pending', 'queued', 'running', 'waiting']);
+
 /**
  * Follows a same-origin Server-Sent Events stream of events (the sidecar's
  * `/events/stream`): new lines are batched every half second into the same
- * RunModel, and the view refreshes in place.
+ * RunModel, each on the source the sidecar names as `$source` (`live` when it
+ * names none: line numbers of rejected events count per source from its
+ * first event received), and the view refreshes in place. While a
+ * run is unfinished and the stream is quiet, a new snapshot is taken now and
+ * then, so a run that stops hearing from its engine shows as stalled.
  */
 function follow(url) {
   const target = new URL(url, location.href);
@@ -374,21 +407,47 @@ function follow(url) {
   let pending = [];
   let busy = false;
   let total = 0;
+  let rejected = 0;
+  const errors = [];
+  const stallMs = STALL_AFTER_MS ?? 15 * 60_000;
+  const refreshMs = Math.min(30_000, Math.max(500, stallMs / 4));
+  let refreshedAt = performance.now();
   const status = $('#load-status');
   const stream = new EventSource(target);
   stream.addEventListener('open', () => { status.textContent = `Live: connected to ${url}, ${total} events`; });
   stream.addEventListener('message', (e) => { if (e.data) pending.push(e.data); });
   stream.addEventListener('error', () => { status.textContent = `Live: reconnecting to ${url}… (${total} events so far)`; });
   setInterval(async () => {
-    if (busy || pending.length === 0) return;
+    if (busy) return;
+    const refresh = pending.length === 0;
+    if (refresh && (performance.now() - refreshedAt < refreshMs || !data.runs.some((r) => UNFINISHED.has(r.status)))) return;
     busy = true;
     const lines = pending;
     pending = [];
     try {
-      const result = await append(lines.join('\n'));
+      // Whole lines, each ending in a newline (the stream reader waits for a
+      // line's end), grouped by the producer the sidecar says they came from.
+      const bySource = new Map();
+      for (const l of lines) {
+        let source = 'live';
+        try {
+          const s = JSON.parse(l).$source;
+          if (typeof s === 'string') source = s;
+        } catch {
+          // Not JSON: the model reports it on the default stream.
+        }
+        if (!bySource.has(source)) bySource.set(source, []);
+        bySource.get(source).push(l);
+      }
+      const batches = [...bySource].map(([source, ls]) => ({ source, text: `${ls.join('\n')}\n` }));
+      const result = await append(batches, modelOptions());
+      refreshedAt = performance.now();
       total += result.accepted;
+      rejected += result.rejected ?? result.errors.length;
+      for (const e of result.errors) if (errors.length < 200) errors.push(e);
       applySnapshot(result, `live ${url}`);
-      status.textContent = `Live: ${total} events from ${url}`;
+      showErrors(errors, total, rejected);
+      status.textContent = `Live: ${total} events from ${url}${rejected ? `, ${rejected} rejected` : ''}`;
     } catch (err) {
       status.textContent = `Live: ${err.message}`;
     } finally {
@@ -397,6 +456,5 @@ function follow(url) {
   }, 500);
 }
 
-const params = new URLSearchParams(location.search);
 if (params.get('live')) follow(params.get('live'));
 else loadUrl(params.get('src') ?? DEFAULT_SAMPLE);

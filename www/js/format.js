@@ -5,6 +5,8 @@ export const STATUS = {
   failed: { icon: '✗', label: 'failed' },
   panicked: { icon: '✸', label: 'panicked' },
   cancelled: { icon: '⊘', label: 'cancelled' },
+  // A run that never ended: the next run started on its source first.
+  abandoned: { icon: '⚠', label: 'abandoned' },
   running: { icon: '▶', label: 'running' },
   retrying: { icon: '↻', label: 'retrying' },
   waiting: { icon: '⧗', label: 'waiting' },
@@ -15,6 +17,18 @@ export const STATUS = {
 
 export function statusIcon(status) {
   return (STATUS[status] ?? STATUS.pending).icon;
+}
+
+/** The mark of a stalled run (not ended, no event for a while). */
+export const STALLED_ICON = '◔';
+
+/**
+ * What a stalled run shows: `stalled · no event for 16 m 05 s` (since its
+ * last event, at `now`), or just `stalled` without a last event.
+ */
+export function stalledText(run, now = Date.now()) {
+  const last = ms(run.lastEventAt);
+  return last === undefined ? 'stalled' : `stalled · no event for ${duration(now - last)}`;
 }
 
 /** Milliseconds since the epoch, or undefined. */

@@ -1,12 +1,12 @@
 // Loading a log: from a file (picker or drop), pasted text or a same-origin
 // URL. Parsing happens in a Web Worker; if workers are unavailable it runs on
-// the main thread in chunks, yielding between them. Snapshots come back lite,
-// their steps' details fetched one step at a time (details.js).
+// the main thread, through the same streaming ingestion (ingest.js), yielding
+// to the page between chunks. Snapshots come back lite, their steps' details
+// fetched one step at a time (details.js).
 import { init, RunModel } from '../pkg/browser.js';
-import { ingestChunks } from './ingest.js';
+import { LIVE, ingestLog, yielder } from './ingest.js';
 import { exportOf } from './exports.js';
 import { publishLite, receiveLite } from './details.js';
-import { textOf } from './ingest.js';
 
 let worker;
 let seq = 0;
@@ -29,8 +29,10 @@ function received({ snapshotJson, detailGen, ...rest }) {
 }
 
 /**
- * Parses `log` (text, or a File or Blob, read where it is parsed) into a run
- * snapshot. `onProgress(fraction)` reports 0..1.
+ * Parses `log` (text, or a File or Blob, streamed where it is parsed) into a
+ * run snapshot. `onProgress(fraction)` reports 0..1. Resolves to `{snapshot,
+ * accepted, rejected, errors, ms}`: `rejected` counts the rejected lines,
+ * `errors` lists the first of them with the core's line numbers.
  */
 export function parse(log, options, onProgress) {
   const w = getWorker();
@@ -71,17 +73,28 @@ export function parse(log, options, onProgress) {
 let here; // the main-thread fallback's last model, kept for exports and details
 let hereSnapshot; // and the snapshot last made of it
 
+let hereLoads = 0; // numbers the fallback's loads, so an overtaken one stops reading
+
 async function parseHere(log, options, onProgress) {
+  const mine = ++hereLoads;
   const t0 = performance.now();
-  const text = await textOf(log);
   await init();
   const model = new RunModel(options ?? {});
-  const pause = () => new Promise((r) => setTimeout(r, 0));
-  const { accepted, errors } = await ingestChunks(model, text, (done, total) => onProgress?.(total ? done / total : 1), pause);
-  const snapshot = receiveLite(publishLite(model));
-  here?.free();
-  [here, hereSnapshot] = [model, snapshot];
-  return { snapshot, accepted, errors, ms: performance.now() - t0 };
+  try {
+    const { accepted, rejected, errors } = await ingestLog(model, log, {
+      onProgress: (done, total) => onProgress?.(total ? done / total : 1),
+      pause: yielder(12), // about a frame of work between paints
+      cancelled: () => mine !== hereLoads,
+    });
+    if (mine !== hereLoads) throw new Error('superseded by a newer load');
+    const snapshot = receiveLite(publishLite(model));
+    here?.free();
+    [here, hereSnapshot] = [model, snapshot];
+    return { snapshot, accepted, rejected, errors, ms: performance.now() - t0 };
+  } catch (err) {
+    model.free();
+    throw err;
+  }
 }
 
 let exportSeq = 0;
@@ -103,15 +116,27 @@ export function exportLast(kind) {
   });
 }
 
-/** Live mode: ingests more NDJSON lines into the current model; resolves to a new snapshot. */
-export function append(text, options) {
+/**
+ * Live mode: ingests more whole NDJSON lines (each ending in a newline) into
+ * the current model, each of `batches` (`[{ source, text }]`) on its source
+ * (the producer the sidecar says it came from; `live` when it does not); no
+ * batches only take a new snapshot (stalls are measured when one is taken).
+ * Resolves to the new snapshot.
+ */
+export function append(batches, options) {
   const w = getWorker();
   if (!w) {
     return init().then(() => {
       here ??= new RunModel(options ?? {});
-      const r = here.ingestNdjson(text);
+      let accepted = 0;
+      const errors = [];
+      for (const b of batches) {
+        const r = here.pushNdjson(b.text, { source: b.source ?? LIVE.source });
+        accepted += r.accepted;
+        errors.push(...r.errors);
+      }
       hereSnapshot = receiveLite(publishLite(here));
-      return { snapshot: hereSnapshot, accepted: r.accepted, errors: r.errors, ms: 0 };
+      return { snapshot: hereSnapshot, accepted, rejected: errors.length, errors, ms: 0 };
     });
   }
   const id = ++exportSeq;
@@ -123,7 +148,7 @@ export function append(text, options) {
       else reject(new Error(ev.data.message));
     };
     w.addEventListener('message', onMessage);
-    w.postMessage({ type: 'append', text, options, id });
+    w.postMessage({ type: 'append', batches, options, id });
   });
 }
 

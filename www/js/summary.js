@@ -1,7 +1,8 @@
-// The run summary header: status, total duration, queue vs execution time,
-// counts per status, correlation and parent invocation ids, violations.
+// The run summary header: status (and whether the run stalled), total
+// duration, queue vs execution time, counts per status, correlation and parent
+// invocation ids, the run's error (an abandoned run's says why), violations.
 import { el, fill } from './dom.js';
-import { duration, instant, statusIcon } from './format.js';
+import { duration, instant, stalledText, statusIcon, STALLED_ICON } from './format.js';
 
 function field(label, value, title) {
   return el('div', { className: 'field' }, el('dt', {}, label), el('dd', { title }, value));
@@ -23,10 +24,12 @@ export function renderSummary(node, run, runsById, onSelectRun) {
       el('span', { className: `badge status-${run.status}` }, `${statusIcon(run.status)} ${run.status}`),
       el('h2', { id: 'run-title' }, run.name || run.id),
       el('span', { className: 'muted' }, `${run.dialect} · ${run.id}`),
+      run.stalled ? el('span', { className: 'chip chip-warn chip-stalled', title: `not ended, last event ${instant(run.lastEventAt)}` }, `${STALLED_ICON} ${stalledText(run)}`) : null,
       s.failure ? el('span', { className: 'chip chip-err', title: 'failure class' }, `failure: ${s.failure}`) : null),
     el('dl', { className: 'fields' },
       field('Started', instant(run.startedAt ?? run.queuedAt)),
       field('Duration', duration(s.durationMs)),
+      run.lastEventAt && (run.stalled || !run.endedAt) ? field('Last event', instant(run.lastEventAt)) : null,
       field('Queue wait', duration(s.queueWaitMs)),
       field('Execution', duration(s.executionMs)),
       field('Steps', [
