@@ -82,7 +82,7 @@ pub fn bridge_ndjson(data: &[u8]) {
         &bytes[cuts[0]..cuts[1]],
         &bytes[cuts[1]..],
     ] {
-        let r = pushed.push_ndjson(piece, limits(), None);
+        let r = pushed.push_ndjson(crate::ndjson::Chunk::Bytes(piece), limits(), None);
         whole.accepted += r.accepted;
         whole.errors.extend(r.errors);
         whole.entries.push_str(&r.entries);

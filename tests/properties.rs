@@ -28,7 +28,6 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 use serde_json::{json, Map, Value};
 use workflow_telemetry::bridge::{
     events, line_error, read_event, ABANDONED, SUPERSEDED, TERMINATED,
@@ -56,15 +55,7 @@ use fixture::{at, config, T0};
 /// 64 cases (or `PROPTEST_CASES`), a fixed seed (or `PROPTEST_RNG_SEED`), and
 /// no failure files written into the repository.
 fn cfg() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 64;
-    }
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        c.rng_seed = RngSeed::Fixed(0x5eed_2026);
-    }
-    c.failure_persistence = None;
-    c
+    fixture::proptest_config()
 }
 
 /// A bridge with deterministic ids and a clock that advances 7 ms a reading.

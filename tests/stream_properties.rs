@@ -15,7 +15,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, RngSeed};
+use proptest::test_runner::Config as ProptestConfig;
 use serde_json::{json, Value};
 use workflow_telemetry::bridge::{ABANDONED, TERMINATED};
 use workflow_telemetry::run::{IngestOptions, RunModel, RunModelOptions, RunStatus};
@@ -27,15 +27,7 @@ mod fixture;
 use fixture::{at, config, T0};
 
 fn cfg() -> ProptestConfig {
-    let mut c = ProptestConfig::default();
-    if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 64;
-    }
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        c.rng_seed = RngSeed::Fixed(0x5eed_2026);
-    }
-    c.failure_persistence = None;
-    c
+    fixture::proptest_config()
 }
 
 // ------------------------------------------------------------ the plan

@@ -7,6 +7,7 @@
 
 use serde_json::{json, Value};
 use workflow_telemetry::bridge::{ABANDONED, TERMINATED};
+use workflow_telemetry::ndjson::Chunk;
 use workflow_telemetry::run::{
     FailureClass, IngestOptions, Retention, RunModel, RunModelOptions, RunQuery, RunStatus,
     StepStatus,
@@ -40,51 +41,49 @@ fn started(run: &str, wf: &str, ms: i64) -> String {
     )
 }
 
+/// A step event of `kind` at `T0 + ms`, in the root run (`run` `None`) or
+/// in the run it names, with `extra` fields.
+fn step_ev(kind: &str, run: Option<&str>, job: &str, step: &str, ms: i64, extra: Value) -> String {
+    let mut fields = json!({"jobId": job, "stepId": step});
+    if let Some(r) = run {
+        fields["runId"] = json!(r);
+    }
+    for (k, x) in extra.as_object().unwrap() {
+        fields[k] = x.clone();
+    }
+    ev(kind, Some(ms), fields)
+}
+
 fn step_started(job: &str, step: &str, ms: i64) -> String {
-    ev(
-        "step_started",
-        Some(ms),
-        json!({"jobId": job, "stepId": step}),
-    )
+    step_ev("step_started", None, job, step, ms, json!({}))
+}
+
+fn exec_in(run: Option<&str>, job: &str, step: &str, method: &str, ms: i64) -> String {
+    let model = if run.is_some() { "m" } else { "secret-model" };
+    let extra = json!({"modelName": model, "methodName": method});
+    step_ev("method_executing", run, job, step, ms, extra)
 }
 
 fn exec(job: &str, step: &str, method: &str, ms: i64) -> String {
-    ev(
-        "method_executing",
-        Some(ms),
-        json!({"jobId": job, "stepId": step, "modelName": "secret-model", "methodName": method}),
-    )
+    exec_in(None, job, step, method, ms)
 }
 
-fn exec_in(run: &str, job: &str, step: &str, method: &str, ms: i64) -> String {
-    ev(
-        "method_executing",
-        Some(ms),
-        json!({"runId": run, "jobId": job, "stepId": step, "modelName": "m", "methodName": method}),
-    )
+fn done_in(run: Option<&str>, job: &str, step: &str, ms: i64) -> String {
+    step_ev("step_completed", run, job, step, ms, json!({}))
 }
 
 fn done(job: &str, step: &str, ms: i64) -> String {
-    ev(
-        "step_completed",
-        Some(ms),
-        json!({"jobId": job, "stepId": step}),
-    )
-}
-
-fn done_in(run: &str, job: &str, step: &str, ms: i64) -> String {
-    ev(
-        "step_completed",
-        Some(ms),
-        json!({"runId": run, "jobId": job, "stepId": step}),
-    )
+    done_in(None, job, step, ms)
 }
 
 fn failed(job: &str, step: &str, error: &str, ms: i64) -> String {
-    ev(
+    step_ev(
         "step_failed",
-        Some(ms),
-        json!({"jobId": job, "stepId": step, "error": error}),
+        None,
+        job,
+        step,
+        ms,
+        json!({ "error": error }),
     )
 }
 
@@ -344,7 +343,7 @@ fn a_crash_inside_a_nested_run_abandons_the_whole_family() {
         step_started("main", "call", 1),
         // The workflow-task step `call` hosts n1.
         started("n1", "inner", 2),
-        exec_in("n1", "main", "work", "deploy", 3),
+        exec_in(Some("n1"), "main", "work", "deploy", 3),
         exec("main", "side", "lint", 4),
         // The engine died; the next run begins.
         started("r2", "next", 50),
@@ -398,15 +397,15 @@ fn nested_runs_by_workflow_task_step_and_by_parent_run_id() {
         // A workflow-task step: it can.
         step_started("main", "call", 3),
         started("n1", "by-step", 4),
-        exec_in("n1", "x", "y", "inner", 5),
-        done_in("n1", "x", "y", 6),
+        exec_in(Some("n1"), "x", "y", "inner", 5),
+        done_in(Some("n1"), "x", "y", 6),
         // Named by parentRunId (no host step needed), nested in n1.
         ev(
             "started",
             Some(7),
             json!({"runId": "n2", "workflowName": "by-parent", "parentRunId": "n1"}),
         ),
-        exec_in("n2", "p", "q", "deeper", 8),
+        exec_in(Some("n2"), "p", "q", "deeper", 8),
         // The host step ends: n1 and n2 (inside it) end with it; n2's
         // running method drains as terminated.
         done("main", "call", 9),
@@ -627,7 +626,7 @@ fn chunks_cut_anywhere_give_the_same_runs_and_line_numbers() {
             ..Default::default()
         };
         for chunk in bytes.chunks(cut) {
-            let r = m.push_ndjson(chunk, opts);
+            let r = m.push_ndjson(Chunk::Bytes(chunk), opts);
             accepted += r.accepted;
             errors.extend(r.errors);
         }

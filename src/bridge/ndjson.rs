@@ -8,7 +8,9 @@ use super::TelemetryBridge;
 use crate::entry::EntryRef;
 use crate::event::scan::{scan_object, scan_object_line};
 use crate::event::{Event, ParseError, RawFields};
-use crate::ndjson::{lines, Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions};
+use crate::ndjson::{
+    lines, Chunk, Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions,
+};
 
 /// The outcome of a batch: the entries as NDJSON text (each line ends in `\n`),
 /// how many lines were accepted, and one error per rejected line.
@@ -155,7 +157,7 @@ impl TelemetryBridge {
     /// numbered from the first chunk on ([`crate::ndjson::LineReader`]).
     pub fn push_ndjson(
         &mut self,
-        chunk: &[u8],
+        chunk: Chunk<'_>,
         options: NdjsonOptions,
         visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
     ) -> NdjsonReport {
@@ -163,25 +165,7 @@ impl TelemetryBridge {
         let report = self.batch(
             options,
             visit,
-            &mut |r: &mut LineReader, out| r.push_bytes(chunk, out),
-            &mut reader,
-        );
-        self.reader = Some(reader);
-        report
-    }
-
-    /// [`push_ndjson`](Self::push_ndjson) for text.
-    pub fn push_ndjson_str(
-        &mut self,
-        chunk: &str,
-        options: NdjsonOptions,
-        visit: Option<&mut dyn FnMut(&EntryRef<'_>)>,
-    ) -> NdjsonReport {
-        let mut reader = self.take_reader(options);
-        let report = self.batch(
-            options,
-            visit,
-            &mut |r: &mut LineReader, out| r.push_str(chunk, out),
+            &mut |r: &mut LineReader, out| r.push_chunk(chunk, out),
             &mut reader,
         );
         self.reader = Some(reader);

@@ -5,7 +5,7 @@
 
 mod reader;
 
-pub use reader::{Frame, LineReader};
+pub use reader::{Chunk, Frame, LineReader};
 
 use serde::Serialize;
 use thiserror::Error;

@@ -28,6 +28,14 @@
 
 use super::{is_blank, LineError, LineErrorKind, Lines};
 
+/// A piece of input: text, or bytes of UTF-8 (a character may be cut at
+/// either end).
+#[derive(Debug, Clone, Copy)]
+pub enum Chunk<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
 /// What the reader hands its consumer.
 pub enum Frame<'a, 'l> {
     /// Complete lines of one chunk, numbered as the stream goes. The consumer
@@ -109,6 +117,14 @@ impl LineReader {
     /// Bytes held for an unfinished line.
     pub fn pending_bytes(&self) -> usize {
         self.partial.len()
+    }
+
+    /// Reads a chunk of text or bytes.
+    pub fn push_chunk(&mut self, chunk: Chunk<'_>, out: &mut dyn FnMut(Frame<'_, '_>)) {
+        match chunk {
+            Chunk::Text(t) => self.push(t.as_bytes(), true, out),
+            Chunk::Bytes(b) => self.push(b, false, out),
+        }
     }
 
     /// Reads a chunk of text.

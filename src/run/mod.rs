@@ -49,7 +49,7 @@ pub use swamp::MAX_SOURCES;
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
 use crate::ids::{IdSource, RandomIds};
-use crate::ndjson::{Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions};
+use crate::ndjson::{Chunk, Frame, LineError, LineErrorKind, LineReader, Lines, NdjsonOptions};
 use crate::time::Timestamp;
 use core::RunModelCore;
 use input::Input;
@@ -227,21 +227,10 @@ impl<C: Clock> RunModel<C> {
     /// Input that arrives in chunks cut anywhere (a tailed file, a socket),
     /// of `options.source`: complete lines are ingested, an unfinished one
     /// waits for its end; lines are numbered from the source's first chunk.
-    pub fn push_ndjson(&mut self, chunk: &[u8], options: IngestOptions<'_>) -> IngestReport {
+    pub fn push_ndjson(&mut self, chunk: Chunk<'_>, options: IngestOptions<'_>) -> IngestReport {
         let mut reader = self.reader(options.source);
         let mut report = self.begin(options);
-        reader.push_bytes(chunk, &mut |f| {
-            self.take_frame(f, &mut report, options.events)
-        });
-        self.readers.insert(options.source.to_string(), reader);
-        self.finish_report(report)
-    }
-
-    /// [`RunModel::push_ndjson`] for text.
-    pub fn push_ndjson_str(&mut self, chunk: &str, options: IngestOptions<'_>) -> IngestReport {
-        let mut reader = self.reader(options.source);
-        let mut report = self.begin(options);
-        reader.push_str(chunk, &mut |f| {
+        reader.push_chunk(chunk, &mut |f| {
             self.take_frame(f, &mut report, options.events)
         });
         self.readers.insert(options.source.to_string(), reader);

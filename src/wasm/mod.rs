@@ -522,10 +522,9 @@ impl JsTelemetryBridge {
                 deliver(s, e);
             }
         };
-        let report = match &chunk {
-            Chunk::Text(t) => self.inner.push_ndjson_str(t, ndjson, Some(&mut visit)),
-            Chunk::Bytes(b) => self.inner.push_ndjson(b, ndjson, Some(&mut visit)),
-        };
+        let report = self
+            .inner
+            .push_ndjson(chunk.as_core(), ndjson, Some(&mut visit));
         ndjson_report(&report)
     }
 
@@ -597,6 +596,13 @@ enum Chunk {
 }
 
 impl Chunk {
+    fn as_core(&self) -> crate::ndjson::Chunk<'_> {
+        match self {
+            Chunk::Text(t) => crate::ndjson::Chunk::Text(t),
+            Chunk::Bytes(b) => crate::ndjson::Chunk::Bytes(b),
+        }
+    }
+
     fn read(v: &JsValue) -> Result<Chunk, JsValue> {
         if let Some(text) = rust_string(v) {
             return Ok(Chunk::Text(text));

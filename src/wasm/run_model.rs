@@ -263,11 +263,7 @@ impl JsRunModel {
             entries,
             events,
         };
-        let report = match &chunk {
-            Chunk::Text(t) => self.inner.push_ndjson_str(t, o),
-            Chunk::Bytes(b) => self.inner.push_ndjson(b, o),
-        };
-        to_js(&report)
+        to_js(&self.inner.push_ndjson(chunk.as_core(), o))
     }
 
     /// The input of `options.source` ended: its unfinished last line is read
