@@ -3,7 +3,7 @@
 // that RunModel.exportTraces() builds.
 //
 // A trace is sent once, when every top-level run in it has reached a terminal
-// status (completed, failed, cancelled); the run's id, dialect and status are
+// status (completed, failed, cancelled, abandoned); the run's id, dialect and status are
 // remembered so it is not sent again. Nested runs travel inside their root's
 // trace. Retries follow the OTLP spec: only 429, 502, 503 and 504 (and network
 // errors or timeouts, where nothing was received) are retried, honouring
@@ -12,7 +12,7 @@
 // are not spooled: they are rebuilt from the run model at every attempt.
 import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs, untilDeadline } from './retry.mjs';
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'abandoned']);
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** Longest wait a Retry-After header may impose. */
 const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
@@ -105,6 +105,9 @@ export class OtlpExporter {
       terminal.set(key, run.status);
       if (this.#done.get(key) !== run.status) pending.set(key, run.status);
     }
+    // Runs the model no longer holds (retention evicted them) never come
+    // back: forget them, or this map would grow with every run ever seen.
+    for (const key of this.#done.keys()) if (!terminal.has(key)) this.#done.delete(key);
     return { pending, terminal };
   }
 

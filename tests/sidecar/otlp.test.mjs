@@ -83,3 +83,25 @@ test('runs that ended are exported on shutdown, within the deadline', async () =
   assert.equal(ep.requests.length, 1);
   assert.deepEqual(rootRuns(JSON.parse(ep.requests[0].text)), ['4812']);
 });
+
+test('an abandoned run is a finished run: its trace is sent, as an error', async () => {
+  const ep = await endpoint(() => ({ status: 200 }));
+  const sc = await serve(pkg, ['--otlp-endpoint', ep.url, ...FAST]);
+  const t0 = Date.parse('2026-03-01T10:00:00.000Z');
+  const lines = [
+    { kind: 'started', runId: 'died', workflowName: 'wf', timestamp: t0 },
+    { kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: t0 + 1 },
+    // The engine died; its next run starts on the same source.
+    { kind: 'started', runId: 'next', workflowName: 'wf', timestamp: t0 + 100 },
+  ].map((l) => JSON.stringify(l)).join('\n');
+  assert.equal((await sc.post(lines, '/events?source=engine')).status, 202);
+  await waitFor(() => ep.requests.length === 1, { what: 'the export' });
+  const spans = spansOf(JSON.parse(ep.requests[0].text));
+  const root = spans.find((s) => !s.parentSpanId);
+  assert.equal(attr(root, 'cicd.pipeline.run.id'), 'died');
+  assert.equal(attr(root, 'cicd.pipeline.result'), 'error');
+  assert.equal(attr(root, 'error.type'), 'abandoned');
+  assert.equal(root.status.code, 2);
+  await sleep(400);
+  assert.equal(ep.requests.length, 1, 'the run still going is not sent');
+});
