@@ -170,7 +170,12 @@ fn rust_string(value: &JsValue) -> Option<String> {
 /// whatever did not fit is encoded after reserving its worst case, 3 bytes
 /// per unit.
 fn bulk_utf8(encoder: &TextEncoder, text: &js_sys::JsString) -> Option<String> {
-    let mut buf: Vec<u8> = Vec::with_capacity(text.length() as usize + 8);
+    // A power of two: input chunks of about the same size then take blocks of
+    // exactly the same size, which the allocator hands back and forth.
+    // Sized to the text, a chunk a few bytes longer than any before could not
+    // reuse the block freed by the last one and grew memory, late in a stream
+    // whose chunks only differed by their last lines (tests/js/memory.test.mjs).
+    let mut buf: Vec<u8> = Vec::with_capacity((text.length() as usize + 8).next_power_of_two());
     let mut rest = text.clone();
     // After the first round the rest's worst case fits, so a second round
     // ends it; a third covers a view detached before use (below).
