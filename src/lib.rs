@@ -16,7 +16,8 @@
 //! - [`event`]: the canonical workflow event vocabulary, read and validated;
 //! - [`bridge`]: the state machine from events to child entries;
 //! - [`redact`]: command-line redaction for direct invocations;
-//! - [`ndjson`]: numbered NDJSON input with per-line errors.
+//! - [`ndjson`]: numbered NDJSON input with per-line errors, and the one
+//!   streaming reader every host uses.
 
 pub mod bridge;
 pub mod clock;

@@ -8,8 +8,9 @@
 use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
-/// Owned key. `run` is `None` for the root run (the first `started` seen, or a
-/// step event without `runId`), `Some(id)` for any other run.
+/// Owned key. `run` is `None` for the active root run (a step event without
+/// `runId`, or naming the root: see [`super::runs`]), `Some(id)` for any
+/// other run.
 #[derive(Debug, Clone)]
 pub struct StepKey {
     pub run: Option<Box<str>>,

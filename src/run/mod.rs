@@ -611,7 +611,7 @@ pub struct Snapshot {
     pub runs: Vec<RunDetail>,
     pub workflows: Vec<WorkflowAggregate>,
     /// Events that belong to no run, recorded rather than dropped (the
-    /// latest [`core::MAX_ORPHANS`]).
+    /// latest 1,000).
     pub violations: Vec<Violation>,
     /// What retention took out of the model (and how many of the events
     /// that fit no run were dropped).

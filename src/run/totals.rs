@@ -3,9 +3,10 @@
 //!
 //! Why here: the model evicts runs ([`super::Retention`]), but counters must
 //! not go down when it does. An evicted run is folded into [`Totals`] first
-//! (counters and histograms; not the gauges of runs still going), the
-//! snapshot carries those totals ([`super::Evicted::totals`]), and the
-//! export adds the runs still held to them. The export itself only writes.
+//! (counters and histograms; not the gauges of runs still going), the model
+//! keeps those totals ([`super::RunModel::evicted_totals`]), and the export
+//! adds the runs still held to them (`crate::export::model_metrics`). The
+//! export itself only writes.
 
 use std::collections::BTreeMap;
 
