@@ -31,7 +31,6 @@
 mod config;
 mod ndjson;
 pub mod runs;
-pub mod scrub;
 mod step_key;
 
 // foldhash, not SipHash: three lookups per event, and the keys are short; its
@@ -50,6 +49,7 @@ use crate::entry::{
 use crate::event::{Event, StepRef, WorkflowEvent};
 use crate::ids::IdSource;
 use crate::redact::filter::ParameterFilter;
+use crate::redact::scrub;
 use crate::time::Timestamp;
 use runs::RunTracker;
 use std::rc::Rc;

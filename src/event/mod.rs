@@ -3,12 +3,14 @@
 
 mod error;
 pub mod field;
+pub mod filter;
 mod raw;
 pub mod scan;
 mod workflow_event;
 
 pub use error::EventError;
 pub use field::JsonType;
+pub use filter::{EventFilter, NamePattern};
 pub use raw::{RawEvent, RawFields};
 pub use workflow_event::{
     Ended, Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed,

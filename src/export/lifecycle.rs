@@ -14,9 +14,9 @@
 
 use serde::Serialize;
 
-use super::glob::EventFilter;
 use super::ids::trace_id;
 use super::otlp;
+use crate::event::EventFilter;
 use crate::run::{RunDetail, RunStatus, Snapshot, StepStatus};
 use crate::time::Timestamp;
 

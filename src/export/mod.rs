@@ -5,13 +5,13 @@
 //! replayed log exports the same bytes every time. Traces and logs are sampled
 //! once per run from its trace id; metrics never are.
 
-pub mod glob;
 pub mod ids;
 pub mod lifecycle;
 pub mod otlp;
 pub mod prometheus;
 
-pub use glob::{EventFilter, NamePattern};
+/// Event-name filters, kept reachable here (they live with the events).
+pub use crate::event::{EventFilter, NamePattern};
 pub use lifecycle::{lifecycle_records, to_json_lines, to_logfmt, Level, LogOptions, LogRecord};
 pub use otlp::{export_traces, export_traces_jsonl, ExportTraceServiceRequest, TraceOptions};
 pub use prometheus::{

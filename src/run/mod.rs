@@ -72,7 +72,7 @@ pub struct RunModelOptions {
     pub ndjson: NdjsonOptions,
     /// Which events enter the model, by exact name or glob (`method_output`,
     /// `observability.*`); a filtered event is accepted and ignored.
-    pub events: crate::export::EventFilter,
+    pub events: crate::event::EventFilter,
     /// Parent invocation, versions and platform for swamp child entries.
     pub bridge: crate::bridge::BridgeConfig,
     /// A run not ended with no event for this long (on the model's clock) is
@@ -134,7 +134,7 @@ pub struct IngestReport {
 /// The run model.
 pub struct RunModel<C: Clock> {
     core: RunModelCore,
-    events: crate::export::EventFilter,
+    events: crate::event::EventFilter,
     filtered: u64,
     clock: C,
     step_threshold_ms: Option<i64>,
@@ -401,44 +401,7 @@ impl<C: Clock> RunModel<C> {
     /// masked, and for swamp events the model name redacted and every model
     /// name this model has seen scrubbed from error text, as in the entries.
     pub fn redact_event(&self, event: &Value) -> Value {
-        let mut v = self.core.filter.redact_value(event);
-        if let Value::Object(map) = &mut v {
-            if map.contains_key("kind") {
-                let names: Vec<Option<&str>> = self.core.swamp.seen_models().map(Some).collect();
-                let own = map
-                    .get("modelName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let scrub = |text: &str| {
-                    let mut all = names.clone();
-                    all.push(own.as_deref());
-                    crate::bridge::scrub::error_message(text, &all)
-                };
-                if let Some(Value::String(e)) = map.get("error") {
-                    let scrubbed = scrub(e);
-                    map.insert("error".into(), Value::String(scrubbed));
-                }
-                if let Some(Value::Object(err)) = map.get_mut("error") {
-                    if let Some(Value::String(m)) = err.get("message") {
-                        let scrubbed = scrub(m);
-                        err.insert("message".into(), Value::String(scrubbed));
-                    }
-                }
-                if let Some(Value::String(m)) = map.get("modelName") {
-                    if !m.is_empty() {
-                        map.insert(
-                            "modelName".into(),
-                            Value::String(crate::entry::REDACTED.into()),
-                        );
-                    }
-                }
-                if let Some(Value::String(m)) = map.get("methodName") {
-                    let safe = crate::bridge::scrub::method_name(m).to_string();
-                    map.insert("methodName".into(), Value::String(safe));
-                }
-            }
-        }
-        v
+        crate::redact::event::redact_event(&self.core.filter, self.core.swamp.seen_models(), event)
     }
 
     /// How many events the event filter kept out.

@@ -245,7 +245,7 @@ fn ingest_with(
         WorkflowEvent::StepFailed(sf) => {
             let known = step_key_at.and_then(|_| core.swamp.model_names.get(key.as_str()));
             // Filter before scrubbing model names, as the bridge does.
-            Some(crate::bridge::scrub::error_message(
+            Some(crate::redact::scrub::error_message(
                 &core.filter.redact_text(first_line(&sf.error)),
                 &[known.map(String::as_str), sf.model_name.as_deref()],
             ))

@@ -190,7 +190,7 @@ impl JsRunModel {
             let e = Options::new(&events, "options.events", true)?;
             let allow = e.opt_strings("allow")?.unwrap_or_default();
             let deny = e.opt_strings("deny")?.unwrap_or_default();
-            opts.events = crate::export::EventFilter::new(&allow, &deny);
+            opts.events = crate::event::EventFilter::new(&allow, &deny);
         }
         opts.stall_after_ms = match o.get("stallAfterMs") {
             v if v.is_undefined() => opts.stall_after_ms,
@@ -440,7 +440,7 @@ impl JsRunModel {
         let events = o.get("events");
         if !(events.is_undefined() || events.is_null()) {
             let e = Options::new(&events, "options.events", true)?;
-            l.filter = crate::export::EventFilter::new(
+            l.filter = crate::event::EventFilter::new(
                 &e.opt_strings("allow")?.unwrap_or_default(),
                 &e.opt_strings("deny")?.unwrap_or_default(),
             );
