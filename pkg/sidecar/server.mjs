@@ -160,10 +160,14 @@ export function createSidecarServer(o) {
         return sendError(res, 400, 'malformed run id');
       }
       const dialect = url.searchParams.get('dialect') ?? undefined;
-      if (dialect !== undefined && !['swamp', 'orchestrator', 'tasker'].includes(dialect)) {
-        return sendError(res, 400, 'dialect must be swamp, orchestrator or tasker');
+      let run;
+      try {
+        run = id === '' ? undefined : o.model.run(id, dialect);
+      } catch (err) {
+        // The model names the dialects it knows.
+        if (err?.name !== 'ArgumentError') throw err;
+        return sendError(res, 400, err.message);
       }
-      const run = id === '' ? undefined : o.model.run(id, dialect);
       return run === undefined ? sendError(res, 404, `no run ${id}`) : sendJson(res, 200, run);
     }
     if (path === '/healthz') return sendJson(res, 200, o.health());

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::ids::trace_id;
 use super::otlp;
 use crate::event::EventFilter;
-use crate::run::{RunDetail, RunStatus, Snapshot, StepStatus};
+use crate::run::{Milestone, RunDetail, Snapshot, StepStatus};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -134,17 +134,18 @@ pub fn lifecycle_records(snapshot: &Snapshot, options: &LogOptions) -> Vec<LogRe
             .or_else(|| root.run.correlation_id.clone())
             .unwrap_or_else(|| format!("wt-{}", &trace_id(&[&root.run.id])[..16]));
         for t in &run.run.transitions {
-            let status = target_run_status(run, &t.to);
-            let (action, level) = match status {
-                Some(RunStatus::Queued) => ("enqueue", Level::Info),
-                Some(RunStatus::Running) => ("start", Level::Info),
-                Some(RunStatus::Completed) => ("complete", Level::Info),
-                Some(RunStatus::Failed) => ("fail", Level::Error),
-                Some(RunStatus::Cancelled) => ("cancel", Level::Warn),
+            // What the transition means is the dialect's to say (its
+            // milestone, recorded with it); the record only names it.
+            let (action, level) = match t.milestone {
+                Some(Milestone::Enqueued) => ("enqueue", Level::Info),
+                Some(Milestone::Started) => ("start", Level::Info),
+                Some(Milestone::Completed) => ("complete", Level::Info),
+                Some(Milestone::Failed) => ("fail", Level::Error),
+                Some(Milestone::Cancelled) => ("cancel", Level::Warn),
                 // The lifecycle vocabulary has no "abandon": a failure whose
                 // `status_to` says which.
-                Some(RunStatus::Abandoned) => ("fail", Level::Error),
-                _ => continue,
+                Some(Milestone::Abandoned) => ("fail", Level::Error),
+                None => continue,
             };
             let mut r = record(
                 run,
@@ -226,37 +227,6 @@ pub fn lifecycle_records(snapshot: &Snapshot, options: &LogOptions) -> Vec<LogRe
     });
     out.sort_by_key(|r| r.timestamp);
     out
-}
-
-fn target_run_status(run: &RunDetail, state: &str) -> Option<RunStatus> {
-    use crate::run::Dialect;
-    match run.run.dialect {
-        Dialect::Orchestrator => match state {
-            "Queued" => Some(RunStatus::Queued),
-            "Running" => Some(RunStatus::Running),
-            "Completed" => Some(RunStatus::Completed),
-            "Failed" => Some(RunStatus::Failed),
-            "Cancelled" => Some(RunStatus::Cancelled),
-            _ => None,
-        },
-        Dialect::Swamp => match state {
-            "running" => Some(RunStatus::Running),
-            "completed" => Some(RunStatus::Completed),
-            "failed" => Some(RunStatus::Failed),
-            "cancelled" => Some(RunStatus::Cancelled),
-            "abandoned" => Some(RunStatus::Abandoned),
-            _ => None,
-        },
-        Dialect::Tasker => match crate::run::tasker_states::run_status(state) {
-            // Tasker's first working state is the start; its pending is the enqueue.
-            RunStatus::Pending if state == "pending" => Some(RunStatus::Queued),
-            RunStatus::Running if matches!(state, "initializing" | "steps_in_process") => {
-                Some(RunStatus::Running)
-            }
-            s @ (RunStatus::Completed | RunStatus::Failed | RunStatus::Cancelled) => Some(s),
-            _ => None,
-        },
-    }
 }
 
 /// One JSON object per line.

@@ -210,11 +210,7 @@ pub fn run_trace_id(root: &RunDetail) -> String {
 }
 
 fn dialect(r: &RunDetail) -> &'static str {
-    match r.run.dialect {
-        crate::run::Dialect::Swamp => "swamp",
-        crate::run::Dialect::Orchestrator => "orchestrator",
-        crate::run::Dialect::Tasker => "tasker",
-    }
+    r.run.dialect.name()
 }
 
 fn run_span_id(r: &RunDetail) -> String {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::model::{FailureClass, Run, StepCounts};
-use super::status::{RunStatus, StepStatus};
+use super::status::RunStatus;
 use crate::time::Timestamp;
 
 /// Per-run analytics.
@@ -141,20 +141,8 @@ fn failure_class(run: &Run) -> Option<FailureClass> {
     if let Some(e) = &run.error {
         return Some(e.class);
     }
-    let failed = |st: StepStatus| {
-        run.steps
-            .iter()
-            .any(|s| s.status == st && !s.error.as_ref().is_some_and(|e| e.allowed))
-    };
-    if failed(StepStatus::Panicked) {
-        Some(FailureClass::Panic)
-    } else if failed(StepStatus::Failed) {
-        Some(
-            run.steps
-                .iter()
-                .find_map(|s| s.error.as_ref().filter(|e| !e.allowed).map(|e| e.class))
-                .unwrap_or(FailureClass::Method),
-        )
+    if let Some(class) = super::lifecycle::step_failure_class(run) {
+        Some(class)
     } else if run.status == RunStatus::Failed {
         Some(if run.violations.is_empty() {
             FailureClass::Structural
@@ -501,6 +489,7 @@ pub fn percentile(sorted: &[i64], p: u32) -> i64 {
 mod tests {
     use super::*;
     use crate::run::model::{Attempt, Dialect, Job, Step, Transition};
+    use crate::run::StepStatus;
 
     fn ts(ms: i64) -> Timestamp {
         Timestamp::from_millis(ms).unwrap_or(Timestamp::EPOCH)
@@ -568,6 +557,8 @@ mod tests {
                 reason: None,
                 at: Some(ts(0)),
                 in_previous_ms: Some(i64::MAX / 2),
+                status: None,
+                milestone: None,
             })
             .collect();
         let summary = summarise(&mut run, ts(1), None, &HashMap::new());

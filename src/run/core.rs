@@ -5,10 +5,10 @@
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use super::dialects::SwampState;
 use super::model::{Dialect, Run, Violation};
 use super::slot::RunSlot;
 use super::store::RunStore;
-use super::swamp::SwampState;
 use crate::bridge::BridgeConfig;
 use crate::redact::filter::ParameterFilter;
 use crate::time::Timestamp;

@@ -22,8 +22,13 @@ pub enum IngestError {
     NotAnObject(&'static str),
     #[error("kind: expected a `kind`, or an event name under `event`, `event_type` or `name`")]
     NoName,
-    #[error("{field}: unknown event {name:?}: not a swamp kind, job.lifecycle.*, job.module.*, task.*, step.* or workflow.* event")]
-    UnknownDialect { field: &'static str, name: String },
+    #[error("{field}: unknown event {name:?}: not {known}")]
+    UnknownDialect {
+        field: &'static str,
+        name: String,
+        /// What the dialects' events look like.
+        known: String,
+    },
     #[error("{field}: missing, required by {event}")]
     Missing { field: &'static str, event: String },
     #[error("{field}: expected {expected}, got {found}")]
@@ -43,11 +48,15 @@ pub enum IngestError {
     /// A swamp event the telemetry bridge's vocabulary refuses.
     #[error(transparent)]
     Event(crate::event::EventError),
+    /// A nested field (`workflow_job.steps[2].status`) that is missing, of
+    /// the wrong type, or not one of the values its dialect knows.
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
 }
 
 impl IngestError {
     /// The field at fault, when there is one.
-    pub fn field(&self) -> Option<&'static str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             IngestError::Json(_) => None,
             IngestError::NotAnObject(_) => Some("event"),
@@ -58,6 +67,7 @@ impl IngestError {
             IngestError::Timestamp(_) => Some("timestamp"),
             IngestError::Instant { field, .. } => Some(field),
             IngestError::Event(e) => Some(e.field()),
+            IngestError::Invalid { field, .. } => Some(field),
         }
     }
 }
@@ -169,41 +179,56 @@ impl<'v> Input<'v> {
             dialect: Dialect::Swamp,
             timestamp: None,
         };
-        let (name, dialect) = if let Some(kind) = input.get_val("kind") {
-            match kind.as_str() {
-                Some(k) => (k, Dialect::Swamp),
-                None => {
-                    return Err(IngestError::WrongType {
-                        field: "kind",
-                        expected: "a string",
-                        found: kind.type_name(),
-                    })
-                }
-            }
-        } else {
-            let (field, name) = NAME_KEYS
-                .iter()
-                .find_map(|k| input.raw_val(k).and_then(Val::as_str).map(|s| (*k, s)))
-                .ok_or(IngestError::NoName)?;
-            let dialect = if name.starts_with("job.lifecycle.") || name.starts_with("job.module.") {
-                Dialect::Orchestrator
-            } else if ["task.", "step.", "workflow.", "observability."]
-                .iter()
-                .any(|p| name.starts_with(p))
-            {
-                Dialect::Tasker
-            } else {
+        let (name, dialect) = match super::dialects::recognise(&input)? {
+            Some(found) => found,
+            None => {
+                let (field, name) = input.event_name().ok_or(IngestError::NoName)?;
                 return Err(IngestError::UnknownDialect {
                     field,
                     name: name.to_string(),
+                    known: super::dialects::described(),
                 });
-            };
-            (name, dialect)
+            }
         };
         input.timestamp = timestamp(input.raw_val("timestamp"))?;
         input.name = name;
         input.dialect = dialect;
         Ok(input)
+    }
+
+    /// The `kind` of a swamp event, when there is one (a `kind` that is not
+    /// a string is an error).
+    pub fn kind(&self) -> Result<Option<&'v str>, IngestError> {
+        match self.get_val("kind") {
+            None => Ok(None),
+            Some(kind) => kind.as_str().map(Some).ok_or(IngestError::WrongType {
+                field: "kind",
+                expected: "a string",
+                found: kind.type_name(),
+            }),
+        }
+    }
+
+    /// The first event name under `event`, `event_type` or `name`, with the
+    /// key it was under (dotted names: the orchestrator's and Tasker's).
+    pub fn event_name(&self) -> Option<(&'static str, &'v str)> {
+        NAME_KEYS
+            .iter()
+            .find_map(|k| self.raw_val(k).and_then(Val::as_str).map(|s| (*k, s)))
+    }
+
+    /// Whether `key` holds anything but null.
+    pub fn has(&self, key: &str) -> bool {
+        self.get_val(key).is_some()
+    }
+
+    /// Whether `key` holds an object.
+    pub fn has_object(&self, key: &str) -> bool {
+        match self.get_val(key) {
+            Some(Val::Value(v)) => v.is_object(),
+            Some(Val::Scanned((f, _, _))) => matches!(f, Field::Object),
+            None => false,
+        }
     }
 
     /// The value under `key`, null included (a repeated key: the last one,
@@ -218,6 +243,22 @@ impl<'v> Input<'v> {
     /// The value under `key`, null read as absent.
     fn get_val(&self, key: &str) -> Option<Val<'v>> {
         self.raw_val(key).filter(|v| !v.is_null())
+    }
+
+    /// The whole event as a `Value`.
+    pub fn value(&self) -> Result<Value, IngestError> {
+        match self.source {
+            Source::Value(value, _) => Ok(value.clone()),
+            Source::Scanned(fields) => {
+                let mut map = Map::new();
+                for key in fields.keys() {
+                    if let Some(v) = self.get(key)? {
+                        map.insert(key.to_string(), v.into_owned());
+                    }
+                }
+                Ok(Value::Object(map))
+            }
+        }
     }
 
     /// The value under `key` as a `Value` (null read as absent).

@@ -12,20 +12,19 @@
 
 mod analytics;
 mod core;
+mod dialects;
+pub mod lifecycle;
 /// The parameter filter, kept reachable at its former path.
 pub use crate::redact::filter;
 pub mod input;
 pub mod model;
-mod orchestrator;
 mod query;
 mod retention;
 mod scanned;
 mod slot;
 pub mod status;
 mod store;
-mod swamp;
-mod tasker;
-pub mod tasker_states;
+pub use dialects::tasker_states;
 pub mod totals;
 
 use std::collections::HashMap;
@@ -35,16 +34,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use analytics::{RunSummary, StepStat, WorkflowAggregate};
+pub use dialects::MAX_SOURCES;
 pub use filter::{FilterError, ParameterFilter, DEFAULT_FILTERS, DEFAULT_MASK};
 pub use input::IngestError;
 pub use model::{
-    Attempt, Dialect, Failure, FailureClass, HeldBack, Job, Run, Step, StepCounts, Transition,
-    Violation,
+    Attempt, Canonical, Dialect, Failure, FailureClass, HeldBack, Job, Milestone, Run, Step,
+    StepCounts, Transition, Violation,
 };
 pub use query::{is_status_name, RunPage, RunQuery};
 pub use retention::{Evicted, Retention};
 pub use status::{RunStatus, StepStatus};
-pub use swamp::MAX_SOURCES;
 
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
@@ -157,7 +156,7 @@ pub struct RunModel<C: Clock> {
 
 impl<C: Clock> RunModel<C> {
     pub fn new(options: RunModelOptions, clock: C) -> Self {
-        let swamp = swamp::SwampState::new(Box::new(RandomIds::new()));
+        let swamp = dialects::SwampState::new(Box::new(RandomIds::new()));
         RunModel {
             core: RunModelCore::new(options.filter, options.bridge, swamp),
             events: options.events,
@@ -179,7 +178,7 @@ impl<C: Clock> RunModel<C> {
     /// The id source of the child entries (default: random UUIDs), so a
     /// replayed log gives the same ids. Set it before the first event.
     pub fn with_ids(mut self, ids: impl IdSource + 'static) -> Self {
-        self.core.swamp = swamp::SwampState::new(Box::new(ids));
+        self.core.swamp = dialects::SwampState::new(Box::new(ids));
         self
     }
 
@@ -360,11 +359,7 @@ impl<C: Clock> RunModel<C> {
         input.timestamp = Some(at);
         self.core.event_at = Some(at);
         self.core.seen = Some(arrival);
-        let result = match input.dialect {
-            Dialect::Orchestrator => orchestrator::ingest(&mut self.core, input, line),
-            Dialect::Swamp => swamp::ingest(&mut self.core, input, line),
-            Dialect::Tasker => tasker::ingest(&mut self.core, input, line),
-        };
+        let result = (input.dialect.spec().ingest)(&mut self.core, input, line);
         if result.is_ok() {
             self.core.last_at = Some(self.core.last_at.map_or(at, |l| l.max(at)));
         }
@@ -524,11 +519,9 @@ impl<C: Clock> RunModel<C> {
     /// One run by id, in a given dialect when several share the id.
     pub fn run_in(&mut self, id: &str, dialect: Option<Dialect>) -> Option<RunDetail> {
         let (now, clock) = self.instants();
-        let dialects = [Dialect::Swamp, Dialect::Orchestrator, Dialect::Tasker];
-        let position = dialects
-            .iter()
-            .filter(|d| dialect.is_none_or(|x| x == **d))
-            .filter_map(|d| self.core.runs.position(*d, id))
+        let position = Dialect::all()
+            .filter(|d| dialect.is_none_or(|x| x == *d))
+            .filter_map(|d| self.core.runs.position(d, id))
             .min()?;
         let slot = self.core.runs.get(position)?;
         Some(self.detail(slot, now, clock))

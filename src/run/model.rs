@@ -7,21 +7,10 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use super::dialects::{Dialect, Milestone};
 use super::status::{RunStatus, StepStatus};
 use crate::entry::TelemetryEntry;
 use crate::time::Timestamp;
-
-/// Which vocabulary a run was described in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dialect {
-    /// swamp's workflow events (`kind`).
-    Swamp,
-    /// An orchestrator's `job.lifecycle.*` / `job.module.*` events.
-    Orchestrator,
-    /// Tasker's `task.*` / `step.*` events.
-    Tasker,
-}
 
 /// One state change, as the dialect names its states.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,6 +29,21 @@ pub struct Transition {
     /// Time spent in `from`, when both instants are known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_previous_ms: Option<i64>,
+    /// The canonical status it moved to, whatever the dialect's state names
+    /// (not serialised: the snapshot's shape stays as it was; exporters read
+    /// it in memory).
+    #[serde(skip)]
+    pub status: Option<Canonical>,
+    /// What it means for a run's lifecycle (a run's transitions only).
+    #[serde(skip)]
+    pub milestone: Option<Milestone>,
+}
+
+/// A canonical status: a run's or a step's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Canonical {
+    Run(RunStatus),
+    Step(StepStatus),
 }
 
 /// A transition the dialect's state machine does not allow, or an event that

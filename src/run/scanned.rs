@@ -70,6 +70,16 @@ impl<'a> ScannedFields<'a> {
         Some((m.field.as_ref()?, m.text, m.nested.as_ref()))
     }
 
+    /// The keys of the line, each once.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let members = &self.members;
+        members
+            .iter()
+            .enumerate()
+            .filter(move |(i, m)| !members[..*i].iter().any(|x| x.key == m.key))
+            .map(|(_, m)| m.key)
+    }
+
     /// The fields the swamp event vocabulary reads, as the bridge's own scan
     /// of the same line would fill them.
     pub fn raw_fields(&self) -> RawFields<'a> {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 // foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
 use foldhash::HashMap;
 
-use super::model::{Run, Step, Transition, Violation};
+use super::model::{Canonical, Run, Step, Transition, Violation};
 use super::status::{RunStatus, StepStatus};
 use crate::time::Timestamp;
 
@@ -113,9 +113,10 @@ impl RunSlot {
         }
         let previous_at = self.run.transitions.last().and_then(|t| t.at);
         let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(mv.to_state));
-        self.run
-            .transitions
-            .push(transition(Some(from), mv, previous_at));
+        let mut t = transition(Some(from), mv, previous_at);
+        t.status = Some(Canonical::Run(status));
+        t.milestone = self.run.dialect.milestone(mv.to_state);
+        self.run.transitions.push(t);
         self.run.status = status;
         if status.is_terminal() && self.ended_seen.is_none() {
             self.ended_seen = self.seen;
@@ -143,7 +144,9 @@ impl RunSlot {
         let previous_at = step.transitions.last().and_then(|t| t.at);
         let from = std::mem::replace(&mut step.state, Cow::Borrowed(mv.to_state));
         let from = (!fresh).then_some(from);
-        step.transitions.push(transition(from, mv, previous_at));
+        let mut t = transition(from, mv, previous_at);
+        t.status = Some(Canonical::Step(status));
+        step.transitions.push(t);
         step.status = status;
         true
     }
@@ -194,6 +197,8 @@ fn transition(
             (Some(p), Some(a)) => Some(a.millis_since(p)),
             _ => None,
         },
+        status: None,
+        milestone: None,
     }
 }
 

@@ -20,15 +20,11 @@ pub(crate) struct RunStore {
     live: usize,
     next_seq: u64,
     /// Positions in `slots` by run id, one map per dialect.
-    index: [HashMap<String, usize>; 3],
+    index: [HashMap<String, usize>; super::dialects::DIALECTS.len()],
 }
 
 fn dialect_index(dialect: Dialect) -> usize {
-    match dialect {
-        Dialect::Swamp => 0,
-        Dialect::Orchestrator => 1,
-        Dialect::Tasker => 2,
-    }
+    dialect.index()
 }
 
 impl RunStore {

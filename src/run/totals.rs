@@ -146,11 +146,7 @@ impl Default for Totals {
 }
 
 fn dialect(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Swamp => "swamp",
-        Dialect::Orchestrator => "orchestrator",
-        Dialect::Tasker => "tasker",
-    }
+    d.name()
 }
 
 impl Totals {

@@ -124,6 +124,12 @@ fn run_query(query: &JsValue) -> Result<RunQuery, JsValue> {
     })
 }
 
+/// A `dialect` that names none: the error lists them.
+fn dialect_error() -> JsValue {
+    let names: Vec<&str> = crate::run::Dialect::all().map(|d| d.name()).collect();
+    argument_error("dialect", &format!("one of {}", names.join(", ")))
+}
+
 fn ingest_error(e: &crate::run::IngestError) -> JsValue {
     let field = e.field().map_or(JsValue::UNDEFINED, JsValue::from);
     js_error(true, "IngestError", &e.to_string(), &[("field", field)])
@@ -459,17 +465,10 @@ impl JsRunModel {
         let id = run_id
             .as_string()
             .ok_or_else(|| argument_error("runId", "a string"))?;
-        let dialect = match dialect.as_string().as_deref() {
+        let dialect = match dialect.as_string() {
             _ if dialect.is_undefined() || dialect.is_null() => None,
-            Some("swamp") => Some(crate::run::Dialect::Swamp),
-            Some("orchestrator") => Some(crate::run::Dialect::Orchestrator),
-            Some("tasker") => Some(crate::run::Dialect::Tasker),
-            _ => {
-                return Err(argument_error(
-                    "dialect",
-                    "one of swamp, orchestrator, tasker",
-                ))
-            }
+            Some(name) => Some(crate::run::Dialect::parse(&name).ok_or_else(dialect_error)?),
+            None => return Err(dialect_error()),
         };
         match self.inner.run_in(&id, dialect) {
             Some(d) => to_js(&d),

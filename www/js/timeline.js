@@ -32,7 +32,9 @@ export function buildRows(run, runsById, collapsed) {
     if (seen.has(r.id)) return;
     seen.add(r.id);
     const byJob = new Map();
-    const grouped = r.dialect === 'swamp' && r.steps.some((s) => s.job);
+    // Steps that name a job are grouped under it (swamp jobs, GitHub
+    // Actions jobs), whatever the dialect; steps without one are not.
+    const grouped = r.steps.some((s) => s.job);
     for (const s of r.steps) {
       if (!byJob.has(s.job)) byJob.set(s.job, []);
       byJob.get(s.job).push(s);

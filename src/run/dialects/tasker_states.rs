@@ -58,7 +58,7 @@
 //! the adapter should prefer it (through [`normalize_state`]) over any name
 //! based inference.
 
-use super::status::{RunStatus, StepStatus};
+use crate::run::status::{RunStatus, StepStatus};
 
 /// Which state machine an event or a state name belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,12 +12,12 @@
 
 use std::borrow::Cow;
 
-use super::input::{IngestError, Input};
-use super::model::{Dialect, Failure, FailureClass, Run};
-use super::slot::{Move, RunSlot};
-use super::status::{RunStatus, StepStatus};
 use super::tasker_states::{self as ts, Entity};
-use super::RunModelCore;
+use crate::run::core::RunModelCore;
+use crate::run::input::{IngestError, Input};
+use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
+use crate::run::slot::{Move, RunSlot};
+use crate::run::status::{RunStatus, StepStatus};
 use crate::time::Timestamp;
 
 /// Retries beyond this are not believed: an `attempt_number` of 10^12 must not
@@ -40,6 +40,40 @@ struct Payload<'v> {
     inputs: Option<serde_json::Value>,
     results: Option<serde_json::Value>,
     context: Option<serde_json::Value>,
+}
+
+/// The Tasker dialect: `task.*`, `step.*`, `workflow.*` and
+/// `observability.*` names.
+pub(super) const SPEC: super::Spec = super::Spec {
+    dialect: Dialect::Tasker,
+    name: "tasker",
+    events: "task.*, step.*, workflow.* or observability.*",
+    recognise: |input| {
+        Ok(input.event_name().map(|(_, n)| n).filter(|n| {
+            ["task.", "step.", "workflow.", "observability."]
+                .iter()
+                .any(|p| n.starts_with(p))
+        }))
+    },
+    ingest,
+    milestone,
+};
+
+/// What reaching a task state means: its `pending` is the enqueue, its
+/// first working states the start.
+fn milestone(state: &str) -> Option<Milestone> {
+    if state == ts::task::PENDING {
+        return Some(Milestone::Enqueued);
+    }
+    if state == ts::task::INITIALIZING || state == ts::task::STEPS_IN_PROCESS {
+        return Some(Milestone::Started);
+    }
+    Some(match ts::run_status(state) {
+        RunStatus::Completed => Milestone::Completed,
+        RunStatus::Failed => Milestone::Failed,
+        RunStatus::Cancelled => Milestone::Cancelled,
+        _ => return None,
+    })
 }
 
 pub(super) fn ingest(
@@ -216,18 +250,8 @@ fn task_event(
             slot.run.error = match status {
                 RunStatus::Completed => None,
                 _ => {
-                    let class = if status == RunStatus::Cancelled {
-                        FailureClass::Cancellation
-                    } else if slot
-                        .run
-                        .steps
-                        .iter()
-                        .any(|s| s.status == StepStatus::Failed)
-                    {
-                        FailureClass::Method
-                    } else {
-                        FailureClass::Structural
-                    };
+                    let cancelled = status == RunStatus::Cancelled;
+                    let class = crate::run::lifecycle::run_failure_class(&slot.run, cancelled);
                     let message = p
                         .error_message
                         .clone()

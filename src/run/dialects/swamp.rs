@@ -18,16 +18,16 @@ use std::rc::Rc;
 // foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
 use foldhash::HashMap;
 
-use super::core::RunModelCore;
-use super::input::{IngestError, Input};
-use super::model::{Dialect, Failure, FailureClass, Job, Run};
-use super::slot::{push_len, push_step_key, Move, RunSlot};
-use super::status::{RunStatus, StepStatus};
 use crate::bridge::{Routed, Start, TelemetryBridge, ABANDONED};
 use crate::clock::Clock;
 use crate::entry::TelemetryEntry;
 use crate::event::{Event, WorkflowEvent};
 use crate::ids::IdSource;
+use crate::run::core::RunModelCore;
+use crate::run::input::{IngestError, Input};
+use crate::run::model::{Dialect, Failure, FailureClass, Job, Milestone, Run};
+use crate::run::slot::{push_len, push_step_key, Move, RunSlot};
+use crate::run::status::{RunStatus, StepStatus};
 use crate::time::Timestamp;
 
 /// The bridges' clock inside the run model: the instant of the event being
@@ -174,6 +174,28 @@ impl Facts<'_> {
             line: self.line,
         }
     }
+}
+
+/// The swamp dialect: an event with a `kind`.
+pub(super) const SPEC: super::Spec = super::Spec {
+    dialect: Dialect::Swamp,
+    name: "swamp",
+    events: "a swamp kind",
+    recognise: |input| input.kind(),
+    ingest,
+    milestone,
+};
+
+/// What reaching a run state means.
+fn milestone(state: &str) -> Option<Milestone> {
+    Some(match state {
+        "running" => Milestone::Started,
+        "completed" => Milestone::Completed,
+        "failed" => Milestone::Failed,
+        "cancelled" => Milestone::Cancelled,
+        "abandoned" => Milestone::Abandoned,
+        _ => return None,
+    })
 }
 
 pub(super) fn ingest(

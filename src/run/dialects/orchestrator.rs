@@ -5,11 +5,11 @@
 //! and Pending | Queued -> Cancelled. Module machine: Spawned -> Completed |
 //! Failed | Panicked, and Failed | Panicked -> Spawned (a retry: a new attempt).
 
-use super::input::{IngestError, Input};
-use super::model::{Dialect, Failure, FailureClass, Run};
-use super::slot::Move;
-use super::status::{RunStatus, StepStatus};
-use super::RunModelCore;
+use crate::run::core::RunModelCore;
+use crate::run::input::{IngestError, Input};
+use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
+use crate::run::slot::Move;
+use crate::run::status::{RunStatus, StepStatus};
 use crate::time::Timestamp;
 
 enum JobEvent {
@@ -72,6 +72,33 @@ pub fn module_allowed(from: Option<&str>, to: &str) -> bool {
     )
 }
 
+/// The orchestrator dialect: `job.lifecycle.*` and `job.module.*` names.
+pub(super) const SPEC: super::Spec = super::Spec {
+    dialect: Dialect::Orchestrator,
+    name: "orchestrator",
+    events: "job.lifecycle.* or job.module.*",
+    recognise: |input| {
+        Ok(input
+            .event_name()
+            .map(|(_, n)| n)
+            .filter(|n| n.starts_with("job.lifecycle.") || n.starts_with("job.module.")))
+    },
+    ingest,
+    milestone,
+};
+
+/// What reaching a job state means.
+fn milestone(state: &str) -> Option<Milestone> {
+    Some(match state {
+        "Queued" => Milestone::Enqueued,
+        "Running" => Milestone::Started,
+        "Completed" => Milestone::Completed,
+        "Failed" => Milestone::Failed,
+        "Cancelled" => Milestone::Cancelled,
+        _ => return None,
+    })
+}
+
 pub(super) fn ingest(
     core: &mut RunModelCore,
     input: &Input<'_>,
@@ -111,6 +138,7 @@ pub(super) fn ingest(
         return Err(IngestError::UnknownDialect {
             field: "event",
             name: name.to_string(),
+            known: super::described(),
         });
     }
 
@@ -183,25 +211,8 @@ pub(super) fn ingest(
                         slot.run.started_at = back(at, duration_ms);
                     }
                     if matches!(ev, JobEvent::Fail | JobEvent::Cancel) {
-                        let class = if matches!(ev, JobEvent::Cancel) {
-                            FailureClass::Cancellation
-                        } else if slot
-                            .run
-                            .steps
-                            .iter()
-                            .any(|s| s.status == StepStatus::Panicked)
-                        {
-                            FailureClass::Panic
-                        } else if slot
-                            .run
-                            .steps
-                            .iter()
-                            .any(|s| s.status == StepStatus::Failed)
-                        {
-                            FailureClass::Method
-                        } else {
-                            FailureClass::Structural
-                        };
+                        let cancelled = matches!(ev, JobEvent::Cancel);
+                        let class = crate::run::lifecycle::run_failure_class(&slot.run, cancelled);
                         let message = error.clone().or(reason.clone()).unwrap_or_default();
                         slot.run.error = Some(Failure {
                             class,
