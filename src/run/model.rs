@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use super::dialects::{Dialect, Milestone};
+pub use super::dialects::Dialect;
+pub use super::lifecycle::Milestone;
 use super::status::{RunStatus, StepStatus};
 use crate::entry::TelemetryEntry;
 use crate::time::Timestamp;

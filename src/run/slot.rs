@@ -5,8 +5,11 @@ use std::borrow::Cow;
 // foldhash, not SipHash: per-event lookups on short keys (as in the bridge).
 use foldhash::HashMap;
 
+use super::lifecycle::{
+    judge, message as policy_message, Machine, RunMachine, StepMachine, Verdict,
+};
 use super::model::{Canonical, Run, Step, Transition, Violation};
-use super::status::{RunStatus, StepStatus};
+use super::status::StepStatus;
 use crate::time::Timestamp;
 
 /// What an event asks of a state machine.
@@ -75,18 +78,6 @@ impl RunSlot {
         }
     }
 
-    /// The step with this id (its own key), added (pending) if new.
-    pub fn step_mut(
-        &mut self,
-        id: &str,
-        job: &str,
-        name: &str,
-        initial_state: &'static str,
-    ) -> &mut Step {
-        let idx = self.step_at(id, || id.to_string(), job, name, initial_state);
-        &mut self.run.steps[idx]
-    }
-
     pub fn violation(
         &mut self,
         mv: &Move<'_>,
@@ -98,24 +89,25 @@ impl RunSlot {
         self.run.violations.push(v);
     }
 
-    /// Moves the run to `mv.to_state` if `allowed`, else records a violation.
-    /// Returns whether the move was applied.
-    pub fn move_run(&mut self, mv: &Move<'_>, status: RunStatus, allowed: bool) -> bool {
-        if !allowed {
-            let from = &self.run.state;
-            let message = format!(
-                "run {} cannot go from {from} to {}",
-                self.run.id, mv.to_state
-            );
-            let v = violation(mv, None, Some(from), message);
-            self.run.violations.push(v);
+    /// Moves the run to `to` under the shared policy ([`judge`]): applied
+    /// and recorded as a transition, or recorded as a violation, or (a repeat
+    /// its engine ignores) nothing. Returns whether the run moved.
+    pub fn move_run<M: RunMachine>(&mut self, mv: &Move<'_>, to: M) -> bool {
+        let run = &self.run;
+        let fresh = run.transitions.is_empty();
+        let from = if fresh { M::BORN } else { M::parse(&run.state) };
+        let shown = (!fresh || from.is_some()).then_some(&*run.state);
+        let (apply, v) = verdict(mv, None, &run.id, shown, from, to);
+        self.run.violations.extend(v);
+        if !apply {
             return false;
         }
         let previous_at = self.run.transitions.last().and_then(|t| t.at);
-        let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(mv.to_state));
-        let mut t = transition(Some(from), mv, previous_at);
+        let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(to.name()));
+        let mut t = transition(Some(from), mv, to.name(), previous_at);
+        let status = to.status();
         t.status = Some(Canonical::Run(status));
-        t.milestone = self.run.dialect.milestone(mv.to_state);
+        t.milestone = to.milestone();
         self.run.transitions.push(t);
         self.run.status = status;
         if status.is_terminal() && self.ended_seen.is_none() {
@@ -124,32 +116,56 @@ impl RunSlot {
         true
     }
 
-    /// Moves a step to `mv.to_state` if `allowed`, else records a violation.
-    pub fn move_step(
-        &mut self,
-        idx: usize,
-        mv: &Move<'_>,
-        status: StepStatus,
-        allowed: bool,
-    ) -> bool {
-        let step = &mut self.run.steps[idx];
-        if !allowed {
-            let from = &step.state;
-            let message = format!("step {} cannot go from {from} to {}", step.id, mv.to_state);
-            let v = violation(mv, Some(&step.id), Some(from), message);
-            self.run.violations.push(v);
+    /// Moves step `idx` to `to` under the shared policy, as [`move_run`](Self::move_run).
+    pub fn move_step<M: StepMachine>(&mut self, idx: usize, mv: &Move<'_>, to: M) -> bool {
+        let step = &self.run.steps[idx];
+        let fresh = step.transitions.is_empty();
+        let from = if fresh {
+            M::BORN
+        } else {
+            M::parse(&step.state)
+        };
+        let shown = (!fresh || from.is_some()).then_some(&*step.state);
+        let (apply, v) = verdict(mv, Some(&step.id), &step.id, shown, from, to);
+        self.run.violations.extend(v);
+        if !apply {
             return false;
         }
-        let fresh = step.transitions.is_empty() && step.state == "pending";
+        let step = &mut self.run.steps[idx];
         let previous_at = step.transitions.last().and_then(|t| t.at);
-        let from = std::mem::replace(&mut step.state, Cow::Borrowed(mv.to_state));
-        let from = (!fresh).then_some(from);
-        let mut t = transition(from, mv, previous_at);
+        let from = std::mem::replace(&mut step.state, Cow::Borrowed(to.name()));
+        // A step's first transition out of `pending` (where swamp and Tasker
+        // steps are born) names no `from`, as it always has.
+        let from = (!fresh || from != "pending").then_some(from);
+        let mut t = transition(from, mv, to.name(), previous_at);
+        let status = to.status();
         t.status = Some(Canonical::Step(status));
         step.transitions.push(t);
         step.status = status;
         true
     }
+}
+
+/// Judges a move of a run (`step` `None`) or of a step: whether to apply it,
+/// and the violation it is, if it is one.
+fn verdict<M: Machine>(
+    mv: &Move<'_>,
+    step: Option<&str>,
+    id: &str,
+    shown: Option<&str>,
+    from: Option<M>,
+    to: M,
+) -> (bool, Option<Violation>) {
+    let (apply, why) = match judge(from, to) {
+        Verdict::Apply => return (true, None),
+        Verdict::Ignored => return (false, None),
+        Verdict::Flagged(why) => (true, why),
+        Verdict::Refused(why) => (false, why),
+    };
+    let message = policy_message(why, id, shown, to);
+    let mut v = violation(mv, step, shown, message);
+    v.to = to.name().to_string();
+    (apply, Some(v))
 }
 
 fn violation(mv: &Move<'_>, step: Option<&str>, from: Option<&str>, message: String) -> Violation {
@@ -185,11 +201,12 @@ pub fn push_len(out: &mut String, n: usize) {
 fn transition(
     from: Option<Cow<'static, str>>,
     mv: &Move<'_>,
+    to: &'static str,
     previous_at: Option<Timestamp>,
 ) -> Transition {
     Transition {
         from,
-        to: Cow::Borrowed(mv.to_state),
+        to: Cow::Borrowed(to),
         event: mv.event.to_string(),
         reason: mv.reason.clone(),
         at: mv.at,

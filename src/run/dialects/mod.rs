@@ -1,6 +1,5 @@
 //! The dialect adapters, and every dialect the run model reads in one list:
-//! its name, how its events are recognised, its adapter, and what its run
-//! states mean whatever the dialect.
+//! its name, how its events are recognised, and its adapter.
 //!
 //! Adding a dialect is its adapter file here, its `mod` line, its variant in
 //! [`Dialect`] and its entry in [`DIALECTS`]; the store, the exports, the
@@ -31,18 +30,6 @@ pub enum Dialect {
     Tasker,
 }
 
-/// What a run's transition means whatever the dialect: the run lifecycle's
-/// milestones, as the lifecycle log names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Milestone {
-    Enqueued,
-    Started,
-    Completed,
-    Failed,
-    Cancelled,
-    Abandoned,
-}
-
 /// One dialect.
 pub(crate) struct Spec {
     pub dialect: Dialect,
@@ -56,8 +43,6 @@ pub(crate) struct Spec {
     /// Applies an event of this dialect (validated whole before anything
     /// changes).
     pub ingest: fn(&mut RunModelCore, &Input<'_>, Option<usize>) -> Result<(), IngestError>,
-    /// What reaching a run state means ([`Milestone`]), by the state's name.
-    pub milestone: fn(&str) -> Option<Milestone>,
 }
 
 /// The dialects, in the order events are recognised.
@@ -90,11 +75,6 @@ impl Dialect {
     /// dialect; the test below holds every variant to one entry).
     pub fn index(self) -> usize {
         self as usize
-    }
-
-    /// What reaching `state` (one of its run states) means.
-    pub fn milestone(self, state: &str) -> Option<Milestone> {
-        (self.spec().milestone)(state)
     }
 }
 

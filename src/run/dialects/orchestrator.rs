@@ -7,6 +7,7 @@
 
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
+use crate::run::lifecycle::{states, Machine, RunMachine, StepMachine, Unlisted};
 use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
 use crate::run::slot::Move;
 use crate::run::status::{RunStatus, StepStatus};
@@ -27,49 +28,120 @@ enum ModuleEvent {
     Panic,
 }
 
-fn job_state(e: &JobEvent) -> (&'static str, RunStatus) {
-    match e {
-        JobEvent::Enqueue => ("Queued", RunStatus::Queued),
-        JobEvent::Start => ("Running", RunStatus::Running),
-        JobEvent::Complete => ("Completed", RunStatus::Completed),
-        JobEvent::Fail => ("Failed", RunStatus::Failed),
-        JobEvent::Cancel => ("Cancelled", RunStatus::Cancelled),
+states! {
+    /// A job's state.
+    pub enum Job {
+        Pending = "Pending",
+        Queued = "Queued",
+        Running = "Running",
+        Completed = "Completed",
+        Failed = "Failed",
+        Cancelled = "Cancelled",
     }
 }
 
-/// Whether the job machine allows `from -> to`.
-pub fn job_allowed(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("Pending", "Queued")
-            | ("Queued", "Running")
-            | ("Running", "Completed" | "Failed" | "Cancelled")
-            | ("Pending" | "Queued", "Cancelled")
-    )
-}
+impl Machine for Job {
+    const NOUN: &'static str = "job";
+    const ENGINE: &'static str = "the orchestrator";
+    const BORN: Option<Self> = Some(Job::Pending);
+    const UNLISTED: Unlisted = Unlisted::Forward;
 
-/// Position in the job machine, for telling a skipped state from a move backwards.
-fn job_rank(state: &str) -> u8 {
-    match state {
-        "Pending" => 0,
-        "Queued" => 1,
-        "Running" => 2,
-        _ => 3,
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        Job::from_name(name)
+    }
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        use Job::*;
+        matches!(
+            (from.unwrap_or(Pending), to),
+            (Pending, Queued)
+                | (Queued, Running)
+                | (Running, Completed | Failed | Cancelled)
+                | (Pending | Queued, Cancelled)
+        )
+    }
+    fn is_terminal(self) -> bool {
+        matches!(self, Job::Completed | Job::Failed | Job::Cancelled)
+    }
+    fn rank(self) -> u8 {
+        self.order()
     }
 }
 
-fn is_terminal(state: &str) -> bool {
-    matches!(state, "Completed" | "Failed" | "Cancelled")
+impl RunMachine for Job {
+    fn status(self) -> RunStatus {
+        match self {
+            Job::Pending => RunStatus::Pending,
+            Job::Queued => RunStatus::Queued,
+            Job::Running => RunStatus::Running,
+            Job::Completed => RunStatus::Completed,
+            Job::Failed => RunStatus::Failed,
+            Job::Cancelled => RunStatus::Cancelled,
+        }
+    }
+    fn milestone(self) -> Option<Milestone> {
+        Some(match self {
+            Job::Pending => return None,
+            Job::Queued => Milestone::Enqueued,
+            Job::Running => Milestone::Started,
+            Job::Completed => Milestone::Completed,
+            Job::Failed => Milestone::Failed,
+            Job::Cancelled => Milestone::Cancelled,
+        })
+    }
 }
 
-/// Whether the module machine allows `from -> to` (`None`: never seen).
-pub fn module_allowed(from: Option<&str>, to: &str) -> bool {
-    matches!(
-        (from, to),
-        (None, "Spawned")
-            | (Some("Spawned"), "Completed" | "Failed" | "Panicked")
-            | (Some("Failed" | "Panicked"), "Spawned")
-    )
+states! {
+    /// A module's state: a failed or panicked module may be spawned again
+    /// (a retry: a new attempt); a result must follow a spawn.
+    pub enum Module {
+        Spawned = "Spawned",
+        Completed = "Completed",
+        Failed = "Failed",
+        Panicked = "Panicked",
+    }
+}
+
+impl Machine for Module {
+    const NOUN: &'static str = "module";
+    const ENGINE: &'static str = "the orchestrator";
+    const BORN: Option<Self> = None;
+    const UNLISTED: Unlisted = Unlisted::Refuse;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        Module::from_name(name)
+    }
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        use Module::*;
+        matches!(
+            (from, to),
+            (None, Spawned)
+                | (Some(Spawned), Completed | Failed | Panicked)
+                | (Some(Failed | Panicked), Spawned)
+        )
+    }
+    fn is_terminal(self) -> bool {
+        self == Module::Completed
+    }
+    fn rank(self) -> u8 {
+        self.order()
+    }
+}
+
+impl StepMachine for Module {
+    fn status(self) -> StepStatus {
+        match self {
+            Module::Spawned => StepStatus::Running,
+            Module::Completed => StepStatus::Completed,
+            Module::Failed => StepStatus::Failed,
+            Module::Panicked => StepStatus::Panicked,
+        }
+    }
 }
 
 /// The orchestrator dialect: `job.lifecycle.*` and `job.module.*` names.
@@ -84,20 +156,7 @@ pub(super) const SPEC: super::Spec = super::Spec {
             .filter(|n| n.starts_with("job.lifecycle.") || n.starts_with("job.module.")))
     },
     ingest,
-    milestone,
 };
-
-/// What reaching a job state means.
-fn milestone(state: &str) -> Option<Milestone> {
-    Some(match state {
-        "Queued" => Milestone::Enqueued,
-        "Running" => Milestone::Started,
-        "Completed" => Milestone::Completed,
-        "Failed" => Milestone::Failed,
-        "Cancelled" => Milestone::Cancelled,
-        _ => return None,
-    })
-}
 
 pub(super) fn ingest(
     core: &mut RunModelCore,
@@ -169,10 +228,16 @@ pub(super) fn ingest(
     }
 
     if let Some(ev) = job_event {
-        let (to, status) = job_state(&ev);
+        let to = match ev {
+            JobEvent::Enqueue => Job::Queued,
+            JobEvent::Start => Job::Running,
+            JobEvent::Complete => Job::Completed,
+            JobEvent::Fail => Job::Failed,
+            JobEvent::Cancel => Job::Cancelled,
+        };
         let mv = Move {
             event: name,
-            to_state: to,
+            to_state: to.name(),
             reason: reason.clone(),
             at,
             line,
@@ -186,22 +251,7 @@ pub(super) fn ingest(
                 format!("status_from says {sf} but the job is {from}"),
             );
         }
-        let applied = if is_terminal(&from) {
-            slot.move_run(&mv, status, false)
-        } else if job_allowed(&from, to) {
-            slot.move_run(&mv, status, true)
-        } else if job_rank(to) > job_rank(&from) {
-            // A skipped state (complete before start): recorded, then applied so
-            // the run still ends where the events say.
-            let msg = format!("job {job_id} went from {from} to {to}, skipping a state");
-            slot.violation(&mv, None, Some(&*from), msg);
-            slot.move_run(&mv, status, true)
-        } else {
-            // Backwards or repeated (enqueue after start, a second start): recorded,
-            // never applied, so a run does not move back in time.
-            slot.move_run(&mv, status, false)
-        };
-        if applied {
+        if slot.move_run(&mv, to) {
             match ev {
                 JobEvent::Enqueue => slot.run.queued_at = slot.run.queued_at.or(at),
                 JobEvent::Start => slot.run.started_at = slot.run.started_at.or(at),
@@ -230,56 +280,40 @@ pub(super) fn ingest(
     let (Some(ev), Some(module)) = (module_event, module) else {
         return Ok(());
     };
-    let (to, status) = match ev {
-        ModuleEvent::Spawn => ("Spawned", StepStatus::Running),
-        ModuleEvent::Complete => ("Completed", StepStatus::Completed),
-        ModuleEvent::Error => ("Failed", StepStatus::Failed),
-        ModuleEvent::Panic => ("Panicked", StepStatus::Panicked),
+    let to = match ev {
+        ModuleEvent::Spawn => Module::Spawned,
+        ModuleEvent::Complete => Module::Completed,
+        ModuleEvent::Error => Module::Failed,
+        ModuleEvent::Panic => Module::Panicked,
     };
     let mv = Move {
         event: name,
-        to_state: to,
+        to_state: to.name(),
         reason: reason.clone(),
         at,
         line,
     };
     let run_state = slot.run.state.clone();
-    if is_terminal(&run_state) {
+    if Job::from_name(&run_state).is_some_and(Job::is_terminal) {
         let msg = format!("module {module} event after job {job_id} ended ({run_state})");
         slot.violation(&mv, Some(module), None, msg);
         return Ok(());
     }
-    if run_state != "Running" {
+    if run_state != Job::Running.as_str() {
         let msg = format!("module {module} event while job {job_id} is {run_state}");
         slot.violation(&mv, Some(module), None, msg);
     }
-    let idx = {
-        let fresh = slot.step_index(module).is_none();
-        slot.step_mut(module, "", module, "Pending");
-        (slot.step_index(module).unwrap_or(0), fresh)
-    };
-    let (idx, fresh) = idx;
-    let from = if fresh {
-        None
-    } else {
-        Some(slot.run.steps[idx].state.clone())
-    };
-    if !module_allowed(from.as_deref(), to) {
-        let message = format!(
-            "module {module} cannot go from {} to {to}",
-            from.as_deref().unwrap_or("(new)")
-        );
-        slot.violation(&mv, Some(module), from.as_deref(), message);
-        // Only a result for a module never spawned is kept (out of order, so
-        // nothing is lost); a completed module never moves again, and a failed or
-        // panicked one must be re-spawned before it can end again.
-        if from.is_some() {
-            return Ok(());
-        }
+    let fresh = slot.step_index(module).is_none();
+    let idx = slot.step_at(module, || module.to_string(), "", module, "Pending");
+    // A result for a module never spawned is kept (out of order, so nothing
+    // is lost); a completed module never moves again, and a failed or
+    // panicked one must be re-spawned before it can end again.
+    if !slot.move_step(idx, &mv, to) {
+        return Ok(());
     }
-    slot.move_step(idx, &mv, status, true);
+    let status = to.status();
     let step = &mut slot.run.steps[idx];
-    let attempt = if matches!(ev, ModuleEvent::Spawn) && from.is_some() {
+    let attempt = if matches!(ev, ModuleEvent::Spawn) && !fresh {
         step.new_attempt()
     } else {
         step.attempt_mut()

@@ -25,6 +25,7 @@ use crate::event::{Event, WorkflowEvent};
 use crate::ids::IdSource;
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
+use crate::run::lifecycle::{states, Machine, RunMachine, StepMachine, Unlisted};
 use crate::run::model::{Dialect, Failure, FailureClass, Job, Milestone, Run};
 use crate::run::slot::{push_len, push_step_key, Move, RunSlot};
 use crate::run::status::{RunStatus, StepStatus};
@@ -137,19 +138,131 @@ fn label(job: &str, step: &str) -> String {
     s
 }
 
-fn step_state(kind: &str) -> Option<(&'static str, StepStatus)> {
+fn step_state(kind: &str) -> Option<StepState> {
     Some(match kind {
-        "step_started" => ("running", StepStatus::Running),
-        "method_executing" => ("executing", StepStatus::Running),
-        "step_completed" => ("completed", StepStatus::Completed),
-        "step_failed" => ("failed", StepStatus::Failed),
-        "step_skipped" => ("skipped", StepStatus::Skipped),
+        "step_started" => StepState::Running,
+        "method_executing" => StepState::Executing,
+        "step_completed" => StepState::Completed,
+        "step_failed" => StepState::Failed,
+        "step_skipped" => StepState::Skipped,
         _ => return None,
     })
 }
 
-fn step_terminal(state: &str) -> bool {
-    matches!(state, "completed" | "failed" | "skipped" | "cancelled")
+states! {
+    /// A swamp run's state: `pending` only while it is known by its step
+    /// events alone, before its `started`.
+    pub enum RunState {
+        Pending = "pending",
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        Abandoned = "abandoned",
+    }
+}
+
+impl Machine for RunState {
+    const NOUN: &'static str = "run";
+    const ENGINE: &'static str = "swamp";
+    const BORN: Option<Self> = Some(RunState::Pending);
+    const UNLISTED: Unlisted = Unlisted::Forward;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        RunState::from_name(name)
+    }
+    /// A run ends from wherever it is, even one only its steps announced.
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        let from = from.unwrap_or(RunState::Pending);
+        !from.is_terminal() && to.order() > from.order()
+    }
+    fn is_terminal(self) -> bool {
+        self.order() >= RunState::Completed.order()
+    }
+    fn rank(self) -> u8 {
+        self.order()
+    }
+}
+
+impl RunMachine for RunState {
+    fn status(self) -> RunStatus {
+        match self {
+            RunState::Pending => RunStatus::Pending,
+            RunState::Running => RunStatus::Running,
+            RunState::Completed => RunStatus::Completed,
+            RunState::Failed => RunStatus::Failed,
+            RunState::Cancelled => RunStatus::Cancelled,
+            RunState::Abandoned => RunStatus::Abandoned,
+        }
+    }
+    fn milestone(self) -> Option<Milestone> {
+        Some(match self {
+            RunState::Pending => return None,
+            RunState::Running => Milestone::Started,
+            RunState::Completed => Milestone::Completed,
+            RunState::Failed => Milestone::Failed,
+            RunState::Cancelled => Milestone::Cancelled,
+            RunState::Abandoned => Milestone::Abandoned,
+        })
+    }
+}
+
+states! {
+    /// A swamp step's state: `running` at `step_started`, `executing` once
+    /// its method runs; `cancelled` when its run ended with it open.
+    pub enum StepState {
+        Pending = "pending",
+        Running = "running",
+        Executing = "executing",
+        Completed = "completed",
+        Failed = "failed",
+        Skipped = "skipped",
+        Cancelled = "cancelled",
+    }
+}
+
+impl Machine for StepState {
+    const NOUN: &'static str = "step";
+    const ENGINE: &'static str = "swamp";
+    const BORN: Option<Self> = Some(StepState::Pending);
+    const UNLISTED: Unlisted = Unlisted::Forward;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        StepState::from_name(name)
+    }
+    /// Forward, except that a step that never started cannot have completed
+    /// (kept, flagged); it can fail, be skipped, or run its method at once.
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        let from = from.unwrap_or(StepState::Pending);
+        !from.is_terminal()
+            && to.order() > from.order()
+            && !(from == StepState::Pending && to == StepState::Completed)
+    }
+    fn is_terminal(self) -> bool {
+        self.order() >= StepState::Completed.order()
+    }
+    fn rank(self) -> u8 {
+        self.order()
+    }
+}
+
+impl StepMachine for StepState {
+    fn status(self) -> StepStatus {
+        match self {
+            StepState::Pending => StepStatus::Pending,
+            StepState::Running | StepState::Executing => StepStatus::Running,
+            StepState::Completed => StepStatus::Completed,
+            StepState::Failed => StepStatus::Failed,
+            StepState::Skipped => StepStatus::Skipped,
+            StepState::Cancelled => StepStatus::Cancelled,
+        }
+    }
 }
 
 /// What the event is, read and validated before anything is applied.
@@ -165,10 +278,10 @@ struct Facts<'v> {
 }
 
 impl Facts<'_> {
-    fn mv<'a>(&'a self, to_state: &'static str, reason: Option<String>) -> Move<'a> {
+    fn mv<'a>(&'a self, to: impl Machine, reason: Option<String>) -> Move<'a> {
         Move {
             event: self.kind,
-            to_state,
+            to_state: to.name(),
             reason,
             at: self.at,
             line: self.line,
@@ -183,20 +296,7 @@ pub(super) const SPEC: super::Spec = super::Spec {
     events: "a swamp kind",
     recognise: |input| input.kind(),
     ingest,
-    milestone,
 };
-
-/// What reaching a run state means.
-fn milestone(state: &str) -> Option<Milestone> {
-    Some(match state {
-        "running" => Milestone::Started,
-        "completed" => Milestone::Completed,
-        "failed" => Milestone::Failed,
-        "cancelled" => Milestone::Cancelled,
-        "abandoned" => Milestone::Abandoned,
-        _ => return None,
-    })
-}
 
 pub(super) fn ingest(
     core: &mut RunModelCore,
@@ -410,7 +510,7 @@ fn apply_started(
         let why = format!("run {gone} abandoned: run {id} started on its source before it ended");
         abandon(core, f, gone, why);
     }
-    let mv = f.mv("running", None);
+    let mv = f.mv(RunState::Running, None);
     // A run first seen through its step events is a placeholder until its
     // `started` arrives and fills it in.
     if let Some(slot) = core
@@ -429,7 +529,7 @@ fn apply_started(
     slot.run.parent_invocation_id = parent_invocation;
     slot.run.parent_correlation_id = f.parent_correlation.map(str::to_string);
     slot.run.started_at = f.at;
-    slot.move_run(&mv, RunStatus::Running, true);
+    slot.move_run(&mv, RunState::Running);
     if start.unknown_parent {
         let msg = format!("run {id} names a parent run that is not active on its source");
         slot.violation(&mv, None, None, msg);
@@ -463,10 +563,10 @@ fn abandon(core: &mut RunModelCore, f: &Facts<'_>, id: &str, message: String) {
     if slot.run.status.is_terminal() {
         return;
     }
-    let mv = f.mv("abandoned", Some(message.clone()));
+    let mv = f.mv(RunState::Abandoned, Some(message.clone()));
     let from = slot.run.state.to_string();
     slot.violation(&mv, None, Some(&from), message.clone());
-    slot.move_run(&mv, RunStatus::Abandoned, true);
+    slot.move_run(&mv, RunState::Abandoned);
     // When it died is unknown; its last event is the best guess, and does
     // not stretch its duration to whenever the next run came.
     slot.run.ended_at = slot.run.last_event_at.or(f.at);
@@ -523,16 +623,15 @@ fn apply_ended(
         slot.run.steps.iter().any(|s| {
             s.status == StepStatus::Failed && !s.error.as_ref().is_some_and(|e| e.allowed)
         });
-    let (to, status) = if cancelled || status_field == "cancelled" {
-        ("cancelled", RunStatus::Cancelled)
+    let to = if cancelled || status_field == "cancelled" {
+        RunState::Cancelled
     } else if f.kind == "error" || any_failed || status_field == "failed" {
-        ("failed", RunStatus::Failed)
+        RunState::Failed
     } else {
-        ("completed", RunStatus::Completed)
+        RunState::Completed
     };
     let mv = f.mv(to, reason.clone());
-    let terminal = slot.run.status.is_terminal();
-    if !slot.move_run(&mv, status, !terminal) {
+    if !slot.move_run(&mv, to) {
         return;
     }
     slot.run.ended_at = f.at;
@@ -551,18 +650,18 @@ fn apply_ended(
     }
     close_open_steps(slot, f, None);
     for nested in ended.iter().skip(1) {
-        end_run(core, f, nested, to, status);
+        end_run(core, f, nested, to);
     }
 }
 
 /// Ends a nested run with its host (or its root): `to`/`status` unless it
 /// already ended.
-fn end_run(core: &mut RunModelCore, f: &Facts<'_>, id: &str, to: &'static str, status: RunStatus) {
+fn end_run(core: &mut RunModelCore, f: &Facts<'_>, id: &str, to: RunState) {
     let Some(s) = core.existing_run(Dialect::Swamp, id) else {
         return;
     };
     let mv = f.mv(to, None);
-    if s.move_run(&mv, status, !s.run.status.is_terminal()) {
+    if s.move_run(&mv, to) {
         s.run.ended_at = f.at;
         close_open_steps(s, f, None);
     }
@@ -571,13 +670,13 @@ fn end_run(core: &mut RunModelCore, f: &Facts<'_>, id: &str, to: &'static str, s
 /// Nested runs that ended with the step that hosted them: completed with a
 /// completed step, cancelled with a skipped one, failed otherwise.
 fn end_nested(core: &mut RunModelCore, f: &Facts<'_>, ended: &[Rc<str>], event: &Event<'_>) {
-    let (to, status) = match event.kind {
-        WorkflowEvent::StepCompleted(_) => ("completed", RunStatus::Completed),
-        WorkflowEvent::StepSkipped(_) => ("cancelled", RunStatus::Cancelled),
-        _ => ("failed", RunStatus::Failed),
+    let to = match event.kind {
+        WorkflowEvent::StepCompleted(_) => RunState::Completed,
+        WorkflowEvent::StepSkipped(_) => RunState::Cancelled,
+        _ => RunState::Failed,
     };
     for id in ended {
-        end_run(core, f, id, to, status);
+        end_run(core, f, id, to);
     }
 }
 
@@ -595,7 +694,7 @@ struct StepFacts<'a, 'e> {
 }
 
 fn apply_step(core: &mut RunModelCore, f: &Facts<'_>, target: &str, c: &StepFacts<'_, '_>) {
-    let Some((to, status)) = step_state(f.kind) else {
+    let Some(to) = step_state(f.kind) else {
         return;
     };
     let known = core.has_run(Dialect::Swamp, target);
@@ -630,29 +729,11 @@ fn apply_step(core: &mut RunModelCore, f: &Facts<'_>, target: &str, c: &StepFact
     }
     let idx = slot.step_at(c.step_key, step_label, c.job, c.step, "pending");
     let from = slot.run.steps[idx].state.clone();
-    if step_terminal(&from) || (from == "executing" && to == "running") {
-        slot.move_step(idx, &mv, status, false);
-        return;
-    }
-    if from == to && f.kind == "step_started" {
-        let msg = format!("step {} started twice", step_label());
-        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
-        return;
-    }
-    if from == to && f.kind != "method_executing" {
-        return;
-    }
-    if from == "executing" && f.kind == "method_executing" {
-        let msg = format!("method_executing repeated for step {}", step_label());
-        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
-    }
-    if from == "pending" && f.kind == "step_completed" {
-        // Kept (the step did complete), and flagged: it never started.
-        let msg = format!("step {} completed before it started", step_label());
-        slot.violation(&mv, Some(&step_label()), Some(&from), msg);
-    }
     mv.reason = c.failure_message.clone();
-    slot.move_step(idx, &mv, status, true);
+    if !slot.move_step(idx, &mv, to) {
+        return;
+    }
+    let status = to.status();
     let st = &mut slot.run.steps[idx];
     st.attempt_mut().status = status;
     if matches!(f.kind, "step_started" | "method_executing") {
@@ -746,8 +827,8 @@ fn close_open_steps(slot: &mut RunSlot, f: &Facts<'_>, failure: Option<&Failure>
         if slot.run.steps[idx].status.is_terminal() {
             continue;
         }
-        let mv = f.mv("cancelled", failure.map(|x| x.message.clone()));
-        slot.move_step(idx, &mv, StepStatus::Cancelled, true);
+        let mv = f.mv(StepState::Cancelled, failure.map(|x| x.message.clone()));
+        slot.move_step(idx, &mv, StepState::Cancelled);
         let st = &mut slot.run.steps[idx];
         st.ended_at = f.at;
         if let Some(x) = failure {

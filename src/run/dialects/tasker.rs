@@ -12,9 +12,10 @@
 
 use std::borrow::Cow;
 
-use super::tasker_states::{self as ts, Entity};
+use super::tasker_states::{self as ts, Entity, StepState, TaskState};
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
+use crate::run::lifecycle::{judge, Machine, RunMachine, StepMachine, Unlisted, Verdict};
 use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
 use crate::run::slot::{Move, RunSlot};
 use crate::run::status::{RunStatus, StepStatus};
@@ -56,7 +57,6 @@ pub(super) const SPEC: super::Spec = super::Spec {
         }))
     },
     ingest,
-    milestone,
 };
 
 /// What reaching a task state means: its `pending` is the enqueue, its
@@ -187,52 +187,25 @@ fn task_event(
     line: Option<usize>,
 ) {
     let current = (!slot.run.transitions.is_empty()).then(|| slot.run.state.clone());
-    let Some(to) = ts::resolve_target_state(Entity::Task, current.as_deref(), name) else {
+    let to = ts::resolve_target_state(Entity::Task, current.as_deref(), name);
+    let Some(to) = to.and_then(TaskState::parse) else {
         return;
     };
     let mv = Move {
         event: name,
-        to_state: to,
+        to_state: to.as_str(),
         reason: p.reason.clone(),
         at,
         line,
     };
-    let status = ts::run_status(to);
-    let from = current.as_deref();
-    if from == Some(to) {
-        if ts::is_terminal(Entity::Task, to) {
-            slot.violation(
-                &mv,
-                None,
-                from,
-                format!("task {task_id} reached {to} twice"),
-            );
-        }
+    if current.is_none() && to.is_terminal() {
+        let msg = format!("task {task_id} reached {} before it started", to.as_str());
+        slot.violation(&mv, None, None, msg);
+    }
+    if !slot.move_run(&mv, to) {
         return;
     }
-    let applied = match from {
-        Some(f) if ts::is_terminal(Entity::Task, f) && !ts::is_allowed(Entity::Task, from, to) => {
-            slot.move_run(&mv, status, false)
-        }
-        _ if ts::is_allowed(Entity::Task, from, to) => {
-            if from.is_none() && status.is_terminal() {
-                let msg = format!("task {task_id} reached {to} before it started");
-                slot.violation(&mv, None, from, msg);
-            }
-            slot.move_run(&mv, status, true)
-        }
-        _ => {
-            let msg = format!(
-                "task {task_id} went from {} to {to}, which Tasker does not allow",
-                from.unwrap_or("(new)")
-            );
-            slot.violation(&mv, None, from, msg);
-            slot.move_run(&mv, status, true)
-        }
-    };
-    if !applied {
-        return;
-    }
+    let status = to.run_status();
     if p.context.is_some() {
         slot.run.context = p.context.take();
     }
@@ -266,6 +239,70 @@ fn task_event(
                 }
             };
         }
+    }
+}
+
+impl Machine for TaskState {
+    const NOUN: &'static str = "task";
+    const ENGINE: &'static str = "Tasker";
+    /// A task's first event may land it in any state (either engine's).
+    const BORN: Option<Self> = None;
+    const UNLISTED: Unlisted = Unlisted::Trust;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        TaskState::parse(name)
+    }
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        from.is_none_or(|f| f.can_transition_to(to))
+    }
+    fn is_terminal(self) -> bool {
+        TaskState::is_terminal(self)
+    }
+    fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+impl RunMachine for TaskState {
+    fn status(self) -> RunStatus {
+        self.run_status()
+    }
+    fn milestone(self) -> Option<Milestone> {
+        milestone(self.as_str())
+    }
+}
+
+impl Machine for StepState {
+    const NOUN: &'static str = "step";
+    const ENGINE: &'static str = "Tasker";
+    const BORN: Option<Self> = None;
+    const UNLISTED: Unlisted = Unlisted::Trust;
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn parse(name: &str) -> Option<Self> {
+        StepState::parse(name)
+    }
+    /// Tasker's machine, except that a second `error` with no retry between
+    /// is not a quiet repeat: a retry event was lost, and that is recorded.
+    fn allows(from: Option<Self>, to: Self) -> bool {
+        from.is_none_or(|f| f.can_transition_to(to) && !(f == to && f == StepState::Error))
+    }
+    fn is_terminal(self) -> bool {
+        StepState::is_terminal(self)
+    }
+    fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+impl StepMachine for StepState {
+    fn status(self) -> StepStatus {
+        self.step_status()
     }
 }
 
@@ -305,40 +342,21 @@ fn step_event(
     let idx = slot.step_at(label, || label.to_string(), "", label, ts::step::PENDING);
     let current = (!fresh && !slot.run.steps[idx].transitions.is_empty())
         .then(|| slot.run.steps[idx].state.clone());
-    let Some(to) = ts::resolve_target_state(Entity::Step, current.as_deref(), name) else {
+    let to = ts::resolve_target_state(Entity::Step, current.as_deref(), name);
+    let Some(to) = to.and_then(StepState::parse) else {
         return;
     };
     let mv = Move {
         event: name,
-        to_state: to,
+        to_state: to.as_str(),
         reason: p.reason.clone(),
         at,
         line,
     };
-    let status = ts::step_status(to);
-    let from = current.as_deref();
-    if from == Some(to) {
-        if ts::is_terminal(Entity::Step, to) || to == ts::step::ERROR {
-            slot.violation(
-                &mv,
-                Some(label),
-                from,
-                format!("step {label} reached {to} twice"),
-            );
-        }
-        return;
-    }
-    if !ts::is_allowed(Entity::Step, from, to) {
-        if from.is_some_and(|f| ts::is_terminal(Entity::Step, f)) {
-            slot.move_step(idx, &mv, status, false);
-            return;
-        }
-        let msg = format!(
-            "step {label} went from {} to {to}, which Tasker does not allow",
-            from.unwrap_or("(new)")
-        );
-        slot.violation(&mv, Some(label), from, msg);
-    } else if status == StepStatus::Completed
+    let from = current.as_deref().and_then(StepState::parse);
+    let status = to.step_status();
+    if judge(from, to) == Verdict::Apply
+        && status == StepStatus::Completed
         && !slot.run.steps[idx]
             .transitions
             .iter()
@@ -346,10 +364,12 @@ fn step_event(
     {
         // Kept (the step did complete), and flagged: it never ran.
         let msg = format!("step {label} completed before it started");
-        slot.violation(&mv, Some(label), from, msg);
+        slot.violation(&mv, Some(label), current.as_deref(), msg);
     }
-    slot.move_step(idx, &mv, status, true);
-
+    if !slot.move_step(idx, &mv, to) {
+        return;
+    }
+    let (from, to) = (current.as_deref(), to.as_str());
     let step = &mut slot.run.steps[idx];
     if !p.dependencies.is_empty() {
         step.depends_on = std::mem::take(&mut p.dependencies);

@@ -1,8 +1,8 @@
 //! What the dialects share about lifecycles, written once: how a run that
 //! ended badly is classified, whatever its dialect.
 
-use super::model::{FailureClass, Run};
-use super::status::StepStatus;
+use crate::run::model::{FailureClass, Run};
+use crate::run::status::StepStatus;
 
 /// The class of a failure its steps explain: a crash first, then the first
 /// failed step's own class (allowed failures aside); `None` when no step

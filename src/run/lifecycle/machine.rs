@@ -1,0 +1,99 @@
+//! A dialect's state machine, typed.
+
+use crate::run::status::{RunStatus, StepStatus};
+
+/// What a run's transition means whatever the dialect: the run lifecycle's
+/// milestones, as the lifecycle log names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    Enqueued,
+    Started,
+    Completed,
+    Failed,
+    Cancelled,
+    Abandoned,
+}
+
+/// What the policy does with a move its machine does not have (and that is
+/// neither a repeat nor out of a terminal state): engines differ in how far
+/// their events can be trusted over their documented machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlisted {
+    /// Never applied (the orchestrator's modules: a result must follow a
+    /// spawn).
+    Refuse,
+    /// Applied when it goes forward (a state was skipped, or its event was
+    /// lost: the run still ends where the events say), refused when it goes
+    /// back (a run does not move back in time).
+    Forward,
+    /// Applied: the event reports the state the engine is in, whatever its
+    /// documented machine says (Tasker's union of two engines' machines).
+    Trust,
+}
+
+/// One dialect's states for one kind of thing (its runs, or its steps).
+pub trait Machine: Copy + Eq + 'static {
+    /// What the thing is called in the dialect (`job`, `task`, `module`, ...),
+    /// for violation messages.
+    const NOUN: &'static str;
+    /// The engine, as messages name it.
+    const ENGINE: &'static str;
+    /// The state a new thing is in before its first event; `None`: its first
+    /// event may put it in any state the machine allows from nothing.
+    const BORN: Option<Self>;
+    /// See [`Unlisted`].
+    const UNLISTED: Unlisted;
+
+    /// The dialect's name for the state.
+    fn name(self) -> &'static str;
+    /// The state of a name (one the machine handed out).
+    fn parse(name: &str) -> Option<Self>;
+    /// Whether the machine has `from -> to` (`None`: the thing is new). A
+    /// repeat the machine allows is one its engine ignores quietly.
+    fn allows(from: Option<Self>, to: Self) -> bool;
+    /// Whether nothing follows the state.
+    fn is_terminal(self) -> bool;
+    /// Its position along the lifecycle, for telling a skipped state (up)
+    /// from a move backwards (down or level).
+    fn rank(self) -> u8;
+}
+
+/// A machine for runs.
+pub trait RunMachine: Machine {
+    fn status(self) -> RunStatus;
+    /// What reaching the state means to the lifecycle log.
+    fn milestone(self) -> Option<Milestone>;
+}
+
+/// A machine for steps.
+pub trait StepMachine: Machine {
+    fn status(self) -> StepStatus;
+}
+
+/// Declares a dialect's states: the enum (in lifecycle order: working states
+/// first, as they follow each other, then the terminal ones), its names both
+/// ways, and its position along the lifecycle (`order`, its declaration
+/// order, what [`Machine::rank`] usually returns).
+macro_rules! states {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            /// The dialect's name for the state.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+            /// The state of a name.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($text => Some(Self::$variant),)+ _ => None }
+            }
+            /// Its position in declaration order.
+            pub fn order(self) -> u8 {
+                self as u8
+            }
+        }
+    };
+}
+pub(crate) use states;
