@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use foldhash::HashMap;
 
 use super::lifecycle::{
-    judge, message as policy_message, Machine, RunMachine, StepMachine, Verdict,
+    judge, message as policy_message, Machine, Milestone, RunMachine, StepMachine, Verdict,
 };
 use super::model::{Canonical, Run, Step, Transition, Violation};
 use super::status::StepStatus;
@@ -20,6 +20,9 @@ pub struct Move<'a> {
     pub reason: Option<String>,
     pub at: Option<Timestamp>,
     pub line: Option<usize>,
+    /// A new attempt of the thing (a re-run): its machine starts over, so
+    /// the move is judged as its first.
+    pub anew: bool,
 }
 
 pub struct RunSlot {
@@ -93,25 +96,39 @@ impl RunSlot {
     /// and recorded as a transition, or recorded as a violation, or (a repeat
     /// its engine ignores) nothing. Returns whether the run moved.
     pub fn move_run<M: RunMachine>(&mut self, mv: &Move<'_>, to: M) -> bool {
+        let from = start::<M>(mv.anew, self.run.transitions.is_empty(), &self.run.state);
+        let mut reached = Reached::of(
+            to,
+            judge(from, to),
+            from.is_some(),
+            Canonical::Run(to.status()),
+        );
+        reached.milestone = to.milestone();
+        self.apply_run(mv, reached)
+    }
+
+    /// Applies a judged move of the run (not generic: one copy for every
+    /// dialect).
+    fn apply_run(&mut self, mv: &Move<'_>, to: Reached) -> bool {
         let run = &self.run;
         let fresh = run.transitions.is_empty();
-        let from = if fresh { M::BORN } else { M::parse(&run.state) };
-        let shown = (!fresh || from.is_some()).then_some(&*run.state);
-        let (apply, v) = verdict(mv, None, &run.id, shown, from, to);
+        let shown = (!fresh || to.from_known).then_some(&*run.state);
+        let (apply, v) = to.violation(mv, None, &run.id, shown);
         self.run.violations.extend(v);
         if !apply {
             return false;
         }
         let previous_at = self.run.transitions.last().and_then(|t| t.at);
-        let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(to.name()));
-        let mut t = transition(Some(from), mv, to.name(), previous_at);
-        let status = to.status();
-        t.status = Some(Canonical::Run(status));
-        t.milestone = to.milestone();
+        let from = std::mem::replace(&mut self.run.state, Cow::Borrowed(to.name));
+        let mut t = transition(Some(from), mv, to.name, previous_at);
+        t.status = Some(to.status);
+        t.milestone = to.milestone;
         self.run.transitions.push(t);
-        self.run.status = status;
-        if status.is_terminal() && self.ended_seen.is_none() {
-            self.ended_seen = self.seen;
+        if let Canonical::Run(status) = to.status {
+            self.run.status = status;
+            if status.is_terminal() && self.ended_seen.is_none() {
+                self.ended_seen = self.seen;
+            }
         }
         true
     }
@@ -119,53 +136,97 @@ impl RunSlot {
     /// Moves step `idx` to `to` under the shared policy, as [`move_run`](Self::move_run).
     pub fn move_step<M: StepMachine>(&mut self, idx: usize, mv: &Move<'_>, to: M) -> bool {
         let step = &self.run.steps[idx];
+        let from = start::<M>(mv.anew, step.transitions.is_empty(), &step.state);
+        let reached = Reached::of(
+            to,
+            judge(from, to),
+            from.is_some(),
+            Canonical::Step(to.status()),
+        );
+        self.apply_step(idx, mv, reached)
+    }
+
+    /// Applies a judged move of step `idx` (not generic, as `apply_run`).
+    fn apply_step(&mut self, idx: usize, mv: &Move<'_>, to: Reached) -> bool {
+        let step = &self.run.steps[idx];
         let fresh = step.transitions.is_empty();
-        let from = if fresh {
-            M::BORN
-        } else {
-            M::parse(&step.state)
-        };
-        let shown = (!fresh || from.is_some()).then_some(&*step.state);
-        let (apply, v) = verdict(mv, Some(&step.id), &step.id, shown, from, to);
+        let shown = (!fresh || to.from_known).then_some(&*step.state);
+        let (apply, v) = to.violation(mv, Some(&step.id), &step.id, shown);
         self.run.violations.extend(v);
         if !apply {
             return false;
         }
         let step = &mut self.run.steps[idx];
         let previous_at = step.transitions.last().and_then(|t| t.at);
-        let from = std::mem::replace(&mut step.state, Cow::Borrowed(to.name()));
+        let from = std::mem::replace(&mut step.state, Cow::Borrowed(to.name));
         // A step's first transition out of `pending` (where swamp and Tasker
         // steps are born) names no `from`, as it always has.
         let from = (!fresh || from != "pending").then_some(from);
-        let mut t = transition(from, mv, to.name(), previous_at);
-        let status = to.status();
-        t.status = Some(Canonical::Step(status));
+        let mut t = transition(from, mv, to.name, previous_at);
+        t.status = Some(to.status);
         step.transitions.push(t);
-        step.status = status;
+        if let Canonical::Step(status) = to.status {
+            step.status = status;
+        }
         true
     }
 }
 
-/// Judges a move of a run (`step` `None`) or of a step: whether to apply it,
-/// and the violation it is, if it is one.
-fn verdict<M: Machine>(
-    mv: &Move<'_>,
-    step: Option<&str>,
-    id: &str,
-    shown: Option<&str>,
-    from: Option<M>,
-    to: M,
-) -> (bool, Option<Violation>) {
-    let (apply, why) = match judge(from, to) {
-        Verdict::Apply => return (true, None),
-        Verdict::Ignored => return (false, None),
-        Verdict::Flagged(why) => (true, why),
-        Verdict::Refused(why) => (false, why),
-    };
-    let message = policy_message(why, id, shown, to);
-    let mut v = violation(mv, step, shown, message);
-    v.to = to.name().to_string();
-    (apply, Some(v))
+/// Where a move starts from, for the policy: nothing for a new attempt, the
+/// machine's birth state for a thing never moved, else its state.
+fn start<M: Machine>(anew: bool, fresh: bool, state: &str) -> Option<M> {
+    match (anew, fresh) {
+        (true, _) => None,
+        (false, true) => M::BORN,
+        (false, false) => M::parse(state),
+    }
+}
+
+/// A move, judged, with what its target state means: all the slot needs to
+/// apply it without knowing the dialect.
+struct Reached {
+    verdict: Verdict,
+    /// Whether the policy knew the state it moved from.
+    from_known: bool,
+    name: &'static str,
+    noun: &'static str,
+    engine: &'static str,
+    status: Canonical,
+    milestone: Option<Milestone>,
+}
+
+impl Reached {
+    fn of<M: Machine>(to: M, verdict: Verdict, from_known: bool, status: Canonical) -> Reached {
+        Reached {
+            verdict,
+            from_known,
+            name: to.name(),
+            noun: M::NOUN,
+            engine: M::ENGINE,
+            status,
+            milestone: None,
+        }
+    }
+
+    /// Whether to apply the move, and the violation it is, if it is one.
+    fn violation(
+        &self,
+        mv: &Move<'_>,
+        step: Option<&str>,
+        id: &str,
+        shown: Option<&str>,
+    ) -> (bool, Option<Violation>) {
+        let (apply, why) = match self.verdict {
+            Verdict::Apply => return (true, None),
+            Verdict::Ignored => return (false, None),
+            Verdict::Flagged(why) => (true, why),
+            Verdict::Refused(why) => (false, why),
+        };
+        let message = policy_message(why, self.noun, self.engine, id, shown, self.name);
+        let mut v = violation(mv, step, shown, message);
+        v.to = self.name.to_string();
+        (apply, Some(v))
+    }
 }
 
 fn violation(mv: &Move<'_>, step: Option<&str>, from: Option<&str>, message: String) -> Violation {

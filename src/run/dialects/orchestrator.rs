@@ -241,6 +241,7 @@ pub(super) fn ingest(
             reason: reason.clone(),
             at,
             line,
+            anew: false,
         };
         let from = slot.run.state.clone();
         if let Some(sf) = status_from.filter(|sf| !sf.eq_ignore_ascii_case(&from)) {
@@ -292,6 +293,7 @@ pub(super) fn ingest(
         reason: reason.clone(),
         at,
         line,
+        anew: false,
     };
     let run_state = slot.run.state.clone();
     if Job::from_name(&run_state).is_some_and(Job::is_terminal) {

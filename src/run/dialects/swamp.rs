@@ -285,6 +285,7 @@ impl Facts<'_> {
             reason,
             at: self.at,
             line: self.line,
+            anew: false,
         }
     }
 }

@@ -197,6 +197,7 @@ fn task_event(
         reason: p.reason.clone(),
         at,
         line,
+        anew: false,
     };
     if current.is_none() && to.is_terminal() {
         let msg = format!("task {task_id} reached {} before it started", to.as_str());
@@ -330,6 +331,7 @@ fn step_event(
             reason: None,
             at,
             line,
+            anew: false,
         };
         let msg = format!(
             "step {label} event after task {task_id} ended ({})",
@@ -352,6 +354,7 @@ fn step_event(
         reason: p.reason.clone(),
         at,
         line,
+        anew: false,
     };
     let from = current.as_deref().and_then(StepState::parse);
     let status = to.step_status();

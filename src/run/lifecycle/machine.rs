@@ -29,6 +29,11 @@ pub enum Unlisted {
     /// Applied: the event reports the state the engine is in, whatever its
     /// documented machine says (Tasker's union of two engines' machines).
     Trust,
+    /// Ignored when it does not go forward, repeats and moves out of an
+    /// ended state included: deliveries come in no guaranteed order and may
+    /// come twice (GitHub's webhooks), so a late one is normal, not a
+    /// violation.
+    Latest,
 }
 
 /// One dialect's states for one kind of thing (its runs, or its steps).
@@ -90,6 +95,7 @@ macro_rules! states {
                 match name { $($text => Some(Self::$variant),)+ _ => None }
             }
             /// Its position in declaration order.
+            #[allow(dead_code)] // a machine may rank its states otherwise
             pub fn order(self) -> u8 {
                 self as u8
             }

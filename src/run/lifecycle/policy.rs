@@ -36,13 +36,17 @@ pub enum Why {
 
 /// What moving from `from` (`None`: the thing is new) to `to` does.
 ///
-/// In order: a repeat is ignored when the machine allows it and the state
+/// In order: under [`Unlisted::Latest`], a move that does not go forward is
+/// ignored; a repeat is ignored when the machine allows it and the state
 /// is not terminal, else refused; a move out of a terminal state the machine
 /// does not have is refused; a move the machine has is applied; a new
 /// thing's first move is kept, flagged; any other move follows the
 /// machine's [`Unlisted`].
 pub fn judge<M: Machine>(from: Option<M>, to: M) -> Verdict {
     let allowed = M::allows(from, to);
+    if M::UNLISTED == Unlisted::Latest && !allowed && from.is_some_and(|f| to.rank() <= f.rank()) {
+        return Verdict::Ignored;
+    }
     match from {
         Some(f) if f == to => {
             if allowed && !f.is_terminal() {
@@ -59,22 +63,29 @@ pub fn judge<M: Machine>(from: Option<M>, to: M) -> Verdict {
             Unlisted::Forward if to.rank() > f.rank() => Verdict::Flagged(Why::Skipped),
             Unlisted::Forward => Verdict::Refused(Why::Backwards),
             Unlisted::Trust => Verdict::Flagged(Why::Unlisted),
+            Unlisted::Latest => Verdict::Flagged(Why::Skipped),
         },
     }
 }
 
-/// The violation message for a flagged or refused move of the thing `id`.
-pub fn message<M: Machine>(why: Why, id: &str, from: Option<&str>, to: M) -> String {
-    let (noun, to) = (M::NOUN, to.name());
+/// The violation message for a flagged or refused move of the thing `id`
+/// (a `noun` of the `engine`) to the state `to`.
+pub fn message(
+    why: Why,
+    noun: &str,
+    engine: &str,
+    id: &str,
+    from: Option<&str>,
+    to: &str,
+) -> String {
     let from = from.unwrap_or("(new)");
     match why {
         Why::Repeat => format!("{noun} {id} reached {to} twice"),
         Why::Ended | Why::Backwards => format!("{noun} {id} cannot go from {from} to {to}"),
         Why::Skipped => format!("{noun} {id} went from {from} to {to}, skipping a state"),
-        Why::Unlisted => format!(
-            "{noun} {id} went from {from} to {to}, which {} does not allow",
-            M::ENGINE
-        ),
+        Why::Unlisted => {
+            format!("{noun} {id} went from {from} to {to}, which {engine} does not allow")
+        }
         Why::New => format!(
             "{noun} {id} cannot go from {from} to {to}: kept, as its earlier events may be late"
         ),
@@ -131,6 +142,7 @@ mod tests {
     machine!(Fwd, Unlisted::Forward);
     machine!(Ref, Unlisted::Refuse);
     machine!(Tru, Unlisted::Trust);
+    machine!(Lat, Unlisted::Latest);
 
     #[test]
     fn the_policy_in_order() {
@@ -148,11 +160,16 @@ mod tests {
         assert_eq!(judge(Some(Ref(S::A)), Ref(S::C)), Refused(Why::Unlisted));
         assert_eq!(judge(Some(Tru(S::B)), Tru(S::A)), Flagged(Why::Unlisted));
         assert_eq!(judge(Some(Tru(S::C)), Tru(S::A)), Refused(Why::Ended));
+        // Late and repeated deliveries are normal where order is not kept.
+        assert_eq!(judge(Some(Lat(S::C)), Lat(S::A)), Ignored);
+        assert_eq!(judge(Some(Lat(S::C)), Lat(S::C)), Ignored);
+        assert_eq!(judge(Some(Lat(S::B)), Lat(S::B)), Ignored);
+        assert_eq!(judge(Some(Lat(S::A)), Lat(S::C)), Flagged(Why::Skipped));
     }
 
     #[test]
     fn messages_name_the_thing_and_both_states() {
-        let m = |why| message(why, "t1", Some("a"), Tru(S::C));
+        let m = |why| message(why, "thing", "the engine", "t1", Some("a"), "c");
         assert_eq!(m(Why::Repeat), "thing t1 reached c twice");
         assert_eq!(m(Why::Ended), "thing t1 cannot go from a to c");
         assert_eq!(
@@ -163,7 +180,7 @@ mod tests {
             m(Why::Unlisted),
             "thing t1 went from a to c, which the engine does not allow"
         );
-        assert!(message(Why::New, "t1", None, Tru(S::C))
+        assert!(message(Why::New, "thing", "the engine", "t1", None, "c")
             .starts_with("thing t1 cannot go from (new) to c"));
     }
 }
