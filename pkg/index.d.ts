@@ -9,7 +9,7 @@ export * from './bridge.js';
 // --------------------------------------------------------------- run model
 
 /** Which vocabulary a run was described in. */
-export type Dialect = 'swamp' | 'orchestrator' | 'tasker';
+export type Dialect = 'swamp' | 'orchestrator' | 'tasker' | 'github_actions';
 /** `abandoned`: ended without an end event, because the next run started on
  *  its source first (its engine died or lost it). */
 export type RunStatus =

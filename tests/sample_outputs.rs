@@ -19,11 +19,12 @@ use workflow_telemetry::{FixedClock, SequentialIds};
 mod fixture;
 use fixture::{at, config};
 
-const SAMPLES: [&str; 4] = [
+const SAMPLES: [&str; 5] = [
     "swamp-deploy",
     "orchestrator-build",
     "tasker-checkout",
     "hostile-names",
+    "github-actions-ci",
 ];
 
 fn root() -> PathBuf {

@@ -585,7 +585,7 @@ fn run_model_exports_and_dialect_lookup() {
     let e = error_of(m.run(JsValue::from_str("1"), JsValue::from_str("jenkins")));
     assert_eq!(
         String::from(e.message()),
-        "dialect: expected one of swamp, orchestrator, tasker"
+        "dialect: expected one of swamp, orchestrator, tasker, github_actions"
     );
     let traces = m.export_traces(JsValue::UNDEFINED).unwrap();
     assert!(stringify(&traces)

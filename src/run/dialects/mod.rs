@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::core::RunModelCore;
 use super::input::{IngestError, Input};
 
+mod github;
 mod orchestrator;
 mod swamp;
 mod tasker;
@@ -28,6 +29,8 @@ pub enum Dialect {
     Orchestrator,
     /// Tasker's `task.*` / `step.*` events.
     Tasker,
+    /// GitHub Actions' `workflow_run` and `workflow_job` webhook deliveries.
+    GithubActions,
 }
 
 /// One dialect.
@@ -46,7 +49,12 @@ pub(crate) struct Spec {
 }
 
 /// The dialects, in the order events are recognised.
-pub(crate) const DIALECTS: [&Spec; 3] = [&swamp::SPEC, &orchestrator::SPEC, &tasker::SPEC];
+pub(crate) const DIALECTS: [&Spec; 4] = [
+    &swamp::SPEC,
+    &github::SPEC,
+    &orchestrator::SPEC,
+    &tasker::SPEC,
+];
 
 impl Dialect {
     /// Every dialect, in the order events are recognised.
