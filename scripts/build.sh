@@ -49,6 +49,8 @@ cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$D
 glue "$WASM" $NAME
 # The nodejs glue is CommonJS inside a "type": "module" package.
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
+# The entry files, from the names the two wasm builds export.
+node scripts/entries.mjs
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
 rm -rf www/pkg
 mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/loader.js pkg/package.json www/pkg/

@@ -21,6 +21,7 @@
 
 pub mod bridge;
 pub mod clock;
+pub mod config;
 mod decimal;
 pub mod entry;
 pub mod event;

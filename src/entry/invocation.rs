@@ -1,6 +1,5 @@
 //! `CommandInvocationData`: what was run, with every free-form value redacted.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::decode::{DecodeError, Fields};
@@ -11,14 +10,12 @@ pub const REDACTED: &str = "<REDACTED>";
 /// A command invocation as recorded in an entry. Keys serialise in wire order:
 /// `command`, `args`, `optionKeys`, `globalOptions`, then `subcommand` only when
 /// it is non-empty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandInvocation {
     pub command: String,
     pub args: Vec<String>,
     pub option_keys: Vec<String>,
     pub global_options: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subcommand: Option<String>,
 }
 
@@ -62,5 +59,12 @@ impl CommandInvocation {
             global_options: f.strings("globalOptions")?,
             subcommand: f.truthy_string("subcommand")?,
         })
+    }
+}
+
+impl CommandInvocation {
+    /// Appends the invocation as compact JSON, keys in wire order.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        super::json_text::invocation(out, self);
     }
 }

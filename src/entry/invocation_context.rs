@@ -1,20 +1,16 @@
 //! `InvocationContext`: how the CLI was being used (agent session, TTY, AI tools).
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::decode::{DecodeError, Fields};
 
 /// Stamped by the caller on the parent and every child entry. `configuredAiTools`
 /// distinguishes `[]` (known to be none) from absent (not detected).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationContext {
     pub agent_session_detected: bool,
     pub is_interactive: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub configured_ai_tools: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub detected_ai_tool: Option<String>,
 }
 

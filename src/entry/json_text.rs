@@ -1,13 +1,22 @@
-//! The entry's compact JSON written straight into a byte buffer: the bridge's
-//! batch path writes one entry per closed invocation, and going through serde's
-//! generic map machinery, `fmt::write` for timestamps and a per-byte escape
-//! table cost several times more than the bytes themselves (callgrind: entry
-//! serialisation was over a third of the batch path). The output is byte for
-//! byte what `serde_json::to_string(&entry)` writes; a test holds them together.
+//! The entry's wire form, written once: its field list, in wire order, and
+//! the compact JSON of every value object, straight into a byte buffer. The
+//! bridge's batch path writes one entry per closed invocation, and going
+//! through serde's generic map machinery, `fmt::write` for timestamps and a
+//! per-byte escape table cost several times more than the bytes themselves
+//! (callgrind: entry serialisation was over a third of the batch path).
+//!
+//! It is also every `Serialize` of the entry and its value objects (below:
+//! the text, handed to serde as raw JSON), and the ingest envelope's
+//! `properties` (the entry's fields, then `$repo_id`). The one other place
+//! that knows the fields is the decoder (`from_data`), and the declarations
+//! (`pkg/bridge.d.ts`), checked against real output by
+//! `tests/js/type-drift.test.mjs`.
+
+use serde::{Serialize, Serializer};
 
 use super::{
     CommandInvocation, EntryRef, InvocationContext, InvocationRef, InvocationResult,
-    TelemetryEntry, WorkflowContextRef, REDACTED,
+    TelemetryEntry, WorkflowContext, WorkflowContextRef, REDACTED,
 };
 use crate::time::Timestamp;
 
@@ -107,6 +116,12 @@ impl EntryRef<'_> {
     /// Appends the entry as compact JSON, keys in wire order: what
     /// [`TelemetryEntry::write_json`] writes for [`EntryRef::to_entry`].
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_json_then(out, |_| {});
+    }
+
+    /// The entry's JSON with more members after its own (`tail` writes them,
+    /// each with its leading comma): the ingest envelope's `$repo_id`.
+    pub(crate) fn write_json_then(&self, out: &mut Vec<u8>, tail: impl FnOnce(&mut Vec<u8>)) {
         lit(out, "{\"id\":");
         string(out, self.id);
         lit(out, ",\"invocation\":");
@@ -137,11 +152,26 @@ impl EntryRef<'_> {
             lit(out, ",\"workflowContext\":");
             workflow_context(out, w);
         }
+        tail(out);
         out.push(b'}');
     }
 }
 
-fn invocation(out: &mut Vec<u8>, v: &CommandInvocation) {
+/// A JSON string (what serde_json writes for it).
+pub(crate) fn string_json(out: &mut Vec<u8>, s: &str) {
+    string(out, s);
+}
+
+/// Writes `{"$repo_id":…}`-style string members: `,"key":"value"`.
+pub(crate) fn member(out: &mut Vec<u8>, key: &str, value: &str) {
+    out.push(b',');
+    string(out, key);
+    out.push(b':');
+    string(out, value);
+}
+
+/// Appends a command invocation's JSON (what `redactInvocation` returns).
+pub(crate) fn invocation(out: &mut Vec<u8>, v: &CommandInvocation) {
     lit(out, "{\"command\":");
     string(out, &v.command);
     lit(out, ",\"args\":");
@@ -202,4 +232,154 @@ fn workflow_context(out: &mut Vec<u8>, v: &WorkflowContextRef<'_>) {
     opt_str(out, ",\"driver\":", v.driver);
     opt_str(out, ",\"executor\":", v.executor);
     out.push(b'}');
+}
+
+// ------------------------------------------------------------- serde
+
+/// Hands JSON this module wrote to any serde serializer, keys in the order
+/// written (compact, pretty, or a JS value alike): read back into an ordered
+/// tree and serialised from it. Only the serde path pays for the re-read;
+/// the bridge and the binding write the bytes directly.
+pub(crate) fn raw<S: Serializer>(
+    s: S,
+    write: impl FnOnce(&mut Vec<u8>),
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error;
+    let mut out = Vec::with_capacity(256);
+    write(&mut out);
+    let tree: Ordered = serde_json::from_slice(&out).map_err(S::Error::custom)?;
+    tree.serialize(s)
+}
+
+/// JSON data with object keys in the order they were read (serde_json's own
+/// `Value` sorts them).
+enum Ordered {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Number(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Ordered, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Ordered::Number)
+                    .ok_or_else(|| E::custom("a non-finite number"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
+                Ok(Ordered::String(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Ordered, E> {
+                Ok(Ordered::String(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = a.next_element()? {
+                    out.push(v);
+                }
+                Ok(Ordered::Array(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = a.next_entry()? {
+                    out.push(kv);
+                }
+                Ok(Ordered::Object(out))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+impl Serialize for Ordered {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Ordered::Null => s.serialize_unit(),
+            Ordered::Bool(b) => s.serialize_bool(*b),
+            Ordered::Number(n) => n.serialize(s),
+            Ordered::String(v) => s.serialize_str(v),
+            Ordered::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Ordered::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl Serialize for TelemetryEntry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        raw(s, |out| self.write_json(out))
+    }
+}
+
+impl Serialize for CommandInvocation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        raw(s, |out| invocation(out, self))
+    }
+}
+
+impl Serialize for InvocationResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        raw(s, |out| result(out, self))
+    }
+}
+
+impl Serialize for InvocationContext {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        raw(s, |out| invocation_context(out, self))
+    }
+}
+
+impl Serialize for WorkflowContext {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let opt = Option::as_deref;
+        let w = WorkflowContextRef {
+            workflow_name: &self.workflow_name,
+            run_id: &self.run_id,
+            job_name: &self.job_name,
+            step_name: &self.step_name,
+            model_type: opt(&self.model_type),
+            driver: opt(&self.driver),
+            executor: opt(&self.executor),
+        };
+        raw(s, |out| workflow_context(out, &w))
+    }
 }

@@ -68,14 +68,11 @@ impl Failure {
 
 /// Keys serialise in wire order: `status`, `exitCode`, then `errorType` and
 /// `errorMessage` only when non-empty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvocationResult {
     pub status: InvocationStatus,
     pub exit_code: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
 }
 

@@ -1,6 +1,5 @@
 //! `TelemetryEntry`: one `cli_invocation` record, wire-compatible with swamp's.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use super::decode::{DecodeError, Fields};
@@ -12,7 +11,8 @@ use crate::time::Timestamp;
 ///
 /// Build one with [`TelemetryEntry::create`] (which applies the wire rules) or
 /// [`TelemetryEntry::from_data`] (which validates stored data); serialise it with
-/// serde (`serde_json::to_string(&entry)`), which is `toData()`.
+/// serde (`serde_json::to_string(&entry)`), which is `toData()` and writes
+/// what [`TelemetryEntry::write_json`] writes (the one writer, `json_text.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelemetryEntry {
     pub id: String,
@@ -112,39 +112,6 @@ impl TelemetryEntry {
     /// The entry as one line of compact JSON, keys in wire order (`toData`).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Writes the entry's fields, in wire order, into a map being serialised:
-    /// the one place that knows the field list, shared by `Serialize` and the
-    /// ingest envelope (which appends `$repo_id`).
-    pub(crate) fn serialize_fields<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry("invocation", &self.invocation)?;
-        m.serialize_entry("result", &self.result)?;
-        m.serialize_entry("startedAt", &self.started_at)?;
-        m.serialize_entry("completedAt", &self.completed_at)?;
-        m.serialize_entry("durationMs", &self.duration_ms)?;
-        m.serialize_entry("swampVersion", &self.swamp_version)?;
-        m.serialize_entry("denoVersion", &self.deno_version)?;
-        m.serialize_entry("platform", &self.platform)?;
-        if let Some(c) = &self.invocation_context {
-            m.serialize_entry("invocationContext", c)?;
-        }
-        if let Some(p) = &self.parent_invocation_id {
-            m.serialize_entry("parentInvocationId", p)?;
-        }
-        if let Some(w) = &self.workflow_context {
-            m.serialize_entry("workflowContext", w)?;
-        }
-        Ok(())
-    }
-}
-
-impl Serialize for TelemetryEntry {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        self.serialize_fields(&mut m)?;
-        m.end()
     }
 }
 

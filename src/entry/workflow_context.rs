@@ -1,6 +1,5 @@
 //! `WorkflowContext`: which workflow run, job and step a child entry belongs to.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::decode::{DecodeError, Fields};
@@ -8,20 +7,16 @@ use super::decode::{DecodeError, Fields};
 /// The four identifying keys are always written, in the order workflowName,
 /// runId, jobName, stepName; `modelType`, `driver` and `executor` follow when
 /// known, and are kept even when empty (unlike the "truthy" fields).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkflowContext {
     pub workflow_name: String,
     pub run_id: String,
     pub job_name: String,
     pub step_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub model_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,
     /// Where the step ran (`loopback` or a worker name); added upstream after
     /// PR #1349 and taken from `step_completed.executor`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub executor: Option<String>,
 }
 

@@ -3,228 +3,70 @@
 //! build (`workflow-telemetry/bridge`) leaves it out, and with it the run
 //! model, the dialect readers, analytics and exporters, which are more than
 //! half of the full wasm.
+//!
+//! Each method reads its options declaratively ([`crate::config`]), calls the
+//! core, and converts the result: a few lines each.
 
-use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use super::{
-    argument_error, js_error, ndjson_options, rust_string, to_js, to_json, Chunk, JsClock, JsIds,
-    Options,
+use super::errors::{argument_error, js_error, serialize_error};
+use super::interop::{read_options, rust_string, to_js, to_json, Chunk, Options};
+use super::sources::{JsClock, JsIds};
+use crate::config::{
+    IngestConfig, LogFormat, LogsConfig, MetricsConfig, QueryConfig, RunModelConfig,
+    SnapshotConfig, TracesConfig,
 };
-use crate::bridge::BridgeConfig;
 use crate::ids::RandomIds;
-use crate::run::{IngestOptions, Retention, RunQuery};
+use crate::run::Dialect;
 
-fn sample_rate(o: &Options) -> Result<Option<f64>, JsValue> {
-    let v = o.get("sampleRate");
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    match v.as_f64() {
-        Some(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
-        _ => Err(argument_error("options.sampleRate", "a number from 0 to 1")),
-    }
-}
-
-fn trace_options(options: &JsValue) -> Result<crate::export::TraceOptions, JsValue> {
-    let o = Options::new(options, "options", false)?;
-    let mut t = crate::export::TraceOptions::default();
-    if let Some(n) = o.opt_string("serviceName")? {
-        t.service_name = n;
-    }
-    if let Some(v) = o.opt_string("serviceVersion")? {
-        t.service_version = v;
-    }
-    if let Some(r) = sample_rate(&o)? {
-        t.sample_rate = r;
-    }
-    Ok(t)
-}
-
-/// One picture of every workflow run, from swamp, orchestrator and Tasker events.
+/// One picture of every workflow run, from events of any dialect.
 #[wasm_bindgen(js_name = RunModel)]
 pub struct JsRunModel {
     inner: crate::run::RunModel<JsClock>,
 }
 
-/// `source`, `entries` and `events` of an ingest call's options.
-fn ingest_options(options: &JsValue) -> Result<(String, bool, bool), JsValue> {
-    let o = Options::new(options, "options", false)?;
-    let source = o.opt_string("source")?.unwrap_or_default();
-    if source.len() > 1024 {
-        return Err(argument_error(
-            "options.source",
-            "a string of at most 1024 bytes",
-        ));
-    }
-    Ok((
-        source,
-        o.opt_bool("entries")?.unwrap_or(false),
-        o.opt_bool("events")?.unwrap_or(false),
-    ))
+fn ingest_options(value: &JsValue) -> Result<IngestConfig, JsValue> {
+    read_options(value, "options")
 }
 
-/// An array of histogram bounds under `key`, if given.
-fn buckets(o: &Options, key: &str) -> Result<Option<Vec<f64>>, JsValue> {
-    let b = o.get(key);
-    if b.is_undefined() || b.is_null() {
+/// An event that is no JSON data: an `IngestError` naming `event`.
+fn unreadable_event() -> JsValue {
+    let message =
+        "event: expected a JSON-compatible object (no cycles, BigInts or nesting deeper than 128)";
+    js_error(true, "IngestError", message, &[("field", "event".into())])
+}
+
+/// A `dialect` argument: absent, or one of the dialects' names.
+fn dialect_arg(value: &JsValue) -> Result<Option<Dialect>, JsValue> {
+    if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let path = format!("options.{key}");
-    let arr = Array::is_array(&b)
-        .then(|| Array::from(&b))
-        .ok_or_else(|| argument_error(&path, "an array of numbers"))?;
-    arr.iter()
-        .enumerate()
-        .map(|(i, v)| {
-            v.as_f64()
-                .ok_or_else(|| argument_error(&format!("{path}[{i}]"), "a number"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
-}
-
-fn run_query(query: &JsValue) -> Result<RunQuery, JsValue> {
-    let o = Options::new(query, "query", false)?;
-    let cursor = match o.opt_string("cursor")? {
-        None => None,
-        Some(c) if c.is_empty() => None,
-        Some(c) => Some(
-            c.parse::<u64>()
-                .map_err(|_| argument_error("query.cursor", "a cursor from a previous page"))?,
-        ),
-    };
-    let oldest_first = match o.opt_string("order")?.as_deref() {
-        None | Some("newest") => false,
-        Some("oldest") => true,
-        Some(_) => return Err(argument_error("query.order", "one of newest, oldest")),
-    };
-    let status = match o.get("status") {
-        v if v.is_undefined() || v.is_null() => Vec::new(),
-        v => match v.as_string() {
-            Some(s) => s.split(',').map(str::to_string).collect(),
-            None => o.opt_strings("status")?.unwrap_or_default(),
-        },
-    };
-    if let Some(bad) = status.iter().find(|s| !crate::run::is_status_name(s)) {
-        return Err(argument_error(
-            "query.status",
-            &format!("run statuses (pending, queued, running, waiting, completed, failed, cancelled, abandoned, stalled), not {bad:?}"),
-        ));
+    match value.as_string().and_then(|n| Dialect::parse(&n)) {
+        Some(d) => Ok(Some(d)),
+        None => {
+            let names: Vec<&str> = Dialect::all().map(|d| d.name()).collect();
+            Err(argument_error(
+                "dialect",
+                &format!("one of {}", names.join(", ")),
+            ))
+        }
     }
-    Ok(RunQuery {
-        limit: o.opt_positive_integer("limit")?.unwrap_or(100).min(10_000),
-        cursor,
-        oldest_first,
-        status,
-        workflow: o.opt_string("workflow")?,
-        correlation: o.opt_string("correlation")?,
-        source: o.opt_string("source")?,
-        top_level: o.opt_bool("topLevel")?.unwrap_or(false),
-    })
-}
-
-/// A `dialect` that names none: the error lists them.
-fn dialect_error() -> JsValue {
-    let names: Vec<&str> = crate::run::Dialect::all().map(|d| d.name()).collect();
-    argument_error("dialect", &format!("one of {}", names.join(", ")))
-}
-
-fn ingest_error(e: &crate::run::IngestError) -> JsValue {
-    let field = e.field().map_or(JsValue::UNDEFINED, JsValue::from);
-    js_error(true, "IngestError", &e.to_string(), &[("field", field)])
 }
 
 #[wasm_bindgen(js_class = RunModel)]
 impl JsRunModel {
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<JsRunModel, JsValue> {
-        use crate::run::{ParameterFilter, RunModelOptions, DEFAULT_FILTERS, DEFAULT_MASK};
-        let o = Options::new(&options, "options", false)?;
-        let substrings = o
-            .opt_strings("filterParameters")?
-            .unwrap_or_else(|| DEFAULT_FILTERS.iter().map(|s| s.to_string()).collect());
-        let patterns = o.opt_strings("filterPatterns")?.unwrap_or_default();
-        let mask = o
-            .opt_string("filterMask")?
-            .unwrap_or_else(|| DEFAULT_MASK.to_string());
-        let filter = ParameterFilter::new(&substrings, &patterns, &mask).map_err(|e| {
-            argument_error(
-                &format!("options.filterPatterns[{}]", e.index),
-                &format!("a valid regular expression ({})", e.reason),
-            )
-        })?;
-        let mut opts = RunModelOptions {
-            filter,
-            ..Default::default()
-        };
-        opts.step_threshold_ms = o.opt_positive_integer("stepThresholdMs")?.map(|n| n as i64);
-        let per_step = o.get("stepThresholdsMs");
-        if !(per_step.is_undefined() || per_step.is_null()) {
-            if !per_step.is_object() || Array::is_array(&per_step) {
-                return Err(argument_error(
-                    "options.stepThresholdsMs",
-                    "an object of step name to milliseconds",
-                ));
-            }
-            for pair in Object::entries(per_step.unchecked_ref()).iter() {
-                let pair: Array = pair.unchecked_into();
-                let name = pair.get(0).as_string().unwrap_or_default();
-                let ms = pair
-                    .get(1)
-                    .as_f64()
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-                    .ok_or_else(|| {
-                        argument_error(
-                            &format!("options.stepThresholdsMs.{name}"),
-                            "a non-negative number of milliseconds",
-                        )
-                    })?;
-                opts.step_thresholds_ms.insert(name, ms as i64);
-            }
-        }
-        opts.ndjson = ndjson_options(&o)?;
-        opts.bridge = BridgeConfig {
-            parent_invocation_id: o.opt_string("parentInvocationId")?.unwrap_or_default(),
-            version: o.opt_string("version")?.unwrap_or_default(),
-            runtime_version: o.opt_string("runtimeVersion")?.unwrap_or_default(),
-            platform: o.opt_string("platform")?.unwrap_or_default(),
-            invocation_context: None,
-        };
-        let events = o.get("events");
-        if !(events.is_undefined() || events.is_null()) {
-            let e = Options::new(&events, "options.events", true)?;
-            let allow = e.opt_strings("allow")?.unwrap_or_default();
-            let deny = e.opt_strings("deny")?.unwrap_or_default();
-            opts.events = crate::event::EventFilter::new(&allow, &deny);
-        }
-        opts.stall_after_ms = match o.get("stallAfterMs") {
-            v if v.is_undefined() => opts.stall_after_ms,
-            v if v.is_null() => None,
-            v => Some(
-                v.as_f64()
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-                    .ok_or_else(|| {
-                        argument_error("options.stallAfterMs", "a non-negative number or null")
-                    })? as i64,
-            ),
-        };
-        opts.retention = Retention {
-            max_runs: o.opt_positive_integer("maxRuns")?,
-            max_finished_age_ms: o
-                .opt_positive_integer("maxFinishedAgeMs")?
-                .map(|n| n as i64),
-        };
-        if let Some(b) = buckets(&o, "metricsBuckets")? {
-            opts.metrics_buckets = b;
-        }
-        let clock = JsClock(o.opt_function("clock")?);
+    pub fn new(options_value: JsValue) -> Result<JsRunModel, JsValue> {
+        let functions = Options::new(&options_value, "options", false)?;
+        let clock = JsClock(functions.opt_function("clock")?);
         let ids = JsIds {
-            generator: o.opt_function("idGenerator")?,
+            generator: functions.opt_function("idGenerator")?,
             random: RandomIds::new(),
         };
+        let config: RunModelConfig = read_options(&options_value, "options")?;
+        let model = crate::run::RunModel::new(config.build("options")?, clock);
         Ok(JsRunModel {
-            inner: crate::run::RunModel::new(opts, clock).with_ids(ids),
+            inner: model.with_ids(ids),
         })
     }
 
@@ -232,14 +74,9 @@ impl JsRunModel {
     /// Throws an `IngestError` (with `field`) for a malformed event; nothing
     /// of it is applied.
     pub fn ingest(&mut self, event: JsValue, options: JsValue) -> Result<(), JsValue> {
-        let (source, _, _) = ingest_options(&options)?;
-        let value = to_json(event, "event").map_err(|_| {
-            let message = "event: expected a JSON-compatible object (no cycles, BigInts or nesting deeper than 128)";
-            js_error(true, "IngestError", message, &[("field", "event".into())])
-        })?;
-        self.inner
-            .ingest_from(&value, &source)
-            .map_err(|e| ingest_error(&e))
+        let o = ingest_options(&options)?;
+        let value = to_json(event, "event").map_err(|_| unreadable_event())?;
+        Ok(self.inner.ingest_from(&value, o.source())?)
     }
 
     /// Ingests one event per line, or each element of one JSON array:
@@ -248,13 +85,8 @@ impl JsRunModel {
     #[wasm_bindgen(js_name = ingestNdjson)]
     pub fn ingest_ndjson(&mut self, text: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
-        let (source, entries, events) = ingest_options(&options)?;
-        let o = IngestOptions {
-            source: &source,
-            entries,
-            events,
-        };
-        to_js(&self.inner.ingest_ndjson_with(&text, o))
+        let o = ingest_options(&options)?;
+        to_js(&self.inner.ingest_ndjson_with(&text, o.options()))
     }
 
     /// Input of `options.source` in chunks cut anywhere (a string or a
@@ -263,13 +95,8 @@ impl JsRunModel {
     #[wasm_bindgen(js_name = pushNdjson)]
     pub fn push_ndjson(&mut self, chunk: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let chunk = Chunk::read(&chunk)?;
-        let (source, entries, events) = ingest_options(&options)?;
-        let o = IngestOptions {
-            source: &source,
-            entries,
-            events,
-        };
-        to_js(&self.inner.push_ndjson(chunk.as_core(), o))
+        let o = ingest_options(&options)?;
+        to_js(&self.inner.push_ndjson(chunk.as_core(), o.options()))
     }
 
     /// The input of `options.source` ended: its unfinished last line is read
@@ -277,23 +104,17 @@ impl JsRunModel {
     /// numbers start again.
     #[wasm_bindgen(js_name = endNdjson)]
     pub fn end_ndjson(&mut self, options: JsValue) -> Result<JsValue, JsValue> {
-        let (source, entries, events) = ingest_options(&options)?;
-        let discard = Options::new(&options, "options", false)?
-            .opt_bool("discard")?
-            .unwrap_or(false);
-        let o = IngestOptions {
-            source: &source,
-            entries,
-            events,
-        };
-        to_js(&self.inner.end_ndjson(o, discard))
+        let o = ingest_options(&options)?;
+        let discard = o.discard.unwrap_or(false);
+        to_js(&self.inner.end_ndjson(o.options(), discard))
     }
 
     /// A page of runs, newest first: `{ runs, nextCursor, total }`. Query:
     /// `limit` (default 100), `cursor`, `order` (`newest`/`oldest`),
     /// `status`, `workflow`, `correlation`, `source`, `topLevel`.
     pub fn runs(&mut self, query: JsValue) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.runs_page(&run_query(&query)?))
+        let q: QueryConfig = read_options(&query, "query")?;
+        to_js(&self.inner.runs_page(&q.build()))
     }
 
     /// Method invocations open over every source.
@@ -325,14 +146,12 @@ impl JsRunModel {
     /// `stepDetail`; about a third of the size, what the viewer loads.
     #[wasm_bindgen(js_name = snapshotJson)]
     pub fn snapshot_json(&mut self, options: JsValue) -> Result<String, JsValue> {
-        let o = Options::new(&options, "options", false)?;
-        let snapshot = if o.opt_bool("lite")?.unwrap_or(false) {
-            self.inner.snapshot_lite()
-        } else {
-            self.inner.snapshot()
+        let o: SnapshotConfig = read_options(&options, "options")?;
+        let snapshot = match o.lite.unwrap_or(false) {
+            true => self.inner.snapshot_lite(),
+            false => self.inner.snapshot(),
         };
-        serde_json::to_string(&snapshot)
-            .map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+        serde_json::to_string(&snapshot).map_err(serialize_error)
     }
 
     /// What a lite snapshot held back of the step with `detailRef`:
@@ -360,7 +179,7 @@ impl JsRunModel {
             entry.write_json(&mut text);
             text.push(b'\n');
         }
-        String::from_utf8(text).map_err(|e| js_error(false, "SerializeError", &e.to_string(), &[]))
+        String::from_utf8(text).map_err(serialize_error)
     }
 
     /// The event as it may be passed on: filtered keys and `key=value` secrets
@@ -380,83 +199,39 @@ impl JsRunModel {
     /// OTLP/JSON `ExportTraceServiceRequest` of every sampled run.
     #[wasm_bindgen(js_name = exportTraces)]
     pub fn export_traces(&mut self, options: JsValue) -> Result<JsValue, JsValue> {
-        let o = trace_options(&options)?;
+        let o = read_options::<TracesConfig>(&options, "options")?.build();
         to_js(&crate::export::export_traces(&self.inner.snapshot(), &o))
     }
 
     /// The OTLP file-exporter form: JSON Lines, one `TracesData` per trace.
     #[wasm_bindgen(js_name = exportTracesJsonl)]
     pub fn export_traces_jsonl(&mut self, options: JsValue) -> Result<String, JsValue> {
-        let o = trace_options(&options)?;
+        let o = read_options::<TracesConfig>(&options, "options")?.build();
         Ok(crate::export::export_traces_jsonl(
             &self.inner.snapshot(),
             &o,
         ))
     }
 
-    /// Prometheus text exposition (0.0.4) of metrics over every run (never sampled).
+    /// Prometheus text exposition (0.0.4), or OpenMetrics, of metrics over
+    /// every run (never sampled).
     #[wasm_bindgen(js_name = exportMetrics)]
     pub fn export_metrics(&mut self, options: JsValue) -> Result<String, JsValue> {
-        let o = Options::new(&options, "options", false)?;
-        let mut m = crate::export::MetricsOptions::default();
-        if let Some(p) = o.opt_string("prefix")? {
-            m.prefix = p;
-        }
-        if let Some(b) = buckets(&o, "buckets")? {
-            m.buckets = b;
-        }
-        if let Some(n) = o.opt_positive_integer("maxSeriesPerMetric")? {
-            m.max_series_per_metric = n;
-        }
-        m.openmetrics = match o.opt_string("format")?.as_deref() {
-            None | Some("prometheus") => false,
-            Some("openmetrics") => true,
-            Some(_) => {
-                return Err(argument_error(
-                    "options.format",
-                    "one of prometheus, openmetrics",
-                ))
-            }
-        };
-        crate::export::model_metrics(&mut self.inner, &m)
+        let o = read_options::<MetricsConfig>(&options, "options")?.build();
+        crate::export::model_metrics(&mut self.inner, &o)
             .map_err(|e| js_error(true, "ArgumentError", &format!("options.{e}"), &[]))
     }
 
     /// Structured lifecycle log records, JSON Lines (default) or logfmt.
     #[wasm_bindgen(js_name = exportLogs)]
     pub fn export_logs(&mut self, options: JsValue) -> Result<String, JsValue> {
-        use crate::export::{lifecycle_records, to_json_lines, to_logfmt, Level, LogOptions};
-        let o = Options::new(&options, "options", false)?;
-        let mut l = LogOptions {
-            min_level: match o.opt_string("minLevel")?.as_deref() {
-                None => None,
-                Some("info") => Some(Level::Info),
-                Some("warn") => Some(Level::Warn),
-                Some("error") => Some(Level::Error),
-                Some(_) => {
-                    return Err(argument_error(
-                        "options.minLevel",
-                        "one of info, warn, error",
-                    ))
-                }
-            },
-            sample_rate: sample_rate(&o)?,
-            ..Default::default()
-        };
-        let events = o.get("events");
-        if !(events.is_undefined() || events.is_null()) {
-            let e = Options::new(&events, "options.events", true)?;
-            l.filter = crate::event::EventFilter::new(
-                &e.opt_strings("allow")?.unwrap_or_default(),
-                &e.opt_strings("deny")?.unwrap_or_default(),
-            );
-        }
-        let records = lifecycle_records(&self.inner.snapshot(), &l);
-        match o.opt_string("format")?.as_deref() {
-            None | Some("json") => Ok(to_json_lines(&records)),
-            Some("logfmt") => Ok(to_logfmt(&records)),
-            Some(_) => Err(argument_error("options.format", "one of json, logfmt")),
-        }
+        use crate::export::{lifecycle_records, to_json_lines, to_logfmt};
+        let (o, format) = read_options::<LogsConfig>(&options, "options")?.build();
+        let records = lifecycle_records(&self.inner.snapshot(), &o);
+        Ok(match format {
+            LogFormat::Json => to_json_lines(&records),
+            LogFormat::Logfmt => to_logfmt(&records),
+        })
     }
 
     /// One run by id, or `undefined`; `dialect` picks among runs of several
@@ -465,12 +240,7 @@ impl JsRunModel {
         let id = run_id
             .as_string()
             .ok_or_else(|| argument_error("runId", "a string"))?;
-        let dialect = match dialect.as_string() {
-            _ if dialect.is_undefined() || dialect.is_null() => None,
-            Some(name) => Some(crate::run::Dialect::parse(&name).ok_or_else(dialect_error)?),
-            None => return Err(dialect_error()),
-        };
-        match self.inner.run_in(&id, dialect) {
+        match self.inner.run_in(&id, dialect_arg(&dialect)?) {
             Some(d) => to_js(&d),
             None => Ok(JsValue::UNDEFINED),
         }

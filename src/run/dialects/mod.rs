@@ -57,9 +57,10 @@ pub(crate) const DIALECTS: [&Spec; 4] = [
 ];
 
 impl Dialect {
-    /// Every dialect, in the order events are recognised.
+    /// Every dialect, in declaration order (as error messages list them).
     pub fn all() -> impl Iterator<Item = Dialect> {
-        DIALECTS.iter().map(|s| s.dialect)
+        (0..DIALECTS.len())
+            .filter_map(|i| DIALECTS.iter().map(|s| s.dialect).find(|d| d.index() == i))
     }
 
     pub(crate) fn spec(self) -> &'static Spec {

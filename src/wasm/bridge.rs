@@ -1,0 +1,223 @@
+//! The `TelemetryBridge` class: events in, redacted child entries out.
+//!
+//! Its options are read by hand ([`Options`]), not declaratively as the run
+//! model's are: serde's derived readers and their error messages (which
+//! format floats) cost the bridge-only wasm 31 KB gzipped, measured, of its
+//! 100 KB budget.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::errors::{argument_error, decode_error, event_error, js_error};
+use super::interop::{
+    entry_js, instant, json_text, ndjson_options, parse_json_bytes, rust_string, to_js, to_json,
+    Chunk, Options,
+};
+use super::sources::{JsClock, JsIds, JsSink};
+use crate::bridge::{BridgeConfig, TelemetryBridge as CoreBridge};
+use crate::entry::{EntryRef, InvocationContext};
+use crate::event::{Event, ParseError};
+use crate::ids::RandomIds;
+use crate::ndjson::NdjsonOptions;
+
+/// Turns workflow events into redacted child invocation entries.
+#[wasm_bindgen(js_name = TelemetryBridge)]
+pub struct JsTelemetryBridge {
+    inner: CoreBridge,
+    sink: Option<JsSink>,
+    ndjson: NdjsonOptions,
+}
+
+#[wasm_bindgen(js_class = TelemetryBridge)]
+impl JsTelemetryBridge {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsTelemetryBridge, JsValue> {
+        let o = Options::new(&options, "options", true)?;
+        let invocation_context = match o.get("invocationContext") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => {
+                let data = to_json(v, "options.invocationContext")?;
+                Some(
+                    InvocationContext::from_data(&data, "options.invocationContext")
+                        .map_err(|e| decode_error(&e))?,
+                )
+            }
+        };
+        let config = BridgeConfig {
+            parent_invocation_id: o.string("parentInvocationId")?,
+            version: o.opt_string("version")?.unwrap_or_default(),
+            runtime_version: o.opt_string("runtimeVersion")?.unwrap_or_default(),
+            platform: o.opt_string("platform")?.unwrap_or_default(),
+            invocation_context,
+        };
+        let clock = JsClock(o.opt_function("clock")?);
+        let ids = JsIds {
+            generator: o.opt_function("idGenerator")?,
+            random: RandomIds::new(),
+        };
+        let sink = o.opt_function("sink")?.map(JsSink::new);
+        let ndjson = ndjson_options(&o)?;
+        Ok(JsTelemetryBridge {
+            inner: CoreBridge::new(config, clock, ids),
+            sink,
+            ndjson,
+        })
+    }
+
+    /// Observes one event object; returns the entries it closed, in order.
+    pub fn observe(&mut self, event: JsValue) -> Result<Array, JsValue> {
+        let text = json_text(&event, "event")?;
+        let event = Event::from_json(&text).map_err(|e| match e {
+            ParseError::Event(e) => event_error(&e),
+            ParseError::Json(e) => js_error(
+                true,
+                "EventError",
+                &format!("event: {e}"),
+                &[("field", "event".into())],
+            ),
+        })?;
+        let mut entries = Entries::default();
+        self.inner.observe_with(&event, |e| entries.push(e));
+        self.emit(entries)
+    }
+
+    /// Closes every in-flight invocation as an error. Idempotent; never throws
+    /// because of a sink. `at` (epoch ms or ISO-8601) replaces the clock reading.
+    pub fn finalize(&mut self, reason: JsValue, at: JsValue) -> Result<Array, JsValue> {
+        let reason = match reason {
+            r if r.is_undefined() || r.is_null() => None,
+            r => Some(
+                r.as_string()
+                    .ok_or_else(|| argument_error("reason", "a string"))?,
+            ),
+        };
+        let at = instant(&at, "at")?;
+        let mut entries = Entries::default();
+        self.inner
+            .finalize_with(reason.as_deref(), at, |e| entries.push(e));
+        self.emit(entries)
+    }
+
+    /// Observes one event per line (or each element of one JSON array);
+    /// returns the entries as NDJSON text, the number of accepted lines, and
+    /// one error per rejected line.
+    #[wasm_bindgen(js_name = observeNdjson)]
+    pub fn observe_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+        let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let report = match sink {
+            // Only with a sink: each entry handed over is one JSON.parse.
+            Some(sink) => self
+                .inner
+                .observe_ndjson_with(&text, ndjson, |e| deliver(sink, e)),
+            None => self.inner.observe_ndjson(&text, ndjson),
+        };
+        ndjson_report(&report)
+    }
+
+    /// Input in chunks cut anywhere (a string or a `Uint8Array` of UTF-8):
+    /// complete lines are observed, an unfinished last line waits; lines are
+    /// numbered from the first chunk.
+    #[wasm_bindgen(js_name = pushNdjson)]
+    pub fn push_ndjson(&mut self, chunk: JsValue) -> Result<JsValue, JsValue> {
+        let chunk = Chunk::read(&chunk)?;
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let mut visit = |e: &EntryRef<'_>| {
+            if let Some(s) = sink {
+                deliver(s, e);
+            }
+        };
+        let report = self
+            .inner
+            .push_ndjson(chunk.as_core(), ndjson, Some(&mut visit));
+        ndjson_report(&report)
+    }
+
+    /// The pushed input ended: its unfinished last line is read as a line.
+    #[wasm_bindgen(js_name = endNdjson)]
+    pub fn end_ndjson(&mut self) -> Result<JsValue, JsValue> {
+        let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
+        let mut visit = |e: &EntryRef<'_>| {
+            if let Some(s) = sink {
+                deliver(s, e);
+            }
+        };
+        ndjson_report(&self.inner.end_ndjson(ndjson, Some(&mut visit)))
+    }
+
+    #[wasm_bindgen(getter, js_name = inFlight)]
+    pub fn in_flight(&self) -> u32 {
+        self.inner.in_flight() as u32
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn finalized(&self) -> bool {
+        self.inner.is_finalized()
+    }
+
+    /// The latest event `timestamp` seen (epoch ms), if any event carried one.
+    #[wasm_bindgen(getter, js_name = lastEventAt)]
+    pub fn last_event_at(&self) -> Option<f64> {
+        self.inner.last_event_at().map(|t| t.millis() as f64)
+    }
+
+    /// How many sink calls threw or rejected.
+    #[wasm_bindgen(getter, js_name = sinkErrors)]
+    pub fn sink_errors(&self) -> u32 {
+        self.sink.as_ref().map_or(0, |s| s.errors.get())
+    }
+
+    /// Counters: events, ignored, entries, synthesised, superseded, drained,
+    /// runs (roots started), abandoned.
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.stats())
+    }
+}
+
+/// One entry handed to the sink (one `JSON.parse`).
+fn deliver(sink: &JsSink, entry: &EntryRef<'_>) {
+    if let Ok(v) = entry_js(entry) {
+        sink.deliver(&v);
+    }
+}
+
+/// `{ entries, accepted, errors }`. The entries cross as a JS string of their
+/// own: inside JSON text they would be escaped, quote by quote, and parsed
+/// back.
+fn ndjson_report(report: &crate::bridge::NdjsonReport) -> Result<JsValue, JsValue> {
+    let out = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&out, &JsValue::from_str(k), v);
+    set("entries", &JsValue::from_str(&report.entries))?;
+    set("accepted", &JsValue::from_f64(report.accepted as f64))?;
+    set("errors", &to_js(&report.errors)?)?;
+    Ok(out.into())
+}
+
+impl JsTelemetryBridge {
+    /// The entries as JS objects (one `JSON.parse` for all), each handed to
+    /// the sink.
+    fn emit(&self, entries: Entries) -> Result<Array, JsValue> {
+        if entries.0.is_empty() {
+            return Ok(Array::new());
+        }
+        let mut text = entries.0;
+        text.push(b']');
+        let out: Array = parse_json_bytes(text)?.unchecked_into();
+        if let Some(s) = &self.sink {
+            out.iter().for_each(|v| s.deliver(&v));
+        }
+        Ok(out)
+    }
+}
+
+/// Entries lent by the bridge, written as the text of one JSON array as they
+/// come (no owned copies); the closing `]` is `emit`'s.
+#[derive(Default)]
+struct Entries(Vec<u8>);
+
+impl Entries {
+    fn push(&mut self, entry: &EntryRef<'_>) {
+        self.0.push(if self.0.is_empty() { b'[' } else { b',' });
+        entry.write_json(&mut self.0);
+    }
+}
