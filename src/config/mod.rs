@@ -1,6 +1,6 @@
 //! Options as callers hand them in (from JavaScript, or any JSON), declared
 //! once: each operation's options are a struct declared with its fields and
-//! their camelCase keys ([`reading`]), read from JSON data refusing keys it
+//! their camelCase keys (`reading`), read from JSON data refusing keys it
 //! does not know, with its values checked (`validate` for what their types
 //! cannot say) before it becomes the core's own options.
 //!

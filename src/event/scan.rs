@@ -10,9 +10,10 @@
 //! long number in a known field, deep nesting, a top level that is not an
 //! object, any syntax error). The caller then reads the line the slow way, so
 //! errors and unusual input keep their exact serde_json behaviour; the scanner
-//! only ever has to be right about the lines it accepts. `tests/scan_agrees.rs`
-//! and the fuzz targets check that whatever it accepts, serde_json reads the
-//! same way.
+//! only ever has to be right about the lines it accepts. The property tests
+//! (`tests/properties.rs`: the bridge's and the run model's fast and slow
+//! readers agree) and the fuzz targets (`fuzz/`) check that whatever it
+//! accepts, serde_json reads the same way.
 
 use std::borrow::Cow;
 

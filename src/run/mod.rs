@@ -1,14 +1,18 @@
-//! The run model: one picture of every workflow run, from swamp, orchestrator
-//! and Tasker event streams.
+//! The run model: one picture of every workflow run, from event streams in
+//! any of the dialects listed in `dialects/` (swamp, GitHub Actions, an
+//! orchestrator's `job.*`, Tasker).
 //!
-//! Each event's dialect is detected by its shape ([`input`]): a `kind` is
-//! swamp's vocabulary; a dotted name under `event`, `event_type` or `name` is
-//! the orchestrator's (`job.lifecycle.*`, `job.module.*`) or Tasker's (`task.*`,
-//! `step.*`, `workflow.*`). Each dialect adapter validates the whole event
-//! first, then applies it to its run through that dialect's state machine, so a
-//! malformed event is refused whole and an illegal transition is recorded as a
-//! violation, never applied silently. Payloads are redacted by the
-//! [`ParameterFilter`] as they enter.
+//! Layers, each importing only those below it: `input` reads an event and
+//! recognises its dialect by its shape (the first dialect in the list whose
+//! `recognise` claims it); the dialect's adapter (`dialects/`) validates the
+//! whole event first, then translates it into moves of typed states and the
+//! facts they carry; `lifecycle` judges each move under the one policy every
+//! dialect shares, and the run slot (`slot`) applies it, so a malformed event
+//! is refused whole and an illegal transition is recorded as a violation,
+//! never applied silently; `core` holds the runs (`store`, `retention`), and
+//! `analytics`, `query` and `totals` read them. Payloads are redacted by the
+//! [`ParameterFilter`] as they enter. This file is the facade: the
+//! [`RunModel`] API, its options, and batch ingestion.
 
 mod analytics;
 mod core;
