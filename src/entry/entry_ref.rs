@@ -117,15 +117,23 @@ impl TelemetryEntry {
             platform: &self.platform,
             invocation_context: self.invocation_context.as_ref(),
             parent_invocation_id: opt(&self.parent_invocation_id),
-            workflow_context: self.workflow_context.as_ref().map(|w| WorkflowContextRef {
-                workflow_name: &w.workflow_name,
-                run_id: &w.run_id,
-                job_name: &w.job_name,
-                step_name: &w.step_name,
-                model_type: opt(&w.model_type),
-                driver: opt(&w.driver),
-                executor: opt(&w.executor),
-            }),
+            workflow_context: self.workflow_context.as_ref().map(WorkflowContext::as_ref),
+        }
+    }
+}
+
+impl WorkflowContext {
+    /// The context, borrowed.
+    pub fn as_ref(&self) -> WorkflowContextRef<'_> {
+        let opt = Option::as_deref;
+        WorkflowContextRef {
+            workflow_name: &self.workflow_name,
+            run_id: &self.run_id,
+            job_name: &self.job_name,
+            step_name: &self.step_name,
+            model_type: opt(&self.model_type),
+            driver: opt(&self.driver),
+            executor: opt(&self.executor),
         }
     }
 }

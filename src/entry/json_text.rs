@@ -370,16 +370,6 @@ impl Serialize for InvocationContext {
 
 impl Serialize for WorkflowContext {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let opt = Option::as_deref;
-        let w = WorkflowContextRef {
-            workflow_name: &self.workflow_name,
-            run_id: &self.run_id,
-            job_name: &self.job_name,
-            step_name: &self.step_name,
-            model_type: opt(&self.model_type),
-            driver: opt(&self.driver),
-            executor: opt(&self.executor),
-        };
-        raw(s, |out| workflow_context(out, &w))
+        raw(s, |out| workflow_context(out, &self.as_ref()))
     }
 }

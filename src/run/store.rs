@@ -100,6 +100,15 @@ impl RunStore {
                 self.index[dialect_index(s.run.dialect)].insert(s.run.id.clone(), i);
             }
         }
-        self.slots.shrink_to(self.live * 2);
+        // Keep the capacity a steady stream needs (twice the runs, which the
+        // holes refill before the next squeeze): shrinking it each time made
+        // the next pushes grow it again, a block of the slab's size (about
+        // 0.7 MB at 500 runs) reallocated once per cycle, and the heap grew
+        // whenever no hole of that size happened to be free (a late growth
+        // in bench/model-memory.mjs after an unrelated change moved things).
+        // Shrunk only when far beyond that: the runs held fell for good.
+        if self.slots.capacity() > self.live.max(64) * 8 {
+            self.slots.shrink_to(self.live.max(64) * 2);
+        }
     }
 }

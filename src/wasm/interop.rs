@@ -307,6 +307,12 @@ pub(super) fn read_options<T: crate::config::Config>(
     value: &JsValue,
     name: &'static str,
 ) -> Result<T, JsValue> {
+    // Most calls pass no options: nothing to read, and nothing allocated
+    // (a transient allocation per chunk, placed after the chunk's copy, was
+    // enough to grow memory late in bench/model-memory.mjs's stream).
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
     if let Some(path) = non_finite(value, name, 0) {
         return Err(argument_error(&path, "a finite number"));
     }

@@ -94,8 +94,10 @@ impl JsRunModel {
     /// waits; lines are numbered from the source's first chunk.
     #[wasm_bindgen(js_name = pushNdjson)]
     pub fn push_ndjson(&mut self, chunk: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-        let chunk = Chunk::read(&chunk)?;
+        // Options first: their transient allocations then come before the
+        // chunk's copy, not after it.
         let o = ingest_options(&options)?;
+        let chunk = Chunk::read(&chunk)?;
         to_js(&self.inner.push_ndjson(chunk.as_core(), o.options()))
     }
 

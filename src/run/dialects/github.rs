@@ -31,7 +31,9 @@ use super::{Dialect, Spec};
 use crate::redact::filter::ParameterFilter;
 use crate::run::core::RunModelCore;
 use crate::run::input::{type_name, IngestError, Input};
-use crate::run::lifecycle::{states, Machine, Milestone, RunMachine, StepMachine, Unlisted};
+use crate::run::lifecycle::{
+    states, Machine, Milestone, RunMachine, States, StepMachine, Unlisted,
+};
 use crate::run::model::{Failure, FailureClass, Job, Run};
 use crate::run::slot::{Move, RunSlot};
 use crate::run::status::{RunStatus, StepStatus};
@@ -124,12 +126,6 @@ impl Machine for State {
     const BORN: Option<Self> = None;
     const UNLISTED: Unlisted = Unlisted::Latest;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        State::from_name(name)
-    }
     /// Within an attempt, only forward: queued, waiting, running, ended.
     fn allows(from: Option<Self>, to: Self) -> bool {
         from.is_none_or(|f| to.rank() > f.rank())

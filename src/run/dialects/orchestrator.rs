@@ -7,7 +7,7 @@
 
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
-use crate::run::lifecycle::{states, Machine, RunMachine, StepMachine, Unlisted};
+use crate::run::lifecycle::{states, Machine, RunMachine, States, StepMachine, Unlisted};
 use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
 use crate::run::slot::Move;
 use crate::run::status::{RunStatus, StepStatus};
@@ -46,12 +46,6 @@ impl Machine for Job {
     const BORN: Option<Self> = Some(Job::Pending);
     const UNLISTED: Unlisted = Unlisted::Forward;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        Job::from_name(name)
-    }
     fn allows(from: Option<Self>, to: Self) -> bool {
         use Job::*;
         matches!(
@@ -64,9 +58,6 @@ impl Machine for Job {
     }
     fn is_terminal(self) -> bool {
         matches!(self, Job::Completed | Job::Failed | Job::Cancelled)
-    }
-    fn rank(self) -> u8 {
-        self.order()
     }
 }
 
@@ -110,12 +101,6 @@ impl Machine for Module {
     const BORN: Option<Self> = None;
     const UNLISTED: Unlisted = Unlisted::Refuse;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        Module::from_name(name)
-    }
     fn allows(from: Option<Self>, to: Self) -> bool {
         use Module::*;
         matches!(
@@ -127,9 +112,6 @@ impl Machine for Module {
     }
     fn is_terminal(self) -> bool {
         self == Module::Completed
-    }
-    fn rank(self) -> u8 {
-        self.order()
     }
 }
 

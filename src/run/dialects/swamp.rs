@@ -25,7 +25,7 @@ use crate::event::{Event, WorkflowEvent};
 use crate::ids::IdSource;
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
-use crate::run::lifecycle::{states, Machine, RunMachine, StepMachine, Unlisted};
+use crate::run::lifecycle::{states, Machine, RunMachine, States, StepMachine, Unlisted};
 use crate::run::model::{Dialect, Failure, FailureClass, Job, Milestone, Run};
 use crate::run::slot::{push_len, push_step_key, Move, RunSlot};
 use crate::run::status::{RunStatus, StepStatus};
@@ -168,12 +168,6 @@ impl Machine for RunState {
     const BORN: Option<Self> = Some(RunState::Pending);
     const UNLISTED: Unlisted = Unlisted::Forward;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        RunState::from_name(name)
-    }
     /// A run ends from wherever it is, even one only its steps announced.
     fn allows(from: Option<Self>, to: Self) -> bool {
         let from = from.unwrap_or(RunState::Pending);
@@ -181,9 +175,6 @@ impl Machine for RunState {
     }
     fn is_terminal(self) -> bool {
         self.order() >= RunState::Completed.order()
-    }
-    fn rank(self) -> u8 {
-        self.order()
     }
 }
 
@@ -230,12 +221,6 @@ impl Machine for StepState {
     const BORN: Option<Self> = Some(StepState::Pending);
     const UNLISTED: Unlisted = Unlisted::Forward;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        StepState::from_name(name)
-    }
     /// Forward, except that a step that never started cannot have completed
     /// (kept, flagged); it can fail, be skipped, or run its method at once.
     fn allows(from: Option<Self>, to: Self) -> bool {
@@ -246,9 +231,6 @@ impl Machine for StepState {
     }
     fn is_terminal(self) -> bool {
         self.order() >= StepState::Completed.order()
-    }
-    fn rank(self) -> u8 {
-        self.order()
     }
 }
 

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use super::tasker_states::{self as ts, Entity, StepState, TaskState};
 use crate::run::core::RunModelCore;
 use crate::run::input::{IngestError, Input};
-use crate::run::lifecycle::{judge, Machine, RunMachine, StepMachine, Unlisted, Verdict};
+use crate::run::lifecycle::{judge, Machine, RunMachine, States, StepMachine, Unlisted, Verdict};
 use crate::run::model::{Dialect, Failure, FailureClass, Milestone, Run};
 use crate::run::slot::{Move, RunSlot};
 use crate::run::status::{RunStatus, StepStatus};
@@ -243,6 +243,31 @@ fn task_event(
     }
 }
 
+impl States for TaskState {
+    fn as_str(self) -> &'static str {
+        TaskState::as_str(self)
+    }
+    /// Either engine's spelling ([`TaskState::parse`]).
+    fn from_name(name: &str) -> Option<Self> {
+        TaskState::parse(name)
+    }
+    fn order(self) -> u8 {
+        self as u8
+    }
+}
+
+impl States for StepState {
+    fn as_str(self) -> &'static str {
+        StepState::as_str(self)
+    }
+    fn from_name(name: &str) -> Option<Self> {
+        StepState::parse(name)
+    }
+    fn order(self) -> u8 {
+        self as u8
+    }
+}
+
 impl Machine for TaskState {
     const NOUN: &'static str = "task";
     const ENGINE: &'static str = "Tasker";
@@ -250,20 +275,11 @@ impl Machine for TaskState {
     const BORN: Option<Self> = None;
     const UNLISTED: Unlisted = Unlisted::Trust;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        TaskState::parse(name)
-    }
     fn allows(from: Option<Self>, to: Self) -> bool {
         from.is_none_or(|f| f.can_transition_to(to))
     }
     fn is_terminal(self) -> bool {
         TaskState::is_terminal(self)
-    }
-    fn rank(self) -> u8 {
-        self as u8
     }
 }
 
@@ -282,12 +298,6 @@ impl Machine for StepState {
     const BORN: Option<Self> = None;
     const UNLISTED: Unlisted = Unlisted::Trust;
 
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-    fn parse(name: &str) -> Option<Self> {
-        StepState::parse(name)
-    }
     /// Tasker's machine, except that a second `error` with no retry between
     /// is not a quiet repeat: a retry event was lost, and that is recorded.
     fn allows(from: Option<Self>, to: Self) -> bool {
@@ -295,9 +305,6 @@ impl Machine for StepState {
     }
     fn is_terminal(self) -> bool {
         StepState::is_terminal(self)
-    }
-    fn rank(self) -> u8 {
-        self as u8
     }
 }
 

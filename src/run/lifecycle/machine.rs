@@ -36,8 +36,18 @@ pub enum Unlisted {
     Latest,
 }
 
+/// A dialect's states, by name: what [`states!`] writes for an enum.
+pub trait States: Copy + Eq + 'static {
+    /// The dialect's name for the state.
+    fn as_str(self) -> &'static str;
+    /// The state of a name.
+    fn from_name(name: &str) -> Option<Self>;
+    /// Its position in declaration order.
+    fn order(self) -> u8;
+}
+
 /// One dialect's states for one kind of thing (its runs, or its steps).
-pub trait Machine: Copy + Eq + 'static {
+pub trait Machine: States {
     /// What the thing is called in the dialect (`job`, `task`, `module`, ...),
     /// for violation messages.
     const NOUN: &'static str;
@@ -50,17 +60,24 @@ pub trait Machine: Copy + Eq + 'static {
     const UNLISTED: Unlisted;
 
     /// The dialect's name for the state.
-    fn name(self) -> &'static str;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
     /// The state of a name (one the machine handed out).
-    fn parse(name: &str) -> Option<Self>;
+    fn parse(name: &str) -> Option<Self> {
+        Self::from_name(name)
+    }
     /// Whether the machine has `from -> to` (`None`: the thing is new). A
     /// repeat the machine allows is one its engine ignores quietly.
     fn allows(from: Option<Self>, to: Self) -> bool;
     /// Whether nothing follows the state.
     fn is_terminal(self) -> bool;
     /// Its position along the lifecycle, for telling a skipped state (up)
-    /// from a move backwards (down or level).
-    fn rank(self) -> u8;
+    /// from a move backwards (down or level): by default its declaration
+    /// order (working states first, terminal ones last).
+    fn rank(self) -> u8 {
+        self.order()
+    }
 }
 
 /// A machine for runs.
@@ -76,27 +93,23 @@ pub trait StepMachine: Machine {
 }
 
 /// Declares a dialect's states: the enum (in lifecycle order: working states
-/// first, as they follow each other, then the terminal ones), its names both
-/// ways, and its position along the lifecycle (`order`, its declaration
-/// order, what [`Machine::rank`] usually returns).
+/// first, as they follow each other, then the terminal ones) and its
+/// [`States`]: its names both ways, and its declaration order (what
+/// [`Machine::rank`] returns unless a machine ranks otherwise).
 macro_rules! states {
     ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         $vis enum $name { $($(#[$vm])* $variant),+ }
 
-        impl $name {
-            /// The dialect's name for the state.
-            pub fn as_str(self) -> &'static str {
+        impl $crate::run::lifecycle::States for $name {
+            fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }
             }
-            /// The state of a name.
-            pub fn from_name(name: &str) -> Option<Self> {
+            fn from_name(name: &str) -> Option<Self> {
                 match name { $($text => Some(Self::$variant),)+ _ => None }
             }
-            /// Its position in declaration order.
-            #[allow(dead_code)] // a machine may rank its states otherwise
-            pub fn order(self) -> u8 {
+            fn order(self) -> u8 {
                 self as u8
             }
         }

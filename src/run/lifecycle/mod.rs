@@ -15,5 +15,5 @@ mod policy;
 
 pub use failure::{run_failure_class, step_failure_class};
 pub(crate) use machine::states;
-pub use machine::{Machine, Milestone, RunMachine, StepMachine, Unlisted};
+pub use machine::{Machine, Milestone, RunMachine, States, StepMachine, Unlisted};
 pub use policy::{judge, message, Verdict, Why};

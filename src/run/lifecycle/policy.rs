@@ -95,6 +95,7 @@ pub fn message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::lifecycle::States;
 
     /// A three-state machine: `A -> B -> C`, `C` terminal; `A -> A` is a
     /// repeat its engine ignores.
@@ -109,21 +110,26 @@ mod tests {
         ($t:ident, $unlisted:expr) => {
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
             struct $t(S);
-            impl Machine for $t {
-                const NOUN: &'static str = "thing";
-                const ENGINE: &'static str = "the engine";
-                const BORN: Option<Self> = None;
-                const UNLISTED: Unlisted = $unlisted;
-                fn name(self) -> &'static str {
+            impl States for $t {
+                fn as_str(self) -> &'static str {
                     match self.0 {
                         S::A => "a",
                         S::B => "b",
                         S::C => "c",
                     }
                 }
-                fn parse(_: &str) -> Option<Self> {
+                fn from_name(_: &str) -> Option<Self> {
                     None
                 }
+                fn order(self) -> u8 {
+                    self.0 as u8
+                }
+            }
+            impl Machine for $t {
+                const NOUN: &'static str = "thing";
+                const ENGINE: &'static str = "the engine";
+                const BORN: Option<Self> = None;
+                const UNLISTED: Unlisted = $unlisted;
                 fn allows(from: Option<Self>, to: Self) -> bool {
                     matches!(
                         (from.map(|f| f.0), to.0),
@@ -132,9 +138,6 @@ mod tests {
                 }
                 fn is_terminal(self) -> bool {
                     self.0 == S::C
-                }
-                fn rank(self) -> u8 {
-                    self.0 as u8
                 }
             }
         };
