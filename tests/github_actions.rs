@@ -310,3 +310,51 @@ fn step_names_and_commit_titles_are_filtered_as_they_enter() {
     let all = serde_json::to_string(&m.snapshot()).unwrap();
     assert!(!all.contains("ghp_live123") && !all.contains("hunter2"));
 }
+
+/// A re-run reopens its run, and retention measures its age from when it
+/// ended last: a run that failed two hours ago and was re-run just now is
+/// not taken for two hours finished (`maxFinishedAgeMs` one hour).
+#[test]
+fn a_rerun_is_aged_from_its_own_end_not_its_first() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use workflow_telemetry::run::Retention;
+    let now = Rc::new(Cell::new(0i64));
+    let clock = {
+        let now = now.clone();
+        move || Timestamp::from_millis(now.get()).unwrap()
+    };
+    let mut m = RunModel::new(
+        RunModelOptions {
+            retention: Retention {
+                max_runs: None,
+                max_finished_age_ms: Some(3_600_000),
+            },
+            ..Default::default()
+        },
+        clock,
+    );
+    let run = |attempt: u32, status: &str, conclusion: Option<&str>| {
+        json!({"action": if status == "completed" { "completed" } else { "in_progress" },
+            "workflow_run": {"id": 5, "name": "CI", "run_attempt": attempt,
+                "status": status, "conclusion": conclusion}})
+    };
+    m.ingest(&run(1, "completed", Some("failure"))).unwrap();
+    now.set(2 * 3_600_000);
+    m.ingest(&run(2, "in_progress", None)).unwrap();
+    assert_eq!(m.run("5").unwrap().run.status, RunStatus::Running);
+    // (Ages are checked every sixteenth of the age, 3 min 45 s here.)
+    now.set(2 * 3_600_000 + 240_000);
+    m.ingest(&run(2, "completed", Some("success"))).unwrap();
+    now.set(2 * 3_600_000 + 480_000);
+    m.ingest(&json!({"event": "job.lifecycle.enqueue", "job_id": "tick"}))
+        .unwrap();
+    let d = m.run("5").expect("the re-run ended four minutes ago: held");
+    assert_eq!(d.run.status, RunStatus::Completed);
+    assert_eq!(m.evicted().runs, 0);
+    // An hour after its own end it goes, as any finished run does.
+    now.set(3 * 3_600_000 + 480_000);
+    m.ingest(&json!({"event": "job.lifecycle.enqueue", "job_id": "tock"}))
+        .unwrap();
+    assert!(m.run("5").is_none());
+}

@@ -126,7 +126,11 @@ impl RunSlot {
         self.run.transitions.push(t);
         if let Canonical::Run(status) = to.status {
             self.run.status = status;
-            if status.is_terminal() && self.ended_seen.is_none() {
+            // Retention ages a run from when it ended last: a run reopened
+            // (a re-run, a Tasker retry) is not ended until it ends again.
+            if !status.is_terminal() {
+                self.ended_seen = None;
+            } else if self.ended_seen.is_none() {
                 self.ended_seen = self.seen;
             }
         }
