@@ -301,11 +301,52 @@ export function redactInvocation(argv: string[], options?: RedactOptions): Comma
 
 // ------------------------------------------------------------------ setup
 
-/** Browser: loads the wasm (default: the file next to the module). Node: resolves at once. */
-export function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
-/** Loads the wasm synchronously (browser entry); a no-op in Node. */
-export function initSync(module: BufferSource | WebAssembly.Module): void;
+/**
+ * Where `init` may load the wasm from: a URL (a string or a `URL`), a fetch
+ * `Response` (or a promise of one), the bytes (an `ArrayBuffer` or any view:
+ * `Uint8Array`, Node's `Buffer`), or a compiled `WebAssembly.Module`. Written
+ * without the DOM lib's names (`BufferSource`, `Response`, `WebAssembly`), so
+ * a Node or Deno project compiles without `lib: ["dom"]`: each case is the
+ * shape that the real class has.
+ */
+export type InitInput =
+  | string
+  | { readonly href: string }
+  | { arrayBuffer(): Promise<ArrayBuffer> }
+  | PromiseLike<{ arrayBuffer(): Promise<ArrayBuffer> }>
+  | WasmBytes
+  | WasmModule;
+/** The wasm's bytes. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+/**
+ * A compiled `WebAssembly.Module`: the lib's class where the program's libs
+ * declare one (DOM, webworker, Deno's), else any object. (`& object`: the
+ * lib's `Module` interface is empty, which a number or a string would match.)
+ */
+export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never) => infer M } }
+  ? M & object
+  : object;
+
+/** Browser entries: loads the wasm (default: the file next to the module). Node, Deno, Bun and the inline entries: resolves at once. */
+export function init(input?: InitInput): Promise<void>;
+/** Loads the wasm synchronously (browser entries); a no-op where it is loaded on import. */
+export function initSync(module: WasmBytes | WasmModule): void;
 /** The package version. */
 export function version(): string;
 /** Bytes of wasm linear memory in use (it only grows); for leak checks and diagnostics. */
 export function wasmMemoryBytes(): number;
+
+// <default-export>
+/** The ESM entries' default export: the same API as one object. */
+declare const workflowTelemetryBridge: {
+  TelemetryBridge: typeof TelemetryBridge;
+  decodeEntry: typeof decodeEntry;
+  redactInvocation: typeof redactInvocation;
+  toWire: typeof toWire;
+  version: typeof version;
+  wasmMemoryBytes: typeof wasmMemoryBytes;
+  init: typeof init;
+  initSync: typeof initSync;
+};
+export default workflowTelemetryBridge;
+// </default-export>

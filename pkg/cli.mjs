@@ -122,6 +122,16 @@ async function main() {
   process.exitCode = rejected > 0 ? 1 : 0;
 }
 
+// A reader that stops early (`workflow-telemetry log.ndjson | head`) closes
+// the pipe: stop there, quietly and successfully, as Unix filters do, rather
+// than die on the unhandled EPIPE with a stack trace.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`workflow-telemetry: cannot write standard output: ${err.message}\n`);
+  process.exit(2);
+});
+process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
+
 if (process.argv[2] === 'serve') {
   const { serve } = await import('./sidecar/main.mjs');
   await serve(process.argv.slice(3));

@@ -422,3 +422,23 @@ export interface OtlpTraceRequest {
     scopeSpans: { scope: { name: string; version?: string }; spans: OtlpSpan[] }[];
   }[];
 }
+
+// <default-export>
+import type {
+  TelemetryBridge as Bridge, decodeEntry as decode, redactInvocation as redact, toWire as wire,
+  version as packageVersion, wasmMemoryBytes as memoryBytes, init as load, initSync as loadSync,
+} from './bridge.js';
+/** The ESM entries' default export: the same API as one object. */
+declare const workflowTelemetry: {
+  RunModel: typeof RunModel;
+  TelemetryBridge: typeof Bridge;
+  decodeEntry: typeof decode;
+  redactInvocation: typeof redact;
+  toWire: typeof wire;
+  version: typeof packageVersion;
+  wasmMemoryBytes: typeof memoryBytes;
+  init: typeof load;
+  initSync: typeof loadSync;
+};
+export default workflowTelemetry;
+// </default-export>

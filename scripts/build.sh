@@ -31,7 +31,15 @@ glue() {
   rm -rf "$tmp"
   "$OPT" ${WASM_OPT:--O3} --strip-debug --strip-producers \
     "pkg/dist/web/${name}_bg.wasm" -o "pkg/dist/web/${name}_bg.wasm"
-  cp "pkg/dist/web/${name}_bg.wasm" "pkg/dist/node/${name}_bg.wasm"
+  # One copy of the wasm in the package (issue 18: the node and web copies
+  # were byte-identical, 0.9 MB unpacked twice): the nodejs glue reads the web
+  # one. Its loading line is rewritten, and the build fails if wasm-bindgen
+  # ever writes it differently.
+  rm "pkg/dist/node/${name}_bg.wasm"
+  local line="const wasmPath = \`\${__dirname}/${name}_bg.wasm\`;"
+  [ "$(grep -cF "$line" "pkg/dist/node/$name.js")" = 1 ] \
+    || { echo "[build] unexpected nodejs glue: no '$line' in pkg/dist/node/$name.js" >&2; exit 1; }
+  sed -i "s|\${__dirname}/${name}_bg.wasm|\${__dirname}/../web/${name}_bg.wasm|" "pkg/dist/node/$name.js"
   local raw gz
   raw=$(wc -c < "pkg/dist/web/${name}_bg.wasm"); gz=$(gzip -9 -c "pkg/dist/web/${name}_bg.wasm" | wc -c)
   echo "[build] ${name}_bg.wasm: ${raw} bytes raw, ${gz} bytes gzip -9"
@@ -49,8 +57,11 @@ cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$D
 glue "$WASM" $NAME
 # The nodejs glue is CommonJS inside a "type": "module" package.
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
-# The entry files, from the names the two wasm builds export.
+# The entry files, from the names the two wasm builds export, and the inline
+# entries' base64 payloads.
 node scripts/entries.mjs
+# npm shows the README; the MIT text travels with the code (generated, not committed).
+cp README.md LICENSE pkg/
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
 rm -rf www/pkg
 mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/loader.js pkg/package.json www/pkg/

@@ -60,9 +60,12 @@ if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VER\b"; then
     || cargo install cargo-fuzz --version "$CARGO_FUZZ_VER" --force
 fi
 
-# npm tools (wasm-opt from binaryen, playwright-core) pinned by tools/package-lock.json.
+# npm tools pinned by tools/package-lock.json: wasm-opt (binaryen), playwright-core,
+# typescript, and the runtimes and bundlers the package is tested under
+# (Deno and Bun ship as npm packages; Vite, webpack, esbuild, Rollup, attw, publint).
 if [ -f tools/package-lock.json ]; then
   if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] \
+     || [ ! -x tools/node_modules/.bin/deno ] || [ ! -x tools/node_modules/.bin/bun ] \
      || ! cmp -s tools/package-lock.json tools/node_modules/.lock-stamp 2>/dev/null; then
     log "npm ci (tools)"
     npm ci --prefix tools --no-audit --no-fund --loglevel=error

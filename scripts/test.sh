@@ -62,6 +62,7 @@ layer "wasm: node"               wasm-pack test --mode no-install --node
 layer "wasm: chrome"             wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver
 layer "wasm: firefox"            wasm-pack test --mode no-install --headless --firefox
 layer "js: packed package"       node --test --test-reporter=tap tests/js/
+layer "js: runtimes and bundlers" node --test --test-reporter=tap --test-concurrency=2 tests/packaging/
 layer "js: sidecar"              node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
 layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
 check "bench: wasm bridge = JS baseline, byte for byte" node bench/baseline-check.mjs

@@ -90,16 +90,19 @@ test('the bridge entry refuses bad input with the full package\'s errors', () =>
   assert.deepEqual(JSON.parse(bad)[0].errors.map((e) => e.line), [1, 2]);
 });
 
+/** A wasm of the installed package (one copy each, next to the web glue). */
+const wasmFile = (name) => join(pkg.project, 'node_modules', 'workflow-telemetry', 'dist', 'web', name);
+
 test('the bridge entry\'s browser form initialises from its own wasm and agrees', async () => {
   const browserEntry = await import(pathToFileURL(join(pkg.project, 'node_modules', 'workflow-telemetry', 'bridge.js')).href);
   assert.throws(() => browserEntry.version(), 'unusable before init');
-  await browserEntry.init(readFileSync(pkg.resolve('workflow-telemetry/workflow_telemetry_bridge_bg.wasm')));
+  await browserEntry.init(readFileSync(wasmFile('workflow_telemetry_bridge_bg.wasm')));
   assert.equal(replay(browserEntry), replay(full));
 });
 
 test('the bridge wasm is less than half the full wasm', () => {
-  const size = (spec) => readFileSync(pkg.resolve(spec)).length;
-  const bridge = size('workflow-telemetry/workflow_telemetry_bridge_bg.wasm');
-  const all = size('workflow-telemetry/workflow_telemetry_bg.wasm');
+  const size = (name) => readFileSync(wasmFile(name)).length;
+  const bridge = size('workflow_telemetry_bridge_bg.wasm');
+  const all = size('workflow_telemetry_bg.wasm');
   assert.ok(bridge * 2 < all, `bridge ${bridge} bytes, full ${all} bytes`);
 });

@@ -42,21 +42,26 @@ test('the Node entry is usable synchronously, with no init', () => {
 test('the packed tarball ships only the package files', () => {
   const listing = execFileSync('tar', ['-tzf', pkg.tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   assert.deepEqual(listing, [
+    'package/LICENSE', 'package/README.md',
     'package/browser.js', 'package/cli.mjs', 'package/dist/node/package.json',
-    'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bg.wasm',
+    'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bridge.js',
     'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
-    'package/dist/node/workflow_telemetry_bridge.js', 'package/dist/node/workflow_telemetry_bridge_bg.wasm',
+    'package/dist/web/workflow_telemetry_bg.wasm.base64.js',
     'package/dist/web/workflow_telemetry_bridge.js', 'package/dist/web/workflow_telemetry_bridge_bg.wasm',
-    'package/bridge.cjs', 'package/bridge.mjs', 'package/bridge.js', 'package/bridge.d.ts', 'package/loader.js',
-    'package/index.d.ts', 'package/node.cjs', 'package/node.mjs', 'package/package.json',
+    'package/dist/web/workflow_telemetry_bridge_bg.wasm.base64.js',
+    'package/bridge.cjs', 'package/bridge.mjs', 'package/bridge.js', 'package/bridge.d.ts', 'package/bridge.d.cts',
+    'package/bridge.inline.js', 'package/bridge.inline.cjs', 'package/loader.js',
+    'package/index.d.ts', 'package/index.d.cts', 'package/inline.js', 'package/inline.cjs',
+    'package/node.cjs', 'package/node.mjs', 'package/package.json',
     ...['core', 'delivery', 'main', 'options', 'otlp', 'retry', 'server', 'spool', 'sse', 'static', 'tail']
       .map((m) => `package/sidecar/${m}.mjs`),
     'package/viewer/index.html', 'package/viewer/style.css',
     ...readdirSync(join(ROOT, 'www', 'js')).map((f) => `package/viewer/js/${f}`),
   ].sort());
   const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
-  assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'browser', 'default']);
-  assert.deepEqual(Object.keys(manifest.exports['./bridge']), ['types', 'node', 'browser', 'default']);
+  // Deno and Bun first (the inline entries: no file read), then Node, then browsers and bundlers.
+  assert.deepEqual(Object.keys(manifest.exports['.']), ['deno', 'bun', 'node', 'browser', 'default']);
+  assert.deepEqual(Object.keys(manifest.exports['./bridge']), ['deno', 'bun', 'node', 'browser', 'default']);
   const read = (f) => readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', f), 'utf8');
   for (const f of ['index.d.ts', 'bridge.d.ts']) {
     const code = read(f).replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
@@ -67,8 +72,9 @@ test('the packed tarball ships only the package files', () => {
 });
 
 test('the browser entry initialises from bytes and gives the same results', async () => {
-  const browserEntry = await import(pathToFileURL(pkg.resolve('workflow-telemetry/browser')).href);
-  const wasmPath = pkg.resolve('workflow-telemetry/workflow_telemetry_bg.wasm');
+  const dir = join(pkg.project, 'node_modules', 'workflow-telemetry');
+  const browserEntry = await import(pathToFileURL(join(dir, 'browser.js')).href);
+  const wasmPath = join(dir, 'dist', 'web', 'workflow_telemetry_bg.wasm');
   await browserEntry.init(readFileSync(wasmPath));
   const text = readFileSync(SAMPLE, 'utf8');
   const run = (api) => {

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { installPacked } from './pack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -147,8 +148,9 @@ test('every options type declares exactly the keys the binding accepts', () => {
 });
 
 /** The value (class and function) exports a module's declarations name. */
-function declaredValues(spec) {
-  const file = join(pkg.project, 'values.ts');
+/** The values `spec` declares, as an ESM (`.mts`) or a CommonJS (`.cts`) importer sees them. */
+function declaredValues(spec, ext = 'mts') {
+  const file = join(pkg.project, `values.${ext}`);
   writeFileSync(file, `export * as M from '${spec}';\n`);
   const program = ts.createProgram([file], { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
   const checker = program.getTypeChecker();
@@ -160,9 +162,14 @@ function declaredValues(spec) {
     .map((s) => s.getName()).sort();
 }
 
-test('each entry declares exactly the functions and classes it exports', () => {
-  for (const spec of ['workflow-telemetry', 'workflow-telemetry/bridge']) {
-    const runtime = Object.keys(pkg.require(spec)).sort();
-    assert.deepEqual(declaredValues(spec), runtime, spec);
+test('each entry declares exactly the functions and classes it exports, to import and to require', async () => {
+  for (const spec of ['workflow-telemetry', 'workflow-telemetry/bridge', 'workflow-telemetry/inline', 'workflow-telemetry/bridge/inline']) {
+    const importer = join(pkg.project, `import-${spec.replaceAll('/', '-')}.mjs`);
+    writeFileSync(importer, `import * as M from '${spec}';\nexport { M };\n`);
+    const imported = Object.keys((await import(pathToFileURL(importer).href)).M).sort();
+    assert.ok(imported.includes('default'), `${spec}: the ESM entry has a default export`);
+    assert.deepEqual(declaredValues(spec, 'mts'), imported, `${spec} (import)`);
+    const required = Object.keys(pkg.require(spec)).filter((k) => k !== '__esModule').sort();
+    assert.deepEqual(declaredValues(spec, 'cts'), required.filter((k) => k !== 'default'), `${spec} (require)`);
   }
 });

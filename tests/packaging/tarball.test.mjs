@@ -1,0 +1,111 @@
+// What `npm publish` would ship, and how the package behaves at its edges:
+// the tarball's files and metadata (README, LICENSE, links, one copy of each
+// wasm, `bin` as npm writes it), the CLI in a pipeline that closes early, the
+// browser entry used in Node, and `init()` from bytes on every entry.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, consumerProject } from './consumer.mjs';
+
+let pkg;
+let dir;
+
+before(() => {
+  pkg = consumerProject();
+  dir = join(pkg.project, 'node_modules', 'workflow-telemetry');
+});
+
+test('the tarball carries the README, the MIT licence and the package links', () => {
+  const listing = execFileSync('tar', ['-tzf', pkg.tarball], { encoding: 'utf8' }).split('\n');
+  assert.ok(listing.includes('package/README.md') && listing.includes('package/LICENSE'), listing.join('\n'));
+  assert.equal(readFileSync(join(dir, 'README.md'), 'utf8'), readFileSync(join(ROOT, 'README.md'), 'utf8'));
+  assert.match(readFileSync(join(dir, 'LICENSE'), 'utf8'), /^MIT License\n[\s\S]*Permission is hereby granted, free of charge/);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  assert.equal(manifest.license, 'MIT');
+  assert.match(manifest.repository.url, /^git\+https:\/\//);
+  assert.match(manifest.homepage, /^https:\/\//);
+  assert.match(manifest.bugs.url, /^https:\/\//);
+  const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8').match(/^repository = "(.*)"$/m)[1];
+  assert.equal(manifest.repository.url, `git+${cargo}.git`, 'one repository, as Cargo.toml names it');
+});
+
+test('one copy of each wasm, and no two files alike', () => {
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name)); else files.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  const wasm = files.filter((f) => f.endsWith('.wasm')).map((f) => f.slice(dir.length + 1)).sort();
+  assert.deepEqual(wasm, ['dist/web/workflow_telemetry_bg.wasm', 'dist/web/workflow_telemetry_bridge_bg.wasm']);
+  const seen = new Map();
+  for (const f of files) {
+    const hash = createHash('sha256').update(readFileSync(f)).digest('hex');
+    assert.ok(!seen.has(hash), `${f} is a copy of ${seen.get(hash)}`);
+    seen.set(hash, f);
+  }
+});
+
+test('npm publish --dry-run corrects nothing (bin as npm writes it)', () => {
+  const r = spawnSync('npm', ['publish', '--dry-run', '--offline'],
+    { cwd: join(ROOT, 'pkg'), encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('npm warn') && !l.includes('requires you to be logged in'));
+  assert.deepEqual(warnings, []);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  assert.deepEqual(manifest.bin, { 'workflow-telemetry': 'cli.mjs' });
+});
+
+test('the CLI piped into a reader that stops early exits quietly', async () => {
+  const line = JSON.stringify({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 1 });
+  const events = Array.from({ length: 20_000 }, (_, i) => line.replace('"s"', `"s${i}"`)).join('\n');
+  const child = spawn(pkg.bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  // Read one chunk, then close the pipe like `head -c`.
+  child.stdout.once('data', () => child.stdout.destroy());
+  child.stdin.on('error', () => {});
+  child.stdin.end(`${events}\n`);
+  const [code, signal] = await new Promise((ok) => child.on('close', (c, s) => ok([c, s])));
+  assert.equal(stderr, '');
+  assert.equal(signal, null);
+  assert.equal(code, 0);
+});
+
+test('the browser entry in Node says what to import instead of failing to fetch', async () => {
+  for (const entry of ['browser.js', 'bridge.js']) {
+    const api = await import(pathToFileURL(join(dir, entry)).href);
+    await assert.rejects(api.init(), (err) => {
+      assert.match(err.message, /import 'workflow-telemetry'/);
+      assert.match(err.message, /workflow-telemetry\/inline/);
+      assert.match(err.message, /init\(bytes\)/);
+      assert.doesNotMatch(err.message, /fetch failed/);
+      return true;
+    }, entry);
+  }
+});
+
+test('init() from bytes works on every entry, and the API answers after it', async () => {
+  const full = readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bg.wasm'));
+  const slim = readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bridge_bg.wasm'));
+  const entries = [
+    ['browser.js', full], ['bridge.js', slim], ['inline.js', full], ['bridge.inline.js', slim],
+    ['node.mjs', full], ['bridge.mjs', slim],
+  ];
+  for (const [entry, bytes] of entries) {
+    // A fresh copy of each entry's module graph: the browser entries load once per process.
+    const api = await import(`${pathToFileURL(join(dir, entry)).href}?fresh=${entry}`);
+    await api.init(new Uint8Array(bytes));
+    const bridge = new api.TelemetryBridge({ parentInvocationId: 'p' });
+    bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+    assert.equal(bridge.inFlight, 1, entry);
+  }
+  const cjs = pkg.require('workflow-telemetry/inline');
+  await cjs.init(full);
+  assert.equal(typeof cjs.RunModel, 'function');
+});
