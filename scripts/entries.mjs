@@ -2,11 +2,11 @@
 // ESM and CommonJS, for the full package and for workflow-telemetry/bridge)
 // from one list: the names the wasm-bindgen glue exports, which are the Rust
 // crate's `#[wasm_bindgen]` exports. So a function added in Rust reaches every
-// entry, and no entry can name one the wasm lacks. Also the CommonJS type
-// declarations (`*.d.cts`, from the hand-written `*.d.ts`) and, into dist/
-// (not committed), the inline entries' base64 payloads. Run by
-// scripts/build.sh after wasm-bindgen; `--check` fails when a committed file
-// differs from what would be written.
+// entry, and no entry can name one the wasm lacks. Also, as build output (not
+// committed), the CommonJS type declarations (`*.d.cts`, from the
+// hand-written `*.d.ts`) and the inline entries' base64 payloads in dist/.
+// Run by scripts/build.sh after wasm-bindgen; `--check` fails when a
+// committed entry differs from what would be written.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -79,7 +79,6 @@ function texts(e) {
   return {
     [e.files.cjs]: cjs, [e.files.mjs]: mjs, [e.files.web]: web,
     [e.files.inline]: inline, [e.files.inlineCjs]: inlineCjs,
-    [e.files.dts.replace(/\.d\.ts$/, '.d.cts')]: dcts(readFileSync(join(PKG, e.files.dts), 'utf8')),
   };
 }
 
@@ -98,9 +97,10 @@ export function dcts(dts) {
     body.replaceAll("from './bridge.js'", "from './bridge.cjs'")}`;
 }
 
-/** Writes each wasm as a base64 string module for the inline entries. */
-function writePayloads() {
+/** Writes the build output: each `.d.cts`, and each wasm as a base64 string module for the inline entries. */
+function writeBuildOutput() {
   for (const e of ENTRIES) {
+    writeFileSync(join(PKG, e.files.dts.replace(/\.d\.ts$/, '.d.cts')), dcts(readFileSync(join(PKG, e.files.dts), 'utf8')));
     const bytes = readFileSync(join(PKG, 'dist', 'web', `${e.glue}_bg.wasm`));
     writeFileSync(join(PKG, 'dist', 'web', payload(e.glue)),
       `// ${e.glue}_bg.wasm (${bytes.length} bytes) as base64, for the inline entries.\nexport default '${bytes.toString('base64')}';\n`);
@@ -120,7 +120,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       }
     }
   }
-  if (!check) writePayloads();
+  if (!check) writeBuildOutput();
   if (stale.length) {
     console.error(`stale entry files (run scripts/build.sh): ${stale.join(', ')}`);
     process.exit(1);

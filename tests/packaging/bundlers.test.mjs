@@ -58,6 +58,14 @@ async function runPage(dir, path = '/index.html') {
   }
 }
 
+/** Runs the page in `outDir` and checks it: EXPECTED, no problem, `wasmFetches` wasm requests. */
+async function expectPage(outDir, wasmFetches) {
+  const { result, problems, wasm } = await runPage(outDir);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(result, EXPECTED);
+  assert.equal(wasm.length, wasmFetches, wasmFetches ? 'the wasm the bundler copied is fetched once' : 'nothing fetched: the wasm is in the bundle');
+}
+
 test('Vite (default entry, no config)', async () => {
   const { build } = await import(tool.resolve('vite'));
   const root = join(pkg.project, 'vite');
@@ -65,10 +73,7 @@ test('Vite (default entry, no config)', async () => {
   writeFileSync(join(root, 'index.html'), html('../main.js'));
   const outDir = join(pkg.project, 'out-vite');
   await build({ root, logLevel: 'silent', configFile: false, build: { outDir, emptyOutDir: true } });
-  const { result, problems, wasm } = await runPage(outDir);
-  assert.deepEqual(problems, []);
-  assert.deepEqual(result, EXPECTED);
-  assert.equal(wasm.length, 1, 'the wasm Vite copied is fetched once');
+  await expectPage(outDir, 1);
 });
 
 test('webpack (default entry, no config)', async () => {
@@ -80,10 +85,7 @@ test('webpack (default entry, no config)', async () => {
   }, (err, s) => (err ? fail(err) : ok(s))));
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
-  const { result, problems, wasm } = await runPage(outDir);
-  assert.deepEqual(problems, []);
-  assert.deepEqual(result, EXPECTED);
-  assert.equal(wasm.length, 1, 'the wasm webpack copied is fetched once');
+  await expectPage(outDir, 1);
 });
 
 test('esbuild (workflow-telemetry/inline, no config)', async () => {
@@ -94,10 +96,7 @@ test('esbuild (workflow-telemetry/inline, no config)', async () => {
     outfile: join(outDir, 'main.js'), absWorkingDir: pkg.project, logLevel: 'silent',
   });
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
-  const { result, problems, wasm } = await runPage(outDir);
-  assert.deepEqual(problems, []);
-  assert.deepEqual(result, EXPECTED);
-  assert.deepEqual(wasm, [], 'nothing fetched: the wasm is in the bundle');
+  await expectPage(outDir, 0);
   assert.deepEqual(readdirSync(outDir).sort(), ['index.html', 'main.js'], 'no asset to copy');
 });
 
@@ -109,10 +108,7 @@ test('Rollup (workflow-telemetry/inline, node-resolve only)', async () => {
   await bundle.write({ file: join(outDir, 'main.js'), format: 'es' });
   await bundle.close();
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
-  const { result, problems, wasm } = await runPage(outDir);
-  assert.deepEqual(problems, []);
-  assert.deepEqual(result, EXPECTED);
-  assert.deepEqual(wasm, []);
+  await expectPage(outDir, 0);
 });
 
 test('bun build for the browser (workflow-telemetry/inline)', async () => {
@@ -121,8 +117,5 @@ test('bun build for the browser (workflow-telemetry/inline)', async () => {
     { cwd: pkg.project, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.status, 0, r.stderr);
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
-  const { result, problems, wasm } = await runPage(outDir);
-  assert.deepEqual(problems, []);
-  assert.deepEqual(result, EXPECTED);
-  assert.deepEqual(wasm, []);
+  await expectPage(outDir, 0);
 });
