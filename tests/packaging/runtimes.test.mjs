@@ -6,9 +6,10 @@
 // built it is gone. Each runs the same program and must print EXPECTED.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startRegistry } from './registry.mjs';
 import { BIN, EXPECTED, cjsMain, consumerProject, elsewhere, esmMain, lastJson, moveAway, tool } from './consumer.mjs';
 
 let pkg;
@@ -27,6 +28,20 @@ function run(cmd, args, { cwd = pkg.project, env = {} } = {}) {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: TIMEOUT, env: { ...process.env, NO_COLOR: '1', ...env } });
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} exited ${r.status} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
   return r;
+}
+
+/** `run`, without blocking this process (whose loopback registry must answer meanwhile). */
+async function runAsync(cmd, args, { cwd, env = {} }) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
+  const [code, signal] = await new Promise((ok) => child.on('close', (c, sig) => ok([c, sig])));
+  clearTimeout(timer);
+  assert.equal(code, 0, `${cmd} ${args.join(' ')} exited ${code} ${signal ?? ''}\n${stdout}\n${stderr}`);
+  return { stdout, stderr };
 }
 
 /** Deno, with its cache in a temporary folder and no update check (a network call of its own). */
@@ -59,6 +74,26 @@ test('Node: bundled by esbuild for Node (ESM and CommonJS output) with the inlin
 test('Deno: `deno run` with no permission flag runs the program (no --allow-read, no --allow-net)', () => {
   const r = deno(['run', '--no-prompt', 'main.mjs']);
   assert.deepEqual(lastJson(r.stdout), EXPECTED);
+});
+
+test('Deno: `npm:workflow-telemetry` from Deno\'s global cache (no node_modules, no package.json), no permission flag', async () => {
+  const manifest = JSON.parse(readFileSync(join(pkg.project, 'node_modules', 'workflow-telemetry', 'package.json'), 'utf8'));
+  const registry = await startRegistry(pkg.tarball, manifest);
+  try {
+    const dir = elsewhere('wt-deno-npm-');
+    cpSync(join(pkg.project, 'sample.js'), join(dir, 'sample.js'));
+    writeFileSync(join(dir, 'main.mjs'), esmMain('npm:workflow-telemetry@0.1.0'));
+    writeFileSync(join(dir, 'bridge.mjs'), "import { TelemetryBridge } from 'npm:workflow-telemetry@0.1.0/bridge';\n"
+      + "console.log(JSON.stringify(new TelemetryBridge({ parentInvocationId: 'p' }).observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' })));\n");
+    const env = { DENO_DIR: join(dir, '.deno-cache'), DENO_NO_UPDATE_CHECK: '1', NPM_CONFIG_REGISTRY: registry.url };
+    const deno = (main) => runAsync(join(BIN, 'deno'), ['run', '--no-prompt', '--node-modules-dir=none', main], { cwd: dir, env });
+    assert.deepEqual(lastJson((await deno('main.mjs')).stdout), EXPECTED);
+    assert.deepEqual(lastJson((await deno('bridge.mjs')).stdout), []);
+    assert.ok(readdirSync(join(dir, '.deno-cache', 'npm')).length > 0, 'installed into the global cache');
+    assert.ok(!existsSync(join(dir, 'node_modules')));
+  } finally {
+    await registry.close();
+  }
 });
 
 test('Deno: workflow-telemetry/bridge, the build engines embed, with no permission either', () => {
