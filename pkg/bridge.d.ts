@@ -235,12 +235,15 @@ export interface BridgeStats {
 export class TelemetryBridge {
   /** @throws {TypeError} named `ArgumentError` when an option has the wrong type. */
   constructor(options: TelemetryBridgeOptions);
-  /** Entries closed by this event, in order. Ignored after `finalize`.
+  /** Entries closed by this event, in order. Ignored after `finalize`. When nothing
+   *  closed (most events), one shared frozen empty array.
+   *  Reads the event's fields the bridge uses (own or inherited, as `event.kind` reads
+   *  them); other keys are not read. A non-finite number in `timestamp` is an error.
    *  @throws {TypeError} named `EventError` (with `field`) for an invalid event; nothing is applied. */
-  observe(event: WorkflowEvent): TelemetryEntryData[];
+  observe(event: WorkflowEvent): readonly TelemetryEntryData[];
   /** Closes every in-flight invocation as an error, in start order. Idempotent.
    *  `at` replaces the clock reading (epoch ms or ISO-8601). */
-  finalize(reason?: string, at?: EventTimestamp): TelemetryEntryData[];
+  finalize(reason?: string, at?: EventTimestamp): readonly TelemetryEntryData[];
   /** One event per line (or each element of one JSON array); a bad line is reported and
    *  every other line processed. Lines numbered from 1 in `text`. */
   observeNdjson(text: string): NdjsonResult;
@@ -277,7 +280,7 @@ export interface WireEvent {
 export type WireBody = WireEvent | { events: WireEvent[] };
 
 /** @throws {Error} named `DecodeError` (with `path`) when an entry is invalid. */
-export function toWire(entries: TelemetryEntryData[], opts: WireOptions): WireBody;
+export function toWire(entries: readonly TelemetryEntryData[], opts: WireOptions): WireBody;
 
 /** Validates entry data and returns it in canonical form.
  *  @throws {Error} named `DecodeError`, message like `result.status: expected one of success, error, user_error`. */

@@ -55,8 +55,10 @@ glue "target/bridge/wasm32-unknown-unknown/release/$NAME.wasm" ${NAME}_bridge
 # The full build (`workflow-telemetry`).
 cargo build --lib --release --target wasm32-unknown-unknown --quiet --config "$DEPS"
 glue "$WASM" $NAME
-# The nodejs glue is CommonJS inside a "type": "module" package.
+# The nodejs glue is CommonJS inside a "type": "module" package, and so are
+# the snippets it requires.
 echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
+node scripts/cjs-snippets.mjs
 # The entry files, from the names the two wasm builds export, and the inline
 # entries' base64 payloads.
 node scripts/entries.mjs
@@ -65,7 +67,7 @@ cp README.md LICENSE pkg/
 # The viewer serves the browser entry from www/pkg (a copy, not committed).
 rm -rf www/pkg
 mkdir -p www/pkg/dist/web && cp pkg/browser.js pkg/loader.js pkg/package.json www/pkg/
-cp pkg/dist/web/$NAME.js pkg/dist/web/${NAME}_bg.wasm www/pkg/dist/web/
+cp -r pkg/dist/web/$NAME.js pkg/dist/web/${NAME}_bg.wasm pkg/dist/web/snippets www/pkg/dist/web/
 # The package ships the viewer for `workflow-telemetry serve` (generated, not committed).
 rm -rf pkg/viewer && mkdir -p pkg/viewer
 cp -r www/index.html www/style.css www/js pkg/viewer/

@@ -14,5 +14,5 @@ pub use filter::{EventFilter, NamePattern};
 pub use raw::{RawEvent, RawFields};
 pub use workflow_event::{
     Ended, Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed,
-    StepRef, WorkflowEvent,
+    StepRef, WorkflowEvent, ACTED_KINDS,
 };

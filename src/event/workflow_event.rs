@@ -119,6 +119,21 @@ impl<'a> WorkflowEvent<'a> {
     }
 }
 
+/// The kinds [`Event::from_fields`] reads more than `kind` and `timestamp`
+/// of; any other kind is [`WorkflowEvent::Other`] whatever its other fields
+/// hold (so a reader may skip them: `observe(event)` does).
+pub const ACTED_KINDS: [&str; 9] = [
+    "started",
+    "step_started",
+    "step_skipped",
+    "completed",
+    "error",
+    "model_resolved",
+    "method_executing",
+    "step_completed",
+    "step_failed",
+];
+
 impl<'a> Event<'a> {
     /// Reads one event from JSON text, borrowing strings from it where possible:
     /// the fast scanner for plain objects ([`scan`](super::scan)), serde_json
@@ -298,5 +313,31 @@ impl Validator<'_> {
             job_id: self.required("jobId", r.job_id.take())?,
             step_id: self.required("stepId", r.step_id.take())?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of ACTED_KINDS reads a field beyond kind and timestamp (a
+    /// wrong-typed `jobId`, `runId` or `workflowName` is refused), and any
+    /// other kind reads none (the same fields are accepted as `Other`).
+    #[test]
+    fn acted_kinds_are_the_kinds_that_read_more_fields() {
+        let wrong = r#","runId":5,"jobId":5,"stepId":5,"workflowName":5,"modelType":5,"methodName":5,"error":5}"#;
+        for kind in ACTED_KINDS
+            .iter()
+            .copied()
+            .chain(["method_output", "job_started", "x"])
+        {
+            let text = format!(r#"{{"kind":"{kind}","timestamp":1{wrong}"#);
+            let read = Event::from_json(&text);
+            assert_eq!(
+                read.is_err(),
+                ACTED_KINDS.contains(&kind),
+                "{kind}: {read:?}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{argument_error, decode_error, event_error, js_error};
+use super::event_reader::EventReader;
 use super::interop::{
     entry_js, instant, json_text, ndjson_options, parse_json_bytes, rust_string, to_js, to_json,
     Chunk, Options,
@@ -26,6 +27,7 @@ pub struct JsTelemetryBridge {
     inner: CoreBridge,
     sink: Option<JsSink>,
     ndjson: NdjsonOptions,
+    reader: EventReader,
 }
 
 #[wasm_bindgen(js_class = TelemetryBridge)]
@@ -61,11 +63,18 @@ impl JsTelemetryBridge {
             inner: CoreBridge::new(config, clock, ids),
             sink,
             ndjson,
+            reader: EventReader::default(),
         })
     }
 
     /// Observes one event object; returns the entries it closed, in order.
     pub fn observe(&mut self, event: JsValue) -> Result<Array, JsValue> {
+        let mut entries = Entries::default();
+        if let Some(mut fields) = self.reader.read(&event) {
+            let event = Event::from_fields(&mut fields).map_err(|e| event_error(&e))?;
+            self.inner.observe_with(&event, |e| entries.push(e));
+            return self.emit(entries);
+        }
         let text = json_text(&event, "event")?;
         let event = Event::from_json(&text).map_err(|e| match e {
             ParseError::Event(e) => event_error(&e),
@@ -76,7 +85,6 @@ impl JsTelemetryBridge {
                 &[("field", "event".into())],
             ),
         })?;
-        let mut entries = Entries::default();
         self.inner.observe_with(&event, |e| entries.push(e));
         self.emit(entries)
     }
@@ -198,7 +206,7 @@ impl JsTelemetryBridge {
     /// the sink.
     fn emit(&self, entries: Entries) -> Result<Array, JsValue> {
         if entries.0.is_empty() {
-            return Ok(Array::new());
+            return Ok(EMPTY.with(Array::clone));
         }
         let mut text = entries.0;
         text.push(b']');
@@ -208,6 +216,16 @@ impl JsTelemetryBridge {
         }
         Ok(out)
     }
+}
+
+thread_local! {
+    /// What `observe` returns when nothing closed, most calls: one frozen
+    /// empty array, not a new one per event (measured: NN% of a call).
+    static EMPTY: Array = {
+        let empty = Array::new();
+        Object::freeze(&empty);
+        empty
+    };
 }
 
 /// Entries lent by the bridge, written as the text of one JSON array as they

@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::*;
 
 mod bridge;
 mod errors;
+mod event_reader;
 mod functions;
 mod interop;
 #[cfg(feature = "run-model")]

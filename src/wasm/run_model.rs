@@ -10,7 +10,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::errors::{argument_error, js_error, serialize_error};
-use super::interop::{read_options, rust_string, to_js, to_json, Chunk, Options};
+use super::interop::{json_text, read_options, rust_string, to_js, to_json, Chunk, Options};
 use super::sources::{JsClock, JsIds};
 use crate::config::{
     IngestConfig, LogFormat, LogsConfig, MetricsConfig, QueryConfig, RunModelConfig,
@@ -75,8 +75,8 @@ impl JsRunModel {
     /// of it is applied.
     pub fn ingest(&mut self, event: JsValue, options: JsValue) -> Result<(), JsValue> {
         let o = ingest_options(&options)?;
-        let value = to_json(event, "event").map_err(|_| unreadable_event())?;
-        Ok(self.inner.ingest_from(&value, o.source())?)
+        let text = json_text(&event, "event").map_err(|_| unreadable_event())?;
+        Ok(self.inner.ingest_json(&text, o.source())?)
     }
 
     /// Ingests one event per line, or each element of one JSON array:

@@ -153,6 +153,50 @@ fn invalid_events_throw_and_change_nothing() {
     assert_eq!(out.length(), 0, "unknown kinds are accepted and ignored");
 }
 
+/// `observe(object)` reads the event's fields without JSON (read_event.js):
+/// in each engine, a non-finite timestamp is refused (JSON would have made it
+/// null), strings beyond ASCII and a Date arrive as they are, and nothing
+/// closed returns the one frozen empty array.
+#[wasm_bindgen_test]
+fn object_events_cross_without_json() {
+    let mut b = deterministic();
+    let event = json(
+        r#"{"kind":"method_executing","jobId":"ジョブ","stepId":"déployer-🚀","methodName":"m"}"#,
+    );
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        Reflect::set(&event, &"timestamp".into(), &bad.into()).unwrap();
+        let e = error_of(b.observe(event.clone()));
+        assert_eq!(get(&e, "field").as_string().as_deref(), Some("timestamp"));
+    }
+    assert_eq!(b.in_flight(), 0);
+    let date = js_sys::Date::new(&JsValue::from_f64(1_770_285_600_000.0));
+    Reflect::set(&event, &"timestamp".into(), &date).unwrap();
+    let empty = b.observe(event).unwrap();
+    assert!(Object::is_frozen(&empty) && empty.length() == 0);
+    let again = b
+        .observe(json(r#"{"kind":"job_started","jobId":5}"#))
+        .unwrap();
+    assert!(Object::is(&empty, &again), "one shared empty array");
+    let done = b
+        .observe(json(r#"{"kind":"step_completed","jobId":"ジョブ","stepId":"déployer-🚀","timestamp":1770285601500}"#))
+        .unwrap();
+    let entry = done.get(0);
+    assert_eq!(
+        get(&entry, "startedAt").as_string().as_deref(),
+        Some("2026-02-05T10:00:00.000Z")
+    );
+    assert_eq!(get(&entry, "durationMs").as_f64(), Some(1500.0));
+    let context = get(&entry, "workflowContext");
+    assert_eq!(
+        get(&context, "jobName").as_string().as_deref(),
+        Some("ジョブ")
+    );
+    assert_eq!(
+        get(&context, "stepName").as_string().as_deref(),
+        Some("déployer-🚀")
+    );
+}
+
 #[wasm_bindgen_test]
 fn finalize_drains_once_and_ignores_later_events() {
     let mut b = deterministic();

@@ -21,8 +21,8 @@ import type { TelemetryEntryData as SlimEntry, NdjsonResult } from 'workflow-tel
 await init();
 const bridge = new TelemetryBridge({ parentInvocationId: 'p', clock: () => Date.now(), idGenerator: () => 'x' });
 const event: WorkflowEvent = { kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 5 };
-const entries: TelemetryEntryData[] = bridge.observe(event);
-const drained: TelemetryEntryData[] = bridge.finalize('cancelled', '2026-02-05T10:00:00.000Z');
+const entries: readonly TelemetryEntryData[] = bridge.observe(event);
+const drained: readonly TelemetryEntryData[] = bridge.finalize('cancelled', '2026-02-05T10:00:00.000Z');
 
 function describe(e: WorkflowEvent): string {
   switch (e.kind) {
@@ -63,6 +63,8 @@ const liteJson: string = model.snapshotJson({ lite: true });
 const liteStep: LiteStepDetail = { id: 'a', job: 'j', name: 'a', status: 'completed', state: 'completed', attempts: [], detailRef: 0 };
 const held: HeldBack | undefined = model.stepDetail(liteStep.detailRef);
 const entriesText: string = model.childEntriesNdjson();
+// @ts-expect-error the entries of a call are read-only (the empty one is shared and frozen)
+entries.push(drained[0]);
 // @ts-expect-error a lite step holds back its transitions
 const liteTransitions = liteStep.transitions;
 new RunModel({ events: { allow: ['task.*'] } });
@@ -108,7 +110,7 @@ bridge.inFlight = 3;
 
 await slim.init();
 const slimBridge = new slim.TelemetryBridge({ parentInvocationId: 'p' });
-const slimEntries: SlimEntry[] = slimBridge.observe(event);
+const slimEntries: readonly SlimEntry[] = slimBridge.observe(event);
 const slimResult: NdjsonResult = slimBridge.observeNdjson('');
 const slimBody: WireBody = slim.toWire(slimEntries, { distinctId: 'u' });
 // @ts-expect-error the bridge entry has no run model

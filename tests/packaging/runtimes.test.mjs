@@ -110,7 +110,7 @@ console.log(JSON.stringify({ closed, errors: r.errors.length }));
 test('Deno: `deno check` sees the types (strict), and a wrong use fails it', () => {
   writeFileSync(join(pkg.project, 'typed.ts'), `import { RunModel, TelemetryBridge, type TelemetryEntryData, type RunSnapshot } from 'workflow-telemetry';
 const bridge = new TelemetryBridge({ parentInvocationId: 'p' });
-const entries: TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+const entries: readonly TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
 const snapshot: RunSnapshot = new RunModel().snapshot();
 console.log(entries.length, snapshot.runs.length);
 `);

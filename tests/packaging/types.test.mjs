@@ -29,7 +29,7 @@ const input: InitInput = new Uint8Array(8);
 // @ts-expect-error a number is no wasm source
 await init(42);
 const bridge = new workflowTelemetry.TelemetryBridge({ parentInvocationId: 'p' });
-const entries: TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+const entries: readonly TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
 const snapshot: RunSnapshot = new RunModel().snapshot();
 const same: typeof TelemetryBridge = workflowTelemetry.TelemetryBridge;
 const slim: typeof bridgeOnly.TelemetryBridge = bridgeOnly.default.TelemetryBridge;
@@ -49,7 +49,7 @@ import { RunModel as InlineRunModel } from 'workflow-telemetry/inline';
 void init(new Uint8Array(8));
 initSync(new ArrayBuffer(8));
 const bridge = new TelemetryBridge({ parentInvocationId: 'p' });
-const entries: TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+const entries: readonly TelemetryEntryData[] = bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
 const snapshot: RunSnapshot = new RunModel().snapshot();
 new SlimBridge({ parentInvocationId: 'p' });
 new InlineRunModel();

@@ -1,0 +1,139 @@
+//! `observe(event)` without JSON. The binding used to `JSON.stringify` each
+//! event object in JS and parse the text in wasm; with entries parsed back,
+//! the crossing was most of the time of a call (a `node --cpu-prof` profile
+//! of 106,278 events: stringify 25%, the text's copy into wasm 12%, wasm
+//! itself about 20%). Now `read_event.js` copies the values of the fields
+//! the core reads, and only those, from the object into a buffer here, each
+//! as a tag (what JSON would hold: null, a boolean, a number, a string, an
+//! array, an object) and its scalar value; `decode` turns them into the same
+//! [`RawFields`] a parsed line gives, which the core validates as always.
+//! Values JSON would change (a `toJSON`, a boxed primitive) or refuse (a
+//! bigint), and anything not an object, still go through JSON.
+//! Unlike JSON, a number is kept as it is: `NaN` or `Infinity` in
+//! `timestamp` is an error (JSON would have made it `null`, silently).
+
+use std::borrow::Cow;
+use std::cell::Cell;
+
+use wasm_bindgen::prelude::*;
+
+use crate::event::field::Field;
+use crate::event::{RawFields, ACTED_KINDS};
+
+#[wasm_bindgen(module = "/src/wasm/read_event.js")]
+extern "C" {
+    /// `false` when the reader's names are not [`KEYS`]: JSON then, always.
+    fn setup(names: &js_sys::Array, kinds: &js_sys::Array) -> bool;
+    /// Never throws (it catches what a getter throws, which would otherwise
+    /// unwind through the bridge and leave it borrowed; the JSON path then
+    /// reports the event): no `catch` wrapper, a third of the call's cost.
+    #[wasm_bindgen(js_name = readEvent)]
+    fn read_event(event: &JsValue, ptr: u32, cap: u32, memory: &JsValue) -> i32;
+}
+
+/// The fields the core reads (every slot of [`RawFields`]), in the order
+/// the reader writes them.
+const KEYS: [&str; 16] = [
+    "kind",
+    "timestamp",
+    "runId",
+    "parentRunId",
+    "workflowName",
+    "jobId",
+    "stepId",
+    "modelName",
+    "modelType",
+    "methodName",
+    "driver",
+    "error",
+    "errorType",
+    "userError",
+    "allowedFailure",
+    "executor",
+];
+
+const TOO_SMALL: i32 = -2;
+/// The buffer's size at first: the 16 fields of a typical event take 150 bytes.
+const START: usize = 4096;
+/// A buffer grown past this for one large event is given back after it.
+const KEEP: usize = 1 << 16;
+
+thread_local! {
+    /// Whether `setup` ran, and whether the reader agreed on [`KEYS`].
+    static READY: Cell<Option<bool>> = const { Cell::new(None) };
+    /// This instance's memory, handed to the reader with each event.
+    static MEMORY: JsValue = wasm_bindgen::memory();
+}
+
+/// The buffer the reader writes into, reused from event to event.
+#[derive(Default)]
+pub(super) struct EventReader {
+    buf: Vec<u8>,
+}
+
+impl EventReader {
+    /// The known fields of `event`, or `None` when it must go through JSON.
+    pub(super) fn read(&mut self, event: &JsValue) -> Option<RawFields<'_>> {
+        let ready = READY.get().unwrap_or_else(|| {
+            let strings = |list: &[&str]| list.iter().map(|k| JsValue::from_str(k)).collect();
+            let agreed = setup(&strings(&KEYS), &strings(&ACTED_KINDS));
+            READY.set(Some(agreed));
+            agreed
+        });
+        if !ready {
+            return None;
+        }
+        if self.buf.len() > KEEP {
+            self.buf = Vec::new();
+        }
+        if self.buf.is_empty() {
+            self.buf.resize(START, 0);
+        }
+        let written = loop {
+            let cap = self.buf.len();
+            let ptr = self.buf.as_mut_ptr() as u32;
+            match MEMORY.with(|memory| read_event(event, ptr, cap as u32, memory)) {
+                TOO_SMALL => self.buf.resize(cap * 2, 0),
+                n if n >= 0 => break n as usize,
+                _ => return None,
+            }
+        };
+        decode(&self.buf[..written])
+    }
+}
+
+/// The fields as the reader wrote them: per key of [`KEYS`], a tag and its
+/// value, up to where it stopped (after `kind` and `timestamp` for a kind
+/// outside [`ACTED_KINDS`]). `None` if the bytes are not what the reader
+/// writes (never, short of a bug: the event then goes through JSON).
+fn decode(buf: &[u8]) -> Option<RawFields<'_>> {
+    let mut fields = RawFields::default();
+    let mut at = 0;
+    for key in KEYS {
+        let Some(&tag) = buf.get(at) else { break };
+        at += 1;
+        let field = match tag {
+            0 => continue,
+            1 => Field::Null,
+            2 => Field::Bool(false),
+            3 => Field::Bool(true),
+            4 => {
+                let bytes = buf.get(at..at + 8)?;
+                at += 8;
+                Field::Number(f64::from_le_bytes(bytes.try_into().ok()?))
+            }
+            5 => {
+                let len = u32::from_le_bytes(buf.get(at..at + 4)?.try_into().ok()?) as usize;
+                at += 4;
+                let text = std::str::from_utf8(buf.get(at..at + len)?).ok()?;
+                at += len;
+                Field::Str(Cow::Borrowed(text))
+            }
+            6 => Field::Array,
+            7 => Field::Object,
+            _ => return None,
+        };
+        *fields.slot_for(key)? = Some(field);
+    }
+    Some(fields)
+}
