@@ -10,7 +10,7 @@
 // Absolute times on shared machines are noisy: ratios are what to read.
 // `node bench/viewer.mjs` prints a table and writes target/bench/viewer.json;
 // `runViewerBench(options)` returns the same figures as plain JSON data.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchChromium, newPage } from '../tests/e2e/browser.mjs';
@@ -64,8 +64,18 @@ const round = (v, digits = 2) => (Number.isFinite(v) ? Number(v.toFixed(digits))
  * task, which runs once that frame is presented).
  */
 function armLoadRecorder(name) {
-  const rec = { name };
+  const rec = { name, longestTaskMs: 0, longTasks: 0 };
   window.__benchLoad = rec;
+  // The page's responsiveness while it loads: main-thread tasks over 50 ms.
+  const tasks = new PerformanceObserver((list) => {
+    if (rec.t0 === undefined || rec.painted !== undefined) return;
+    for (const t of list.getEntries()) {
+      rec.longTasks += 1;
+      rec.longestTaskMs = Math.max(rec.longestTaskMs, t.duration);
+    }
+  });
+  tasks.observe({ type: 'longtask' });
+  rec.stopTasks = () => tasks.disconnect();
   document.addEventListener('change', (e) => {
     if (e.target.id !== 'file') return;
     rec.t0 = performance.now();
@@ -88,6 +98,29 @@ function armLoadRecorder(name) {
     });
   });
   observer.observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+}
+
+/**
+ * The tab's memory: the renderer processes' peak resident size (VmHWM, from
+ * /proc; the page and its worker, wasm memory included, live in one renderer
+ * process) and their current size, by Chromium's own process list. Linux
+ * only; null elsewhere.
+ */
+async function rendererMemory(browser) {
+  try {
+    const cdp = await browser.newBrowserCDPSession();
+    const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+    await cdp.detach();
+    const kib = (status, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => {
+      const status = readFileSync(`/proc/${p.id}/status`, 'utf8');
+      return { pid: p.id, peakBytes: kib(status, 'VmHWM'), nowBytes: kib(status, 'VmRSS') };
+    });
+    const top = renderers.sort((a, b) => b.peakBytes - a.peakBytes)[0];
+    return top ? { peakBytes: top.peakBytes, nowBytes: top.nowBytes, renderers: renderers.length } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Lets the page go quiet (two frames and a pause) before a baseline, so GC from a load does not land in it. */
@@ -121,7 +154,11 @@ async function pickAndWait(page, path, opts) {
   const rec = await inPage(page, opts, 'the load figures', () => {
     const r = window.__benchLoad;
     const parsed = /parsed in (\d+) ms/.exec(document.querySelector('#load-status').textContent);
-    return { error: r.error, readyMs: r.ready - r.t0, paintedMs: r.painted - r.t0, workerMs: parsed ? Number(parsed[1]) : undefined };
+    r.stopTasks();
+    return {
+      error: r.error, readyMs: r.ready - r.t0, paintedMs: r.painted - r.t0, workerMs: parsed ? Number(parsed[1]) : undefined,
+      longestTaskMs: r.longestTaskMs, longTasks: r.longTasks,
+    };
   });
   if (rec.error) throw new Error(`the viewer failed to load ${name}: ${rec.error}`);
   return { ...rec, wallMs };
@@ -156,7 +193,10 @@ async function measureLoad(page, opts) {
     // Reading the file, posting it, the snapshot's way back and rendering: what the page adds to the worker.
     pageMs: round(Math.min(...loads.map((l) => l.readyMs - l.workerMs))),
     wallMs: best('wallMs'),
-    samples: loads.map((l) => ({ paintedMs: round(l.paintedMs), readyMs: round(l.readyMs), workerMs: l.workerMs, wallMs: l.wallMs })),
+    // Main-thread tasks over 50 ms between the file's pick and the first paint (the page stays responsive if none is long).
+    longestTaskMs: round(Math.max(...loads.map((l) => l.longestTaskMs))),
+    longTasks: Math.max(...loads.map((l) => l.longTasks)),
+    samples: loads.map((l) => ({ paintedMs: round(l.paintedMs), readyMs: round(l.readyMs), workerMs: l.workerMs, wallMs: l.wallMs, longestTaskMs: round(l.longestTaskMs) })),
     jsonParseSamplesMs: parses.map((p) => round(p.ms)),
     ratio: round(best('paintedMs') / parseMs),
   };
@@ -278,11 +318,12 @@ export async function runViewerBench(options = {}) {
     await page.goto(`${ctx.base}/`, { timeout: opts.timeoutMs });
     await page.waitForFunction(() => document.body.dataset.state === 'ready', undefined, { timeout: opts.timeoutMs });
     const load = opts.parts.includes('load') ? await measureLoad(page, opts) : undefined;
+    const memory = load ? await rendererMemory(ctx.browser) : undefined;
     const zoom = opts.parts.includes('zoom') ? await measureZoom(page, opts) : undefined;
     return {
       chromium: ctx.browser.version(),
       repetitions: opts.repetitions,
-      load: load && { ...load, target: opts.target, withinTarget: load.ratio <= opts.target },
+      load: load && { ...load, target: opts.target, withinTarget: load.ratio <= opts.target, memory },
       zoom,
       pageProblems: problems,
     };
@@ -308,6 +349,8 @@ function printLoad(l) {
   row('  file picked -> first painted timeline', l.firstRenderMs, `${l.ratio}x JSON.parse (target ${l.target}x: ${l.withinTarget ? 'met' : 'MISSED'})`);
   row('  file picked -> ready state', l.readyMs, `of which the worker ${l.workerParseMs} ms ("parsed in"), the page ${l.pageMs} ms`);
   row('  baseline: JSON.parse of every line', l.jsonParseMs, '');
+  row('  longest main-thread task while loading', l.longestTaskMs, `${l.longTasks} tasks over 50 ms`);
+  if (l.memory) console.log(`  tab (renderer process) memory: peak ${(l.memory.peakBytes / 1048576).toFixed(0)} MiB resident, ${(l.memory.nowBytes / 1048576).toFixed(0)} MiB after the loads`);
 }
 
 function printZoom(z) {
@@ -329,6 +372,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const options = {};
   if (arg('--www')) options.www = resolve(arg('--www'));
   if (arg('--only')) options.parts = [arg('--only')];
+  // `--events N` for the load log's size (1000000: a busy day's log), `--repetitions N`.
+  if (arg('--events')) options.events = Number(arg('--events'));
+  if (arg('--repetitions')) options.repetitions = Number(arg('--repetitions'));
+  if (arg('--timeout-ms')) options.timeoutMs = Number(arg('--timeout-ms'));
   const results = await runViewerBench(options);
   writeFileSync(join(OUT, 'viewer.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);

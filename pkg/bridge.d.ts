@@ -310,25 +310,32 @@ export function redactInvocation(argv: string[], options?: RedactOptions): Comma
  * `Uint8Array`, Node's `Buffer`), or a compiled `WebAssembly.Module`. Written
  * without the DOM lib's names (`BufferSource`, `Response`, `WebAssembly`), so
  * a Node or Deno project compiles without `lib: ["dom"]`: each case is the
- * shape that the real class has.
+ * shape of the real class, by members only it has.
  */
-export type InitInput =
-  | string
-  | { readonly href: string }
-  | { arrayBuffer(): Promise<ArrayBuffer> }
-  | PromiseLike<{ arrayBuffer(): Promise<ArrayBuffer> }>
-  | WasmBytes
-  | WasmModule;
+export type InitInput = string | UrlLike | ResponseLike | PromiseLike<ResponseLike> | WasmBytes | WasmModule;
+/** A `URL`. */
+export interface UrlLike {
+  readonly href: string;
+  readonly searchParams: unknown;
+}
+/** A fetch `Response`. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: unknown;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
 /** The wasm's bytes. */
 export type WasmBytes = ArrayBuffer | ArrayBufferView;
 /**
- * A compiled `WebAssembly.Module`: the lib's class where the program's libs
- * declare one (DOM, webworker, Deno's), else any object. (`& object`: the
- * lib's `Module` interface is empty, which a number or a string would match.)
+ * A compiled `WebAssembly.Module`, where the program's libs declare the class
+ * (DOM, webworker, Deno's); without them, none (`never`: pass the bytes).
+ * (`& object`: the lib's `Module` interface is empty, which a number or a
+ * string would match.)
  */
 export type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never) => infer M } }
   ? M & object
-  : object;
+  : never;
 
 /** Browser entries: loads the wasm (default: the file next to the module). Node, Deno, Bun and the inline entries: resolves at once. */
 export function init(input?: InitInput): Promise<void>;

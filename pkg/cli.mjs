@@ -102,6 +102,15 @@ async function main() {
   input.setEncoding('utf8');
 
   let rejected = 0;
+  // A reader that stops early (`workflow-telemetry log.ndjson | head`) closes
+  // the pipe: stop there, quietly, as Unix filters do, rather than die on the
+  // unhandled EPIPE with a stack trace; the exit code still says whether a
+  // line read so far was rejected.
+  process.stdout.on('error', (err) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`workflow-telemetry: cannot write standard output: ${err.message}\n`);
+    process.exit(err.code === 'EPIPE' ? Number(rejected > 0) : 2);
+  });
+  process.stderr.on('error', () => process.exit(Number(rejected > 0)));
   const write = (result) => {
     if (result.entries) process.stdout.write(result.entries);
     for (const err of result.errors) {
@@ -121,16 +130,6 @@ async function main() {
   for (const entry of drained) process.stdout.write(`${JSON.stringify(entry)}\n`);
   process.exitCode = rejected > 0 ? 1 : 0;
 }
-
-// A reader that stops early (`workflow-telemetry log.ndjson | head`) closes
-// the pipe: stop there, quietly and successfully, as Unix filters do, rather
-// than die on the unhandled EPIPE with a stack trace.
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  process.stderr.write(`workflow-telemetry: cannot write standard output: ${err.message}\n`);
-  process.exit(2);
-});
-process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
 
 if (process.argv[2] === 'serve') {
   const { serve } = await import('./sidecar/main.mjs');

@@ -2,11 +2,11 @@
 // entries (inline.js, bridge.inline.js): each wraps its own wasm-bindgen glue
 // in the same `init`/`initSync` pair. Nothing here reaches the network: the
 // browser entries fetch only the wasm next to the module (same origin once
-// bundled), and refuse to when that is a file, which only Node, Deno or Bun
-// running the browser entry would ask for.
+// bundled), and the inline entries fetch nothing.
 
-const WRONG_ENTRY = 'workflow-telemetry: init() with no argument fetches the wasm next to the browser entry, '
-  + 'and here that is a file (%URL%), which this entry does not read. '
+/** What a server runtime running the browser entry is told when its fetch of the wasm file failed. */
+const WRONG_ENTRY = 'workflow-telemetry: init() could not load the wasm next to the browser entry '
+  + '(dist/web/*_bg.wasm; a fetch of a file fails in Node and needs --allow-read in Deno). '
   + "In Node import 'workflow-telemetry' (its Node entry is ready on import); in Deno and Bun the same "
   + "specifier gives their entry; anywhere, import 'workflow-telemetry/inline' (the wasm inside the module), "
   + 'or pass the bytes: init(bytes).';
@@ -14,19 +14,26 @@ const WRONG_ENTRY = 'workflow-telemetry: init() with no argument fetches the was
 /**
  * `init(input?)` loads the wasm once: `input` may be a URL, a Response, bytes
  * or a compiled WebAssembly.Module, or omitted to fetch the file shipped with
- * the package; later calls return the first call's promise. `initSync(module)`
- * loads it synchronously from bytes or a compiled module.
+ * the package; later calls return the first call's promise, unless it failed
+ * (then the next call tries again). `initSync(module)` loads it synchronously
+ * from bytes or a compiled module.
  */
 export function loader(initWasm, initWasmSync) {
   let ready;
   return {
     init(input) {
       if (!ready) {
-        if (input === undefined && fromFile()) {
-          const url = new URL('./dist/web/', import.meta.url).href;
-          return Promise.reject(new Error(WRONG_ENTRY.replace('%URL%', url)));
-        }
-        ready = initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => undefined);
+        ready = initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => undefined, (err) => {
+          ready = undefined;
+          // Node (or Deno, Bun, a jsdom test) running the browser entry: say
+          // what to import instead of a bare "fetch failed". Decided after
+          // the fact: where the fetch works (Bun, Deno with --allow-read),
+          // the browser entry works too.
+          if (input === undefined && typeof globalThis.process?.versions?.node === 'string') {
+            throw new Error(WRONG_ENTRY, { cause: err });
+          }
+          throw err;
+        });
       }
       return ready;
     },
@@ -35,19 +42,6 @@ export function loader(initWasm, initWasmSync) {
       ready = Promise.resolve();
     },
   };
-}
-
-/**
- * Whether this is Node, Deno or Bun running the browser entry from a file,
- * whose fetch of a file: URL fails (Node: "fetch failed") or needs a
- * permission (Deno). Not a page: webpack writes `import.meta.url` as the
- * source's file: URL at build time, so the URL alone would misjudge a bundle.
- */
-function fromFile() {
-  const url = import.meta.url;
-  return typeof globalThis.process?.versions?.node === 'string'
-    && typeof globalThis.document === 'undefined' && typeof globalThis.WorkerGlobalScope === 'undefined'
-    && typeof url === 'string' && url.startsWith('file:');
 }
 
 /**

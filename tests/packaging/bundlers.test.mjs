@@ -72,7 +72,13 @@ test('Vite (default entry, no config)', async () => {
   mkdirSync(root);
   writeFileSync(join(root, 'index.html'), html('../main.js'));
   const outDir = join(pkg.project, 'out-vite');
-  await build({ root, logLevel: 'silent', configFile: false, build: { outDir, emptyOutDir: true } });
+  const warnings = [];
+  const logger = {
+    info() {}, clearScreen() {}, hasErrorLogged: () => false, hasWarned: false,
+    warn(msg) { warnings.push(msg); }, warnOnce(msg) { warnings.push(msg); }, error(msg) { warnings.push(msg); },
+  };
+  await build({ root, customLogger: logger, configFile: false, build: { outDir, emptyOutDir: true } });
+  assert.deepEqual(warnings, [], 'Vite warns of nothing');
   await expectPage(outDir, 1);
 });
 
@@ -84,6 +90,9 @@ test('webpack (default entry, no config)', async () => {
     output: { path: outDir, filename: 'main.js' },
   }, (err, s) => (err ? fail(err) : ok(s))));
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  // Only webpack's size hints (the wasm is 0.7 MB, over its 244 KiB advice).
+  const sizeHints = new Set(['AssetsOverSizeLimitWarning', 'EntrypointsOverSizeLimitWarning', 'NoAsyncChunksWarning']);
+  assert.deepEqual(stats.compilation.warnings.filter((w) => !sizeHints.has(w.name)).map((w) => w.message), []);
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
   await expectPage(outDir, 1);
 });
@@ -91,10 +100,11 @@ test('webpack (default entry, no config)', async () => {
 test('esbuild (workflow-telemetry/inline, no config)', async () => {
   const esbuild = tool('esbuild');
   const outDir = join(pkg.project, 'out-esbuild');
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [join(pkg.project, 'inline.js')], bundle: true, format: 'esm',
     outfile: join(outDir, 'main.js'), absWorkingDir: pkg.project, logLevel: 'silent',
   });
+  assert.deepEqual(result.warnings, [], 'esbuild warns of nothing');
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
   await expectPage(outDir, 0);
   assert.deepEqual(readdirSync(outDir).sort(), ['index.html', 'main.js'], 'no asset to copy');
@@ -104,9 +114,11 @@ test('Rollup (workflow-telemetry/inline, node-resolve only)', async () => {
   const { rollup } = tool('rollup');
   const { nodeResolve } = tool('@rollup/plugin-node-resolve');
   const outDir = join(pkg.project, 'out-rollup');
-  const bundle = await rollup({ input: join(pkg.project, 'inline.js'), plugins: [nodeResolve({ browser: true })], onwarn() {} });
+  const warnings = [];
+  const bundle = await rollup({ input: join(pkg.project, 'inline.js'), plugins: [nodeResolve({ browser: true })], onwarn: (w) => warnings.push(w.message) });
   await bundle.write({ file: join(outDir, 'main.js'), format: 'es' });
   await bundle.close();
+  assert.deepEqual(warnings, [], 'Rollup warns of nothing');
   writeFileSync(join(outDir, 'index.html'), html('./main.js'));
   await expectPage(outDir, 0);
 });

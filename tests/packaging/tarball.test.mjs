@@ -5,8 +5,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, consumerProject } from './consumer.mjs';
@@ -61,20 +62,22 @@ test('npm publish --dry-run corrects nothing (bin as npm writes it)', () => {
   assert.deepEqual(manifest.bin, { 'workflow-telemetry': 'cli.mjs' });
 });
 
-test('the CLI piped into a reader that stops early exits quietly', async () => {
+test('the CLI piped into a reader that stops early exits quietly, its code saying whether a line was rejected', async () => {
   const line = JSON.stringify({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 1 });
   const events = Array.from({ length: 20_000 }, (_, i) => line.replace('"s"', `"s${i}"`)).join('\n');
-  const child = spawn(pkg.bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  // Read one chunk, then close the pipe like `head -c`.
-  child.stdout.once('data', () => child.stdout.destroy());
-  child.stdin.on('error', () => {});
-  child.stdin.end(`${events}\n`);
-  const [code, signal] = await new Promise((ok) => child.on('close', (c, s) => ok([c, s])));
-  assert.equal(stderr, '');
-  assert.equal(signal, null);
-  assert.equal(code, 0);
+  for (const [input, exit, stderr] of [[`${events}\n`, 0, ''], [`not json\n${events}\n`, 1, /^line 1: [^\n]*\n$/]]) {
+    const child = spawn(pkg.bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    // Read one chunk, then close the pipe like `head -c`.
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+    const [code, signal] = await new Promise((ok) => child.on('close', (c, s) => ok([c, s])));
+    if (typeof stderr === 'string') assert.equal(err, stderr); else assert.match(err, stderr);
+    assert.equal(signal, null);
+    assert.equal(code, exit);
+  }
 });
 
 test('the browser entry in Node says what to import instead of failing to fetch', async () => {
@@ -90,22 +93,63 @@ test('the browser entry in Node says what to import instead of failing to fetch'
   }
 });
 
-test('init() from bytes works on every entry, and the API answers after it', async () => {
-  const full = readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bg.wasm'));
-  const slim = readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bridge_bg.wasm'));
+/** Runs `code` (an ES module) in a fresh Node process in the project; returns its last line as JSON. */
+async function fresh(code) {
+  const file = join(pkg.project, `fresh-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(file, code);
+  const child = spawn(process.execPath, [file], { cwd: pkg.project });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const code_ = await new Promise((ok) => child.on('close', ok));
+  assert.equal(code_, 0, err);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+test('init() from bytes works on every entry, each in a fresh process; the browser entries use those bytes', async () => {
   const entries = [
-    ['browser.js', full], ['bridge.js', slim], ['inline.js', full], ['bridge.inline.js', slim],
-    ['node.mjs', full], ['bridge.mjs', slim],
+    ['browser.js', 'workflow_telemetry_bg.wasm'], ['bridge.js', 'workflow_telemetry_bridge_bg.wasm'],
+    ['inline.js', 'workflow_telemetry_bg.wasm'], ['bridge.inline.js', 'workflow_telemetry_bridge_bg.wasm'],
+    ['node.mjs', 'workflow_telemetry_bg.wasm'], ['bridge.mjs', 'workflow_telemetry_bridge_bg.wasm'],
   ];
-  for (const [entry, bytes] of entries) {
-    // A fresh copy of each entry's module graph: the browser entries load once per process.
-    const api = await import(`${pathToFileURL(join(dir, entry)).href}?fresh=${entry}`);
-    await api.init(new Uint8Array(bytes));
-    const bridge = new api.TelemetryBridge({ parentInvocationId: 'p' });
-    bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
-    assert.equal(bridge.inFlight, 1, entry);
+  for (const [entry, wasm] of entries) {
+    const result = await fresh(`import { readFileSync } from 'node:fs';
+const dir = new URL('./node_modules/workflow-telemetry/', import.meta.url);
+const api = await import(new URL('${entry}', dir));
+// Bytes that are no wasm first: the browser entries must refuse them (so the
+// bytes given are the ones used); the others are loaded already and ignore them.
+const refusedGarbage = await api.init(new Uint8Array([1, 2, 3])).then(() => false, () => true);
+await api.init(readFileSync(new URL('dist/web/${wasm}', dir)));
+const bridge = new api.TelemetryBridge({ parentInvocationId: 'p' });
+bridge.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm' });
+console.log(JSON.stringify({ refusedGarbage, inFlight: bridge.inFlight }));
+`);
+    const browser = entry === 'browser.js' || entry === 'bridge.js';
+    assert.deepEqual(result, { refusedGarbage: browser, inFlight: 1 }, entry);
   }
   const cjs = pkg.require('workflow-telemetry/inline');
-  await cjs.init(full);
+  await cjs.init(readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bg.wasm')));
   assert.equal(typeof cjs.RunModel, 'function');
+});
+
+test('init(url): the browser entry fetches the wasm from the URL it is given (a loopback server here)', async () => {
+  const bytes = readFileSync(join(dir, 'dist', 'web', 'workflow_telemetry_bg.wasm'));
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url);
+    res.writeHead(200, { 'content-type': 'application/wasm' }).end(bytes);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/assets/wt.wasm`;
+    const result = await fresh(`const api = await import(new URL('./node_modules/workflow-telemetry/browser.js', import.meta.url));
+await api.init(new URL('${url}'));
+console.log(JSON.stringify({ version: api.version() }));
+`);
+    assert.match(result.version, /^\d+\.\d+\.\d+/);
+    assert.deepEqual(requests, ['/assets/wt.wasm']);
+  } finally {
+    await new Promise((ok) => server.close(ok));
+  }
 });
