@@ -14,6 +14,7 @@ function files(dir) {
 
 for (const file of files(DIR)) {
   const text = readFileSync(file, 'utf8');
+  if (text.startsWith("'use strict';\n")) continue; // already CommonJS (a second run)
   const names = [...text.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
   const body = text.replace(/^export function /gm, 'function ');
   if (/^\s*(export|import)\b/m.test(body)) {

@@ -11,7 +11,7 @@ mod workflow_event;
 pub use error::EventError;
 pub use field::JsonType;
 pub use filter::{EventFilter, NamePattern};
-pub use raw::{RawEvent, RawFields};
+pub use raw::{RawEvent, RawFields, FIELD_NAMES};
 pub use workflow_event::{
     Ended, Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed,
     StepRef, WorkflowEvent, ACTED_KINDS,

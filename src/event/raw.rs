@@ -10,6 +10,28 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use super::field::{Field, JsonType, Key};
 use super::scan::FieldSlots;
 
+/// The names of [`RawFields`]' slots, in declaration order: what a reader of
+/// an event from elsewhere than JSON text reads (`observe(object)`'s, in
+/// `src/wasm/event_reader.rs`). Held to the slots by a test below.
+pub const FIELD_NAMES: [&str; 16] = [
+    "kind",
+    "timestamp",
+    "runId",
+    "parentRunId",
+    "workflowName",
+    "jobId",
+    "stepId",
+    "modelName",
+    "modelType",
+    "methodName",
+    "driver",
+    "error",
+    "errorType",
+    "userError",
+    "allowedFailure",
+    "executor",
+];
+
 /// The known fields of a canonical workflow event, as found.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct RawFields<'a> {
@@ -175,6 +197,8 @@ mod tests {
             near.push('_');
             assert!(RawFields::default().slot(&near).is_none(), "{near}");
         }
+        let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, FIELD_NAMES, "FIELD_NAMES names every slot, in order");
         assert!(RawFields::default().slot("").is_none());
         assert!(RawFields::default().slot("Kind").is_none());
     }

@@ -17,7 +17,7 @@ use super::interop::{
 use super::sources::{JsClock, JsIds, JsSink};
 use crate::bridge::{BridgeConfig, TelemetryBridge as CoreBridge};
 use crate::entry::{EntryRef, InvocationContext};
-use crate::event::{Event, ParseError};
+use crate::event::{Event, EventError, ParseError};
 use crate::ids::RandomIds;
 use crate::ndjson::NdjsonOptions;
 
@@ -74,6 +74,16 @@ impl JsTelemetryBridge {
             let event = Event::from_fields(&mut fields).map_err(|e| event_error(&e))?;
             self.inner.observe_with(&event, |e| entries.push(e));
             return self.emit(entries);
+        }
+        // JSON would make a non-finite timestamp null: refused here as the
+        // reader refuses it.
+        let timestamp = Reflect::get(&event, &JsValue::from_str("timestamp")).ok();
+        if timestamp
+            .and_then(|t| t.as_f64())
+            .is_some_and(|t| !t.is_finite())
+        {
+            let reason = crate::time::TimestampError::NotFinite;
+            return Err(event_error(&EventError::Timestamp { reason }));
         }
         let text = json_text(&event, "event")?;
         let event = Event::from_json(&text).map_err(|e| match e {
@@ -220,7 +230,9 @@ impl JsTelemetryBridge {
 
 thread_local! {
     /// What `observe` returns when nothing closed, most calls: one frozen
-    /// empty array, not a new one per event (measured: NN% of a call).
+    /// empty array, not a new one per event (with a cheaper memory check in
+    /// the reader, an ignored event's call went from 471 to about 360 ns,
+    /// measured together).
     static EMPTY: Array = {
         let empty = Array::new();
         Object::freeze(&empty);

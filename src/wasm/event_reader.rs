@@ -4,11 +4,12 @@
 //! of 106,278 events: stringify 25%, the text's copy into wasm 12%, wasm
 //! itself about 20%). Now `read_event.js` copies the values of the fields
 //! the core reads, and only those, from the object into a buffer here, each
-//! as a tag (what JSON would hold: null, a boolean, a number, a string, an
-//! array, an object) and its scalar value; `decode` turns them into the same
-//! [`RawFields`] a parsed line gives, which the core validates as always.
-//! Values JSON would change (a `toJSON`, a boxed primitive) or refuse (a
-//! bigint), and anything not an object, still go through JSON.
+//! as a tag (what JSON would hold: null, a boolean, a number, a string) and
+//! its scalar value; `decode` turns them into the same [`RawFields`] a parsed
+//! line gives, which the core validates as always. An object or array in a
+//! field (a `Date`, a boxed primitive, a wrong type: JSON decides what it
+//! holds), a bigint, a lone surrogate, a getter that throws, and anything not
+//! an object still go through JSON.
 //! Unlike JSON, a number is kept as it is: `NaN` or `Infinity` in
 //! `timestamp` is an error (JSON would have made it `null`, silently).
 
@@ -18,45 +19,33 @@ use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 use crate::event::field::Field;
-use crate::event::{RawFields, ACTED_KINDS};
+use crate::event::{RawFields, ACTED_KINDS, FIELD_NAMES};
 
 #[wasm_bindgen(module = "/src/wasm/read_event.js")]
 extern "C" {
     /// `false` when the reader's names are not [`KEYS`]: JSON then, always.
     fn setup(names: &js_sys::Array, kinds: &js_sys::Array) -> bool;
-    /// Never throws (it catches what a getter throws, which would otherwise
-    /// unwind through the bridge and leave it borrowed; the JSON path then
-    /// reports the event): no `catch` wrapper, a third of the call's cost.
+    /// Reads the event's fields and writes them if they fit: the bytes
+    /// written, [`USE_JSON`], or minus the bytes they need at most. Never
+    /// throws (it catches what a getter throws, which would otherwise unwind
+    /// through the bridge and leave it borrowed): no `catch` wrapper, a third
+    /// of the call's cost.
     #[wasm_bindgen(js_name = readEvent)]
     fn read_event(event: &JsValue, ptr: u32, cap: u32, memory: &JsValue) -> i32;
+    /// Writes what the last `readEvent` read, now that there is room.
+    #[wasm_bindgen(js_name = writeRead)]
+    fn write_read(ptr: u32, cap: u32, memory: &JsValue) -> i32;
 }
 
 /// The fields the core reads (every slot of [`RawFields`]), in the order
 /// the reader writes them.
-const KEYS: [&str; 16] = [
-    "kind",
-    "timestamp",
-    "runId",
-    "parentRunId",
-    "workflowName",
-    "jobId",
-    "stepId",
-    "modelName",
-    "modelType",
-    "methodName",
-    "driver",
-    "error",
-    "errorType",
-    "userError",
-    "allowedFailure",
-    "executor",
-];
+const KEYS: [&str; 16] = FIELD_NAMES;
 
-const TOO_SMALL: i32 = -2;
+const USE_JSON: i32 = -1;
 /// The buffer's size at first: the 16 fields of a typical event take 150 bytes.
 const START: usize = 4096;
-/// A buffer grown past this for one large event is given back after it.
-const KEEP: usize = 1 << 16;
+/// A buffer grown past this for one large event is given back at the next.
+const KEEP: usize = 1 << 20;
 
 thread_local! {
     /// Whether `setup` ran, and whether the reader agreed on [`KEYS`].
@@ -89,16 +78,20 @@ impl EventReader {
         if self.buf.is_empty() {
             self.buf.resize(START, 0);
         }
-        let written = loop {
-            let cap = self.buf.len();
+        let ptr = self.buf.as_mut_ptr() as u32;
+        let cap = self.buf.len();
+        let mut written = MEMORY.with(|memory| read_event(event, ptr, cap as u32, memory));
+        if written < USE_JSON {
+            // Room for what it read, if memory allows (else JSON's turn:
+            // never a failed allocation, which would abort).
+            let need = written.unsigned_abs() as usize;
+            self.buf.try_reserve_exact(need - cap).ok()?;
+            self.buf.resize(need, 0);
             let ptr = self.buf.as_mut_ptr() as u32;
-            match MEMORY.with(|memory| read_event(event, ptr, cap as u32, memory)) {
-                TOO_SMALL => self.buf.resize(cap * 2, 0),
-                n if n >= 0 => break n as usize,
-                _ => return None,
-            }
-        };
-        decode(&self.buf[..written])
+            written = MEMORY.with(|memory| write_read(ptr, need as u32, memory));
+        }
+        let written = usize::try_from(written).ok()?;
+        decode(self.buf.get(..written)?)
     }
 }
 
@@ -129,8 +122,6 @@ fn decode(buf: &[u8]) -> Option<RawFields<'_>> {
                 at += len;
                 Field::Str(Cow::Borrowed(text))
             }
-            6 => Field::Array,
-            7 => Field::Object,
             _ => return None,
         };
         *fields.slot_for(key)? = Some(field);

@@ -76,7 +76,12 @@ impl JsRunModel {
     pub fn ingest(&mut self, event: JsValue, options: JsValue) -> Result<(), JsValue> {
         let o = ingest_options(&options)?;
         let text = json_text(&event, "event").map_err(|_| unreadable_event())?;
-        Ok(self.inner.ingest_json(&text, o.source())?)
+        // Text JSON.stringify wrote that serde_json refuses (a lone
+        // surrogate, nesting past its limit) is the object's fault, as before.
+        match self.inner.ingest_json(&text, o.source()) {
+            Err(crate::run::IngestError::Json(_)) => Err(unreadable_event()),
+            result => Ok(result?),
+        }
     }
 
     /// Ingests one event per line, or each element of one JSON array:

@@ -88,6 +88,43 @@ test('non-ASCII, astral and long strings arrive whole', () => {
   assert.equal(b.observe(done({ stepId: 'after', timestamp: 4 }))[0].workflowContext.stepName, 'after');
 });
 
+test('every getter runs once, even for an event larger than the reader\'s buffer', () => {
+  const b = bridge();
+  let calls = 0;
+  b.observe(exec({ timestamp: 1 }));
+  const big = {
+    kind: 'step_failed', jobId: 'j', stepId: 's', timestamp: 2,
+    get error() { calls += 1; return `${'é'.repeat(3_000_000)} end`; },
+  };
+  const [entry] = b.observe(big);
+  assert.equal(calls, 1);
+  assert.ok(entry.result.errorMessage.endsWith(' end'));
+  b.observe(exec({ stepId: 'next', timestamp: 3 }));
+  assert.equal(b.observe(done({ stepId: 'next', timestamp: 4 }))[0].workflowContext.stepName, 'next');
+});
+
+test('a lone surrogate is refused as the JSON path refuses it, and nothing is applied', () => {
+  const b = bridge();
+  for (const jobId of ['\ud800', 'a\udc00b']) {
+    const e = refused(() => b.observe(exec({ jobId })));
+    assert.equal(e.name, 'EventError');
+    assert.equal(b.inFlight, 0);
+    const report = bridge().observeNdjson(`${JSON.stringify(exec({ jobId }))}\n`);
+    assert.equal(report.errors.length, 1, 'observeNdjson refuses the same event');
+  }
+});
+
+test('values JSON turns into others go through JSON: a boxed string from another realm, a NaN timestamp still refused', async () => {
+  const { runInNewContext } = await import('node:vm');
+  const b = bridge();
+  b.observe(exec({ jobId: runInNewContext('new String("j2")'), timestamp: 1 }));
+  const [entry] = b.observe(done({ jobId: 'j2', timestamp: 2 }));
+  assert.equal(entry.workflowContext.jobName, 'j2');
+  // The Date sends this event through JSON, which would make NaN null: still refused.
+  const e = refused(() => b.observe(exec({ timestamp: NaN, driver: new Date(0) })));
+  assert.deepEqual([e.name, e.field], ['EventError', 'timestamp']);
+});
+
 test('a getter that throws gives an error naming the event, and the bridge goes on', () => {
   const b = bridge();
   const bad = { kind: 'method_executing', stepId: 's', methodName: 'm', get jobId() { throw new Error('boom'); } };
@@ -104,9 +141,11 @@ test('a getter that calls into wasm and grows its memory: the event is still rea
   b.observe(exec({ timestamp: 1 }));
   // userError is written as a tag alone: were the write lost to a detached
   // view of memory, the failure would read as a plain error.
+  let calls = 0;
   const failed = {
     kind: 'step_failed', jobId: 'j', stepId: 's', error: 'bad input', timestamp: 2,
     get userError() {
+      calls += 1;
       const before = api.wasmMemoryBytes();
       // A text larger than all of wasm memory, copied in through another
       // object: memory grows, and every view of the old memory is detached.
@@ -118,6 +157,7 @@ test('a getter that calls into wasm and grows its memory: the event is still rea
   const [entry] = b.observe(failed);
   assert.ok(grown > 0, 'memory grew during the read');
   assert.equal(entry.result.status, 'user_error');
+  assert.equal(calls, 1, 'read once, by the reader itself (JSON.stringify would have run the getter again)');
 });
 
 test('fields of kinds the bridge does not act on are not read, whatever they hold', () => {
@@ -200,4 +240,24 @@ test('the full and the bridge-only builds in one process, event by event in turn
     'verify:user_error', 'rollout-us:east:success', 'smoke-test:error'];
   assert.deepEqual(steps(a), expected);
   assert.deepEqual(steps(b), expected);
+});
+
+test('the two builds nested: a getter of one build\'s event drives the other build', () => {
+  const full = bridge();
+  const small = new slim.TelemetryBridge({ parentInvocationId: 'p', idGenerator: () => 'id' });
+  small.observe(exec({ jobId: 'inner', timestamp: 1 }));
+  let inner;
+  const outer = {
+    kind: 'method_executing', stepId: 's', methodName: 'm', timestamp: 1,
+    get jobId() {
+      // The reader's module is shared: this call reads and writes into the other instance's memory.
+      inner = small.observe(done({ jobId: 'inner', timestamp: 2 }));
+      return 'outer';
+    },
+  };
+  full.observe(outer);
+  assert.equal(inner[0].workflowContext.jobName, 'inner');
+  const [entry] = full.observe(done({ jobId: 'outer', timestamp: 3 }));
+  assert.equal(entry.workflowContext.jobName, 'outer');
+  assert.equal(full.inFlight, 0);
 });
