@@ -106,3 +106,54 @@ fn child_entries_are_the_steps_entries_in_order() {
     assert!(!entries.is_empty());
     assert_eq!(entries, from_steps);
 }
+
+/// The lite snapshot written run by run (what `snapshotJson({ lite: true })`
+/// returns) is byte for byte what serde_json writes for the whole lite
+/// snapshot: with runs of every dialect, nested runs, a run with
+/// violations, runs evicted by retention (the `evicted` counts), and with no
+/// runs at all.
+#[test]
+fn the_lite_snapshot_written_run_by_run_is_the_same_json() {
+    let mut m = model();
+    m.ingest_ndjson(r#"{"kind":"step_completed","runId":"nobody","jobId":"j","stepId":"s"}"#);
+    let text = |m: &mut RunModel<FixedClock>| {
+        let mut out = Vec::new();
+        m.snapshot_lite_json(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let whole = serde_json::to_string(&m.snapshot_lite()).unwrap();
+    assert_eq!(text(&mut m), whole);
+    let parsed: Value = serde_json::from_str(&whole).unwrap();
+    assert!(parsed["runs"].as_array().unwrap().len() >= 5);
+    assert!(!parsed["workflows"].as_array().unwrap().is_empty());
+    let runs = parsed["runs"].as_array().unwrap();
+    assert!(runs
+        .iter()
+        .any(|r| !r["violations"].as_array().unwrap().is_empty()));
+
+    let mut small = RunModel::new(
+        RunModelOptions {
+            retention: workflow_telemetry::run::Retention {
+                max_runs: Some(1),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        FixedClock::new([Timestamp::from_millis(0).unwrap()]),
+    );
+    for name in ["swamp-deploy", "orchestrator-build", "tasker-checkout"] {
+        let path = format!("{}/www/samples/{name}.ndjson", env!("CARGO_MANIFEST_DIR"));
+        small.ingest_ndjson(&std::fs::read_to_string(path).unwrap());
+    }
+    let whole = serde_json::to_string(&small.snapshot_lite()).unwrap();
+    assert!(small.evicted().runs > 0, "retention took runs out");
+    assert_eq!(text(&mut small), whole);
+    let empty = &mut RunModel::new(
+        RunModelOptions::default(),
+        FixedClock::new([Timestamp::from_millis(0).unwrap()]),
+    );
+    assert_eq!(
+        text(empty),
+        serde_json::to_string(&empty.snapshot_lite()).unwrap()
+    );
+}

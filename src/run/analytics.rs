@@ -433,47 +433,73 @@ pub struct StepStat {
 }
 
 /// Runs, failed runs, and step durations by step name, for one workflow.
-type Tally<'a> = (u32, u32, BTreeMap<&'a str, Vec<i64>>);
+type Tally = (u32, u32, BTreeMap<String, Vec<i64>>);
 
 pub fn aggregates(runs: &[super::RunDetail]) -> Vec<WorkflowAggregate> {
-    let mut by_name: BTreeMap<&str, Tally<'_>> = BTreeMap::new();
-    for d in runs {
-        let entry = by_name.entry(d.run.name.as_str()).or_default();
+    let mut tally = Aggregates::default();
+    runs.iter().for_each(|d| tally.add(&d.run));
+    tally.finish()
+}
+
+/// [`aggregates`] a run at a time, as a snapshot written run by run makes
+/// them (each run summarised, so its steps' durations are known, then
+/// dropped). Names are copied once each, when first seen.
+#[derive(Default)]
+pub struct Aggregates {
+    by_name: BTreeMap<String, Tally>,
+}
+
+impl Aggregates {
+    pub fn add(&mut self, run: &Run) {
+        if !self.by_name.contains_key(&run.name) {
+            self.by_name.insert(run.name.clone(), Tally::default());
+        }
+        let Some(entry) = self.by_name.get_mut(&run.name) else {
+            return;
+        };
         entry.0 = entry.0.saturating_add(1);
-        if d.run.status == RunStatus::Failed {
+        if run.status == RunStatus::Failed {
             entry.1 = entry.1.saturating_add(1);
         }
-        for s in &d.run.steps {
+        for s in &run.steps {
             if let (true, Some(ms)) = (s.status.is_terminal(), s.duration_ms) {
-                entry.2.entry(s.name.as_str()).or_default().push(ms);
+                match entry.2.get_mut(&s.name) {
+                    Some(v) => v.push(ms),
+                    None => {
+                        entry.2.insert(s.name.clone(), vec![ms]);
+                    }
+                }
             }
         }
     }
-    by_name
-        .into_iter()
-        .map(|(name, (runs, failed, steps))| WorkflowAggregate {
-            name: name.to_string(),
-            runs,
-            failed,
-            failure_rate: if runs == 0 {
-                0.0
-            } else {
-                f64::from(failed) / f64::from(runs)
-            },
-            steps: steps
-                .into_iter()
-                .map(|(name, mut v)| {
-                    v.sort_unstable();
-                    StepStat {
-                        name: name.to_string(),
-                        count: u32::try_from(v.len()).unwrap_or(u32::MAX),
-                        p50_ms: percentile(&v, 50),
-                        p95_ms: percentile(&v, 95),
-                    }
-                })
-                .collect(),
-        })
-        .collect()
+
+    pub fn finish(self) -> Vec<WorkflowAggregate> {
+        self.by_name
+            .into_iter()
+            .map(|(name, (runs, failed, steps))| WorkflowAggregate {
+                name,
+                runs,
+                failed,
+                failure_rate: if runs == 0 {
+                    0.0
+                } else {
+                    f64::from(failed) / f64::from(runs)
+                },
+                steps: steps
+                    .into_iter()
+                    .map(|(name, mut v)| {
+                        v.sort_unstable();
+                        StepStat {
+                            name,
+                            count: u32::try_from(v.len()).unwrap_or(u32::MAX),
+                            p50_ms: percentile(&v, 50),
+                            p95_ms: percentile(&v, 95),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// Nearest-rank percentile of sorted values.

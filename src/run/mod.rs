@@ -478,10 +478,15 @@ impl<C: Clock> RunModel<C> {
             runs,
             workflows,
             violations: self.core.orphans.iter().cloned().collect(),
-            evicted: Evicted {
-                violations: self.core.orphans_dropped,
-                ..self.evicted.clone()
-            },
+            evicted: self.evicted_now(),
+        }
+    }
+
+    /// What retention took out, with the dropped events that fit no run.
+    fn evicted_now(&self) -> Evicted {
+        Evicted {
+            violations: self.core.orphans_dropped,
+            ..self.evicted.clone()
         }
     }
 
@@ -490,9 +495,46 @@ impl<C: Clock> RunModel<C> {
     /// [`RunModel::snapshot`]. The held-back fields are fetched one step at a
     /// time with [`RunModel::step_detail`] while the model is unchanged.
     pub fn snapshot_lite(&mut self) -> Snapshot {
+        let mut runs = Vec::with_capacity(self.core.runs.len());
+        self.each_lite_run(|run| runs.push(run));
+        self.snapshot_of(runs)
+    }
+
+    /// [`RunModel::snapshot_lite`] as JSON text, the same bytes as serde_json
+    /// writes for it, each run written as soon as it is made and dropped: the
+    /// copies of one run at a time, not of the whole model. Measured on a
+    /// 1,000,000-event log (4,008 runs, 200,384 steps): wasm memory grew from
+    /// 385 to 792 MiB while the whole lite snapshot was built.
+    pub fn snapshot_lite_json(&mut self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"runs\":[");
+        let mut result = Ok(());
+        let mut first = true;
+        let mut workflows = analytics::Aggregates::default();
+        self.each_lite_run(|run| {
+            workflows.add(&run.run);
+            if result.is_ok() {
+                if !std::mem::take(&mut first) {
+                    out.push(b',');
+                }
+                result = serde_json::to_writer(&mut *out, &run);
+            }
+        });
+        result?;
+        out.extend_from_slice(b"],\"workflows\":");
+        serde_json::to_writer(&mut *out, &workflows.finish())?;
+        out.extend_from_slice(b",\"violations\":");
+        let violations: Vec<&Violation> = self.core.orphans.iter().collect();
+        serde_json::to_writer(&mut *out, &violations)?;
+        out.extend_from_slice(b",\"evicted\":");
+        serde_json::to_writer(&mut *out, &self.evicted_now())?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// Each run as the lite snapshot has it, in order.
+    fn each_lite_run(&mut self, mut visit: impl FnMut(RunDetail)) {
         let (now, clock) = self.instants();
         let mut next_ref: u32 = 0;
-        let mut runs = Vec::with_capacity(self.core.runs.len());
         let stall = self.stall_after_ms;
         for slot in self.core.runs.iter_mut() {
             // Steps move out while the rest of the run is copied, so the
@@ -515,9 +557,8 @@ impl<C: Clock> RunModel<C> {
                 self.step_threshold_ms,
                 &self.step_thresholds_ms,
             );
-            runs.push(RunDetail { run, summary });
+            visit(RunDetail { run, summary });
         }
-        self.snapshot_of(runs)
     }
 
     /// What the lite snapshot held back of the step with `detail_ref`, if the

@@ -154,11 +154,15 @@ impl JsRunModel {
     #[wasm_bindgen(js_name = snapshotJson)]
     pub fn snapshot_json(&mut self, options: JsValue) -> Result<String, JsValue> {
         let o: SnapshotConfig = read_options(&options, "options")?;
-        let snapshot = match o.lite.unwrap_or(false) {
-            true => self.inner.snapshot_lite(),
-            false => self.inner.snapshot(),
-        };
-        serde_json::to_string(&snapshot).map_err(serialize_error)
+        if o.lite.unwrap_or(false) {
+            // Written run by run: no copy of the whole model at once.
+            let mut out = Vec::new();
+            self.inner
+                .snapshot_lite_json(&mut out)
+                .map_err(serialize_error)?;
+            return String::from_utf8(out).map_err(|e| serialize_error(e.utf8_error()));
+        }
+        serde_json::to_string(&self.inner.snapshot()).map_err(serialize_error)
     }
 
     /// What a lite snapshot held back of the step with `detailRef`:
