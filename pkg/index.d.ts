@@ -330,6 +330,9 @@ export class RunModel {
    *  build). `{ lite: true }`: steps as `LiteStepDetail`, about a third of the
    *  size; what the viewer loads. @throws {TypeError} named `ArgumentError`. */
   snapshotJson(options?: { lite?: boolean }): string;
+  /** The lite snapshot in parts, to parse a part per task: `runs` holds the runs as JSON
+   *  arrays of about 1 MiB each, in order; `rest` the other fields as one JSON object. */
+  snapshotJsonParts(): { runs: string[]; rest: string };
   /** What the lite snapshot held back of the step with `detailRef`; undefined
    *  when there is no such step. Valid until the next ingest. */
   stepDetail(detailRef: number): HeldBack | undefined;

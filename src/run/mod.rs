@@ -507,28 +507,64 @@ impl<C: Clock> RunModel<C> {
     /// 385 to 792 MiB while the whole lite snapshot was built.
     pub fn snapshot_lite_json(&mut self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         out.extend_from_slice(b"{\"runs\":[");
-        let mut result = Ok(());
         let mut first = true;
-        let mut workflows = analytics::Aggregates::default();
-        self.each_lite_run(|run| {
-            workflows.add(&run.run);
-            if result.is_ok() {
+        // Parts of 1 MiB: the whole text is built once, in `out`.
+        let rest = self.snapshot_lite_parts(1 << 20, |part| {
+            // Each part is a JSON array of runs: its elements, joined.
+            let inner = &part[1..part.len() - 1];
+            if !inner.is_empty() {
                 if !std::mem::take(&mut first) {
                     out.push(b',');
                 }
-                result = serde_json::to_writer(&mut *out, &run);
+                out.extend_from_slice(inner);
+            }
+        })?;
+        out.extend_from_slice(b"],");
+        out.extend_from_slice(&rest[1..]);
+        Ok(())
+    }
+
+    /// The lite snapshot in pieces, for a page that parses it a piece per
+    /// task: the runs, in order, as JSON arrays handed to `part` as each
+    /// reaches `part_bytes` (the last may be shorter; none when there are no
+    /// runs); then, returned, the rest as an object (`workflows`,
+    /// `violations`, `evicted`). Together the same data as
+    /// [`RunModel::snapshot_lite_json`].
+    pub fn snapshot_lite_parts(
+        &mut self,
+        part_bytes: usize,
+        mut part: impl FnMut(&[u8]),
+    ) -> serde_json::Result<Vec<u8>> {
+        let mut result = Ok(());
+        let mut buf = Vec::new();
+        let mut workflows = analytics::Aggregates::default();
+        self.each_lite_run(|run| {
+            workflows.add(&run.run);
+            if result.is_err() {
+                return;
+            }
+            buf.push(if buf.is_empty() { b'[' } else { b',' });
+            result = serde_json::to_writer(&mut buf, &run);
+            if buf.len() >= part_bytes {
+                buf.push(b']');
+                part(&buf);
+                buf.clear();
             }
         });
         result?;
-        out.extend_from_slice(b"],\"workflows\":");
-        serde_json::to_writer(&mut *out, &workflows.finish())?;
-        out.extend_from_slice(b",\"violations\":");
+        if !buf.is_empty() {
+            buf.push(b']');
+            part(&buf);
+        }
+        let mut rest = b"{\"workflows\":".to_vec();
+        serde_json::to_writer(&mut rest, &workflows.finish())?;
+        rest.extend_from_slice(b",\"violations\":");
         let violations: Vec<&Violation> = self.core.orphans.iter().collect();
-        serde_json::to_writer(&mut *out, &violations)?;
-        out.extend_from_slice(b",\"evicted\":");
-        serde_json::to_writer(&mut *out, &self.evicted_now())?;
-        out.push(b'}');
-        Ok(())
+        serde_json::to_writer(&mut rest, &violations)?;
+        rest.extend_from_slice(b",\"evicted\":");
+        serde_json::to_writer(&mut rest, &self.evicted_now())?;
+        rest.push(b'}');
+        Ok(rest)
     }
 
     /// Each run as the lite snapshot has it, in order.

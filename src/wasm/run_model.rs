@@ -7,6 +7,7 @@
 //! Each method reads its options declaratively ([`crate::config`]), calls the
 //! core, and converts the result: a few lines each.
 
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{argument_error, js_error, serialize_error};
@@ -163,6 +164,34 @@ impl JsRunModel {
             return String::from_utf8(out).map_err(|e| serialize_error(e.utf8_error()));
         }
         serde_json::to_string(&self.inner.snapshot()).map_err(serialize_error)
+    }
+
+    /// The lite snapshot in parts, for a page that parses a part per task
+    /// and stays responsive: `{ runs, rest }`, `runs` the runs as JSON
+    /// arrays of about 1 MiB each, in order, `rest` the other fields as one
+    /// JSON object. Measured on a 1,000,000-event log: parsing the whole
+    /// lite snapshot (86 MB) was one main-thread task of 1.0 s.
+    #[wasm_bindgen(js_name = snapshotJsonParts)]
+    pub fn snapshot_json_parts(&mut self) -> Result<JsValue, JsValue> {
+        let runs = Array::new();
+        let mut bad = None;
+        let rest = self
+            .inner
+            .snapshot_lite_parts(1 << 20, |part| match std::str::from_utf8(part) {
+                Ok(text) => {
+                    runs.push(&JsValue::from_str(text));
+                }
+                Err(e) => bad = Some(e),
+            })
+            .map_err(serialize_error)?;
+        if let Some(e) = bad {
+            return Err(serialize_error(e));
+        }
+        let rest = String::from_utf8(rest).map_err(|e| serialize_error(e.utf8_error()))?;
+        let out = Object::new();
+        Reflect::set(&out, &JsValue::from_str("runs"), &runs)?;
+        Reflect::set(&out, &JsValue::from_str("rest"), &JsValue::from_str(&rest))?;
+        Ok(out.into())
     }
 
     /// What a lite snapshot held back of the step with `detailRef`:

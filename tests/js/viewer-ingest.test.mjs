@@ -194,7 +194,7 @@ test('many runs one after another are each a top-level run with its own steps', 
   const m = model();
   const r = await ingestLog(m, fileOf(bytes, every(bytes.length, 1000)));
   assert.deepEqual([r.accepted, r.errors], [lines.length, []]);
-  const { runs } = receiveLite(publishLite(m));
+  const { runs } = await receiveLite(publishLite(m));
   assert.equal(runs.length, 25);
   runs.forEach((run, i) => {
     assert.equal(run.id, `run-${i}`);
@@ -237,7 +237,7 @@ test('a log whose engine died mid-run: that run is abandoned, the next ones are 
   const m = model();
   const r = await ingestLog(m, `${lines.join('\n')}\n`, { sliceSize: 64 });
   assert.deepEqual([r.accepted, r.errors], [lines.length, []]);
-  const { runs } = receiveLite(publishLite(m));
+  const { runs } = await receiveLite(publishLite(m));
   assert.deepEqual(runs.map((run) => [run.id, run.status, run.parentRun]), [
     ['r1', 'abandoned', undefined], ['r2', 'completed', undefined], ['r3', 'completed', undefined]]);
   const [r1] = runs;
@@ -335,11 +335,11 @@ test('a run with no event for stallAfterMs on the model clock is stalled, until 
   m.free();
 });
 
-test('details answer for the published snapshot only', () => {
+test('details answer for the published snapshot only', async () => {
   const m = new RunModel();
   m.ingestNdjson(readFileSync(join(ROOT, 'www', 'samples', 'tasker-checkout.ndjson'), 'utf8'));
   const first = publishLite(m);
-  const snapshot = receiveLite(first);
+  const snapshot = await receiveLite(first);
   assert.equal(snapshot.detailGen, first.detailGen);
   const step = snapshot.runs[0].steps[1];
   assert.ok(detailOf(m, first, snapshot.detailGen, step.detailRef).transitions.length > 0);
@@ -348,5 +348,24 @@ test('details answer for the published snapshot only', () => {
   assert.ok(second.detailGen > first.detailGen);
   assert.equal(detailOf(m, second, snapshot.detailGen, step.detailRef), undefined);
   assert.equal(detailOf(undefined, second, second.detailGen, 0), undefined);
+  m.free();
+});
+
+test('the page gets the lite snapshot in parts, parsed a part per task: the whole snapshot, in order', async () => {
+  const lines = [];
+  for (let r = 0; r < 3000; r++) lines.push(...tidyRun(`run-${r}`, `wf-${r % 7}`, r * 100));
+  const m = model();
+  await ingestLog(m, `${lines.join('\n')}\n`);
+  const published = publishLite(m);
+  assert.ok(published.snapshotParts.runs.length >= 3, `${published.snapshotParts.runs.length} parts`);
+  let pauses = 0;
+  const got = await receiveLite(published, async () => { pauses += 1; });
+  assert.equal(pauses, published.snapshotParts.runs.length, 'a task boundary after each part');
+  assert.equal(got.detailGen, published.detailGen);
+  delete got.detailGen;
+  const whole = JSON.parse(m.snapshotJson({ lite: true }));
+  assert.deepEqual(got, whole);
+  assert.deepEqual(got.runs.slice(0, 3).map((r) => r.id), ['run-0', 'run-1', 'run-2']);
+  assert.equal(got.workflows.length, 7);
   m.free();
 });

@@ -23,9 +23,9 @@ function getWorker() {
   return worker;
 }
 
-/** A worker's `done` message as the result callers get: the snapshot parsed from its JSON text. */
-function received({ snapshotJson, detailGen, ...rest }) {
-  return { ...rest, snapshot: receiveLite({ snapshotJson, detailGen }) };
+/** A worker's `done` message as the result callers get: the snapshot parsed from its JSON parts. */
+async function received({ snapshotParts, detailGen, ...rest }) {
+  return { ...rest, snapshot: await receiveLite({ snapshotParts, detailGen }) };
 }
 
 /**
@@ -51,7 +51,7 @@ export function parse(log, options, onProgress) {
       if (msg.type === 'progress') onProgress?.(msg.total ? msg.done / msg.total : 1);
       else {
         stop();
-        if (msg.type === 'done') resolve(received(msg));
+        if (msg.type === 'done') received(msg).then(resolve, reject);
         else reject(new Error(msg.message));
       }
     };
@@ -87,7 +87,7 @@ async function parseHere(log, options, onProgress) {
       cancelled: () => mine !== hereLoads,
     });
     if (mine !== hereLoads) throw new Error('superseded by a newer load');
-    const snapshot = receiveLite(publishLite(model));
+    const snapshot = await receiveLite(publishLite(model));
     here?.free();
     [here, hereSnapshot] = [model, snapshot];
     return { snapshot, accepted, rejected, errors, ms: performance.now() - t0 };
@@ -126,7 +126,7 @@ export function exportLast(kind) {
 export function append(batches, options) {
   const w = getWorker();
   if (!w) {
-    return init().then(() => {
+    return init().then(async () => {
       here ??= new RunModel(options ?? {});
       let accepted = 0;
       const errors = [];
@@ -135,7 +135,7 @@ export function append(batches, options) {
         accepted += r.accepted;
         errors.push(...r.errors);
       }
-      hereSnapshot = receiveLite(publishLite(here));
+      hereSnapshot = await receiveLite(publishLite(here));
       return { snapshot: hereSnapshot, accepted, rejected: errors.length, errors, ms: 0 };
     });
   }
@@ -144,7 +144,7 @@ export function append(batches, options) {
     const onMessage = (ev) => {
       if (ev.data?.id !== id) return;
       w.removeEventListener('message', onMessage);
-      if (ev.data.type === 'done') resolve(received(ev.data));
+      if (ev.data.type === 'done') received(ev.data).then(resolve, reject);
       else reject(new Error(ev.data.message));
     };
     w.addEventListener('message', onMessage);

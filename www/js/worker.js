@@ -2,13 +2,13 @@
 // 100,000-event log never freezes the page. Messages in: {type: 'load', log,
 // options, loadId} (log: text, or a File the worker streams itself); out:
 // {type: 'progress', loadId, done, total} (bytes of a file, code units of
-// text) then {type: 'done', loadId, snapshotJson, detailGen, accepted,
+// text) then {type: 'done', loadId, snapshotParts, detailGen, accepted,
 // rejected, errors, ms} or {type: 'error', loadId, message}; a load overtaken
 // by a newer one stops reading and answers nothing. The log reaches the model
 // only through the core's streaming reader (ingest.js). The snapshot is lite
-// (see details.js), as JSON text written by the wasm: a string crosses to the
-// page as one copy and JSON.parse there is cheaper than a structured clone of
-// the objects. {type: 'append', batches: [{source, text}], options, id}
+// (see details.js), as JSON text in parts written by the wasm: strings cross
+// to the page as one copy each, and JSON.parse there, a part per task, is
+// cheaper than a structured clone of the objects. {type: 'append', batches: [{source, text}], options, id}
 // (live mode) feeds whole lines of the live stream into the current model,
 // each batch on its source (no batches only re-publish it, so stalls show); {type: 'detail', gen, ref, id} answers
 // one step's details from the model.
