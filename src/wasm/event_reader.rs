@@ -23,7 +23,7 @@ use crate::event::{RawFields, ACTED_KINDS, FIELD_NAMES};
 
 #[wasm_bindgen(module = "/src/wasm/read_event.js")]
 extern "C" {
-    /// `false` when the reader's names are not [`KEYS`]: JSON then, always.
+    /// `false` when the reader's names are not [`FIELD_NAMES`]: JSON then, always.
     fn setup(names: &js_sys::Array, kinds: &js_sys::Array) -> bool;
     /// Reads the event's fields and writes them if they fit: the bytes
     /// written, [`USE_JSON`], or minus the bytes they need at most. Never
@@ -37,10 +37,6 @@ extern "C" {
     fn write_read(ptr: u32, cap: u32, memory: &JsValue) -> i32;
 }
 
-/// The fields the core reads (every slot of [`RawFields`]), in the order
-/// the reader writes them.
-const KEYS: [&str; 16] = FIELD_NAMES;
-
 const USE_JSON: i32 = -1;
 /// The buffer's size at first: the 16 fields of a typical event take 150 bytes.
 const START: usize = 4096;
@@ -48,7 +44,7 @@ const START: usize = 4096;
 const KEEP: usize = 1 << 20;
 
 thread_local! {
-    /// Whether `setup` ran, and whether the reader agreed on [`KEYS`].
+    /// Whether `setup` ran, and whether the reader agreed on [`FIELD_NAMES`].
     static READY: Cell<Option<bool>> = const { Cell::new(None) };
     /// This instance's memory, handed to the reader with each event.
     static MEMORY: JsValue = wasm_bindgen::memory();
@@ -65,7 +61,7 @@ impl EventReader {
     pub(super) fn read(&mut self, event: &JsValue) -> Option<RawFields<'_>> {
         let ready = READY.get().unwrap_or_else(|| {
             let strings = |list: &[&str]| list.iter().map(|k| JsValue::from_str(k)).collect();
-            let agreed = setup(&strings(&KEYS), &strings(&ACTED_KINDS));
+            let agreed = setup(&strings(&FIELD_NAMES), &strings(&ACTED_KINDS));
             READY.set(Some(agreed));
             agreed
         });
@@ -85,7 +81,7 @@ impl EventReader {
             // Room for what it read, if memory allows (else JSON's turn:
             // never a failed allocation, which would abort).
             let need = written.unsigned_abs() as usize;
-            self.buf.try_reserve_exact(need - cap).ok()?;
+            self.buf.try_reserve_exact(need.saturating_sub(cap)).ok()?;
             self.buf.resize(need, 0);
             let ptr = self.buf.as_mut_ptr() as u32;
             written = MEMORY.with(|memory| write_read(ptr, need as u32, memory));
@@ -95,14 +91,14 @@ impl EventReader {
     }
 }
 
-/// The fields as the reader wrote them: per key of [`KEYS`], a tag and its
+/// The fields as the reader wrote them: per key of [`FIELD_NAMES`], a tag and its
 /// value, up to where it stopped (after `kind` and `timestamp` for a kind
 /// outside [`ACTED_KINDS`]). `None` if the bytes are not what the reader
 /// writes (never, short of a bug: the event then goes through JSON).
 fn decode(buf: &[u8]) -> Option<RawFields<'_>> {
     let mut fields = RawFields::default();
     let mut at = 0;
-    for key in KEYS {
+    for key in FIELD_NAMES {
         let Some(&tag) = buf.get(at) else { break };
         at += 1;
         let field = match tag {

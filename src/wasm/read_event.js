@@ -1,5 +1,5 @@
 // The event reader of `observe(event)`: copies the values of the fields the
-// core reads (event_reader.rs's KEYS, `FIELD_NAMES` in src/event/raw.rs, in
+// core reads (`FIELD_NAMES` in src/event/raw.rs, in
 // that order) from the JS object straight into wasm memory, each as a tag and
 // its scalar value, so that an event crosses without `JSON.stringify` in JS
 // and a JSON parse in wasm (each about 12% of `observe`'s time in a

@@ -2,6 +2,8 @@
 // bridge and the run model over the swamp sample, as a user would write it),
 // installed with the packed tarball into a fresh temporary project, and the
 // result it must print, written out by hand from the sample.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -101,4 +103,22 @@ export function moveAway(file, name) {
   const to = join(dir, name);
   cpSync(file, to);
   return to;
+}
+
+/**
+ * Runs a command without blocking this process (a loopback server of the
+ * test may have to answer it meanwhile); fails the test with its output
+ * unless it exits 0 within `timeoutMs`.
+ */
+export async function runAsync(cmd, args, { cwd, env = {}, timeoutMs = 120_000 }) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise((ok) => child.on('close', (c, sig) => ok([c, sig])));
+  clearTimeout(timer);
+  assert.equal(code, 0, `${cmd} ${args.join(' ')} exited ${code} ${signal ?? ''}\n${stdout}\n${stderr}`);
+  return { stdout, stderr };
 }

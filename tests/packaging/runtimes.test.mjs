@@ -6,11 +6,11 @@
 // built it is gone. Each runs the same program and must print EXPECTED.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry } from './registry.mjs';
-import { BIN, EXPECTED, cjsMain, consumerProject, elsewhere, esmMain, lastJson, moveAway, tool } from './consumer.mjs';
+import { BIN, EXPECTED, cjsMain, consumerProject, elsewhere, esmMain, lastJson, moveAway, runAsync, tool } from './consumer.mjs';
 
 let pkg;
 const TIMEOUT = 120_000;
@@ -30,23 +30,11 @@ function run(cmd, args, { cwd = pkg.project, env = {} } = {}) {
   return r;
 }
 
-/** `run`, without blocking this process (whose loopback registry must answer meanwhile). */
-async function runAsync(cmd, args, { cwd, env = {} }) {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
-  const [code, signal] = await new Promise((ok) => child.on('close', (c, sig) => ok([c, sig])));
-  clearTimeout(timer);
-  assert.equal(code, 0, `${cmd} ${args.join(' ')} exited ${code} ${signal ?? ''}\n${stdout}\n${stderr}`);
-  return { stdout, stderr };
-}
+/** Deno's environment: its cache in a temporary folder, no update check (a network call of its own). */
+const denoEnv = () => ({ DENO_DIR: join(pkg.project, '.deno'), DENO_NO_UPDATE_CHECK: '1' });
 
-/** Deno, with its cache in a temporary folder and no update check (a network call of its own). */
 function deno(args, cwd = pkg.project) {
-  return run(join(BIN, 'deno'), args, { cwd, env: { DENO_DIR: join(pkg.project, '.deno'), DENO_NO_UPDATE_CHECK: '1' } });
+  return run(join(BIN, 'deno'), args, { cwd, env: denoEnv() });
 }
 
 test('Node: import and require of the default entry, and of the inline entry', () => {
@@ -120,7 +108,7 @@ new TelemetryBridge({ parentInvocationId: 'p' }).observe({ kind: 'no_such_kind' 
 `);
   const r = spawnSync(join(BIN, 'deno'), ['check', 'wrong.ts'], {
     cwd: pkg.project, encoding: 'utf8', timeout: TIMEOUT,
-    env: { ...process.env, NO_COLOR: '1', DENO_DIR: join(pkg.project, '.deno'), DENO_NO_UPDATE_CHECK: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...denoEnv() },
   });
   assert.notEqual(r.status, 0, 'deno check accepted an unknown event kind');
   assert.match(r.stderr + r.stdout, /no_such_kind/);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, consumerProject } from './consumer.mjs';
+import { ROOT, consumerProject, lastJson, runAsync } from './consumer.mjs';
 
 let pkg;
 let dir;
@@ -97,14 +97,8 @@ test('the browser entry in Node says what to import instead of failing to fetch'
 async function fresh(code) {
   const file = join(pkg.project, `fresh-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, code);
-  const child = spawn(process.execPath, [file], { cwd: pkg.project });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
-  const code_ = await new Promise((ok) => child.on('close', ok));
-  assert.equal(code_, 0, err);
-  return JSON.parse(out.trim().split('\n').pop());
+  const { stdout } = await runAsync(process.execPath, [file], { cwd: pkg.project });
+  return lastJson(stdout);
 }
 
 test('init() from bytes works on every entry, each in a fresh process; the browser entries use those bytes', async () => {
