@@ -14,5 +14,5 @@ pub use filter::{EventFilter, NamePattern};
 pub use raw::{RawEvent, RawFields, FIELD_NAMES};
 pub use workflow_event::{
     Ended, Event, MethodExecuting, ModelResolved, ParseError, Started, StepCompleted, StepFailed,
-    StepRef, WorkflowEvent, ACTED_KINDS,
+    StepRef, WorkflowEvent, KIND_FIELDS,
 };

@@ -8,11 +8,11 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::entry_tape::EntryTape;
 use super::errors::{argument_error, decode_error, event_error, js_error};
 use super::event_reader::EventReader;
 use super::interop::{
-    entry_js, instant, json_text, ndjson_options, parse_json_bytes, rust_string, to_js, to_json,
-    Chunk, Options,
+    entry_js, instant, json_text, ndjson_options, rust_string, to_js, to_json, Chunk, Options,
 };
 use super::sources::{JsClock, JsIds, JsSink};
 use crate::bridge::{BridgeConfig, TelemetryBridge as CoreBridge};
@@ -28,6 +28,7 @@ pub struct JsTelemetryBridge {
     sink: Option<JsSink>,
     ndjson: NdjsonOptions,
     reader: EventReader,
+    tape: EntryTape,
 }
 
 #[wasm_bindgen(js_class = TelemetryBridge)]
@@ -64,16 +65,17 @@ impl JsTelemetryBridge {
             sink,
             ndjson,
             reader: EventReader::default(),
+            tape: EntryTape::default(),
         })
     }
 
     /// Observes one event object; returns the entries it closed, in order.
     pub fn observe(&mut self, event: JsValue) -> Result<Array, JsValue> {
-        let mut entries = Entries::default();
+        let tape = &mut self.tape;
         if let Some(mut fields) = self.reader.read(&event) {
             let event = Event::from_fields(&mut fields).map_err(|e| event_error(&e))?;
-            self.inner.observe_with(&event, |e| entries.push(e));
-            return self.emit(entries);
+            self.inner.observe_with(&event, |e| tape.push(e));
+            return Ok(self.emit());
         }
         // JSON would make a non-finite timestamp null: refused here as the
         // reader refuses it.
@@ -95,8 +97,8 @@ impl JsTelemetryBridge {
                 &[("field", "event".into())],
             ),
         })?;
-        self.inner.observe_with(&event, |e| entries.push(e));
-        self.emit(entries)
+        self.inner.observe_with(&event, |e| tape.push(e));
+        Ok(self.emit())
     }
 
     /// Closes every in-flight invocation as an error. Idempotent; never throws
@@ -110,10 +112,10 @@ impl JsTelemetryBridge {
             ),
         };
         let at = instant(&at, "at")?;
-        let mut entries = Entries::default();
+        let tape = &mut self.tape;
         self.inner
-            .finalize_with(reason.as_deref(), at, |e| entries.push(e));
-        self.emit(entries)
+            .finalize_with(reason.as_deref(), at, |e| tape.push(e));
+        Ok(self.emit())
     }
 
     /// Observes one event per line (or each element of one JSON array);
@@ -124,7 +126,7 @@ impl JsTelemetryBridge {
         let text = rust_string(&text).ok_or_else(|| argument_error("text", "a string"))?;
         let (sink, ndjson) = (self.sink.as_ref(), self.ndjson);
         let report = match sink {
-            // Only with a sink: each entry handed over is one JSON.parse.
+            // Only with a sink: each entry handed over is built as an object.
             Some(sink) => self
                 .inner
                 .observe_ndjson_with(&text, ndjson, |e| deliver(sink, e)),
@@ -192,11 +194,9 @@ impl JsTelemetryBridge {
     }
 }
 
-/// One entry handed to the sink (one `JSON.parse`).
+/// One entry handed to the sink, as an object.
 fn deliver(sink: &JsSink, entry: &EntryRef<'_>) {
-    if let Ok(v) = entry_js(entry) {
-        sink.deliver(&v);
-    }
+    sink.deliver(&entry_js(entry));
 }
 
 /// `{ entries, accepted, errors }`. The entries cross as a JS string of their
@@ -212,19 +212,16 @@ fn ndjson_report(report: &crate::bridge::NdjsonReport) -> Result<JsValue, JsValu
 }
 
 impl JsTelemetryBridge {
-    /// The entries as JS objects (one `JSON.parse` for all), each handed to
-    /// the sink.
-    fn emit(&self, entries: Entries) -> Result<Array, JsValue> {
-        if entries.0.is_empty() {
-            return Ok(EMPTY.with(Array::clone));
+    /// The entries on the tape as JS objects, each handed to the sink.
+    fn emit(&mut self) -> Array {
+        if self.tape.is_empty() {
+            return EMPTY.with(Array::clone);
         }
-        let mut text = entries.0;
-        text.push(b']');
-        let out: Array = parse_json_bytes(text)?.unchecked_into();
+        let out = self.tape.take();
         if let Some(s) = &self.sink {
             out.iter().for_each(|v| s.deliver(&v));
         }
-        Ok(out)
+        out
     }
 }
 
@@ -238,16 +235,4 @@ thread_local! {
         Object::freeze(&empty);
         empty
     };
-}
-
-/// Entries lent by the bridge, written as the text of one JSON array as they
-/// come (no owned copies); the closing `]` is `emit`'s.
-#[derive(Default)]
-struct Entries(Vec<u8>);
-
-impl Entries {
-    fn push(&mut self, entry: &EntryRef<'_>) {
-        self.0.push(if self.0.is_empty() { b'[' } else { b',' });
-        entry.write_json(&mut self.0);
-    }
 }

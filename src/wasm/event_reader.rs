@@ -19,11 +19,13 @@ use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 use crate::event::field::Field;
-use crate::event::{RawFields, ACTED_KINDS, FIELD_NAMES};
+use crate::event::{RawFields, FIELD_NAMES, KIND_FIELDS};
 
 #[wasm_bindgen(module = "/src/wasm/read_event.js")]
 extern "C" {
-    /// `false` when the reader's names are not [`FIELD_NAMES`]: JSON then, always.
+    /// `false` when the reader's names are not [`FIELD_NAMES`]: JSON then,
+    /// always. `kinds`: [`KIND_FIELDS`], flat: each kind followed by the
+    /// fields it reads and an empty string.
     fn setup(names: &js_sys::Array, kinds: &js_sys::Array) -> bool;
     /// Reads the event's fields and writes them if they fit: the bytes
     /// written, [`USE_JSON`], or minus the bytes they need at most. Never
@@ -59,12 +61,7 @@ pub(super) struct EventReader {
 impl EventReader {
     /// The known fields of `event`, or `None` when it must go through JSON.
     pub(super) fn read(&mut self, event: &JsValue) -> Option<RawFields<'_>> {
-        let ready = READY.get().unwrap_or_else(|| {
-            let strings = |list: &[&str]| list.iter().map(|k| JsValue::from_str(k)).collect();
-            let agreed = setup(&strings(&FIELD_NAMES), &strings(&ACTED_KINDS));
-            READY.set(Some(agreed));
-            agreed
-        });
+        let ready = READY.get().unwrap_or_else(set_up);
         if !ready {
             return None;
         }
@@ -91,9 +88,26 @@ impl EventReader {
     }
 }
 
+/// Hands the reader the core's field names and what each kind reads, once.
+#[cold]
+fn set_up() -> bool {
+    let names: js_sys::Array = FIELD_NAMES.iter().map(|n| JsValue::from_str(n)).collect();
+    let kinds = js_sys::Array::new();
+    for (kind, fields) in KIND_FIELDS {
+        kinds.push(&JsValue::from_str(kind));
+        fields
+            .iter()
+            .for_each(|f| _ = kinds.push(&JsValue::from_str(f)));
+        kinds.push(&JsValue::from_str(""));
+    }
+    let agreed = setup(&names, &kinds);
+    READY.set(Some(agreed));
+    agreed
+}
+
 /// The fields as the reader wrote them: per key of [`FIELD_NAMES`], a tag and its
-/// value, up to where it stopped (after `kind` and `timestamp` for a kind
-/// outside [`ACTED_KINDS`]). `None` if the bytes are not what the reader
+/// value (absent where the kind reads no such field: [`KIND_FIELDS`]), up to
+/// where it stopped (after `kind` and `timestamp` for a kind outside the list). `None` if the bytes are not what the reader
 /// writes (never, short of a bug: the event then goes through JSON).
 fn decode(buf: &[u8]) -> Option<RawFields<'_>> {
     let mut fields = RawFields::default();

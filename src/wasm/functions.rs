@@ -46,7 +46,7 @@ fn decode_entries(entries: &JsValue) -> Result<Vec<TelemetryEntry>, JsValue> {
 pub fn decode_entry(data: JsValue) -> Result<JsValue, JsValue> {
     let data = to_json(data, "data")?;
     let entry = TelemetryEntry::from_data(&data).map_err(|e| decode_error(&e))?;
-    entry_js(&entry.as_entry_ref())
+    Ok(entry_js(&entry.as_entry_ref()))
 }
 
 /// Redacts a direct CLI invocation's argv.

@@ -13,7 +13,8 @@
 //! rejects is counted in `sinkErrors` and otherwise ignored.
 
 //!
-//! Files: `errors` (core errors as JS errors, one `From` each), `interop`
+//! Files: `errors` (core errors as JS errors, one `From` each), `entry_tape`
+//! and `event_reader` (entries out and events in without JSON), `interop`
 //! (values across the boundary, and the one options reader), `sources` (the
 //! injected, fenced callbacks), then one facade per JS class or function
 //! group: `bridge`, `functions`, `run_model`.
@@ -21,6 +22,7 @@
 use wasm_bindgen::prelude::*;
 
 mod bridge;
+mod entry_tape;
 mod errors;
 mod event_reader;
 mod functions;

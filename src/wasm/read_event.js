@@ -31,25 +31,41 @@ const encoder = new TextEncoder();
  */
 const NAMES = ['kind', 'timestamp', 'runId', 'parentRunId', 'workflowName', 'jobId', 'stepId', 'modelName',
   'modelType', 'methodName', 'driver', 'error', 'errorType', 'userError', 'allowedFailure', 'executor'];
-/** The kinds the core reads more than `kind` and `timestamp` of. */
-let acted = new Set();
+/** Per kind the core acts on, the fields it reads (bit i: NAMES[i]); any other kind, none. */
+let fieldsOf = new Map();
 /** The values of the event being read: reused, unless a getter reads another event meanwhile. */
 const shared = new Array(NAMES.length);
 let depth = 0;
 /** What the last `readEvent` read when it did not fit: its values, how many, the bytes they need at most. */
 let pending = { values: shared, count: 0, needed: 0 };
-/** Views of the buffer last written to (a new one when memory grew, or for another instance). */
-let lastBuffer;
+/**
+ * Views of the memory last written to: new ones for another instance, or
+ * when memory grew (its old buffer is then detached, of length 0). Checked
+ * so, not by reading `memory.buffer` per event: that getter was 3% of the call.
+ */
+let lastMemory;
 let bytes;
 let view;
+/** What `write` answers when the values do not fit: the caller measures them. */
+const TOO_SMALL = -2;
 
 /**
  * Once per instance: the core's field names (which must be NAMES: `false` if
- * not, and the core then keeps to JSON) and the kinds it acts on (the same
- * for every build).
+ * not, and the core then keeps to JSON) and the fields each kind it acts on
+ * reads (KIND_FIELDS, the same for every build), flat: a kind, its fields, ''.
  */
 export function setup(names, kinds) {
-  acted = new Set(kinds);
+  fieldsOf = new Map();
+  for (let i = 0; i < kinds.length; i++) {
+    const kind = kinds[i];
+    let mask = 0;
+    while (kinds[++i] !== '') {
+      const at = NAMES.indexOf(kinds[i]);
+      if (at < 2) return false;
+      mask |= 1 << at;
+    }
+    fieldsOf.set(kind, mask);
+  }
   return names.length === NAMES.length && names.every((n, i) => n === NAMES[i]);
 }
 
@@ -60,6 +76,12 @@ export function setup(names, kinds) {
  * makes room and calls `writeRead` for the same values, no getter run twice.
  */
 export function readEvent(event, ptr, cap, memory) {
+  // Values left waiting for a `writeRead` that never came (memory refused
+  // the room: that event went to JSON) must not show through in this one.
+  if (pending.count !== 0) {
+    pending.values.fill(undefined);
+    pending = { values: shared, count: 0, needed: 0 };
+  }
   // A getter may observe another event (on this bridge's sibling, or another
   // build sharing this module) while this one is read: it gets its own array.
   const values = depth === 0 ? shared : new Array(NAMES.length);
@@ -73,48 +95,61 @@ export function readEvent(event, ptr, cap, memory) {
   } finally {
     depth -= 1;
   }
-  const needed = count < 0 ? -1 : measure(values, count);
+  // Written as they are read when they fit (most events, in one pass);
+  // measured first when they do not.
+  const written = count < 0 ? USE_JSON : write(values, count, ptr, cap, memory);
+  if (written !== TOO_SMALL) {
+    for (let i = 0; i < count; i++) values[i] = undefined;
+    return written;
+  }
+  const needed = measure(values, count);
   if (needed < 0) {
     values.fill(undefined);
     return USE_JSON;
   }
-  if (needed > cap) {
-    pending = { values, count, needed };
-    return -needed;
-  }
-  return write(values, count, ptr, memory);
+  pending = { values, count, needed };
+  return -needed;
 }
 
 /** Writes the values the last `readEvent` read (it answered that they did not fit). */
 export function writeRead(ptr, cap, memory) {
   const { values, count, needed } = pending;
   pending = { values: shared, count: 0, needed: 0 };
-  return needed > cap ? USE_JSON : write(values, count, ptr, memory);
+  const written = needed > cap ? USE_JSON : write(values, count, ptr, cap, memory);
+  values.fill(undefined);
+  return written === TOO_SMALL ? USE_JSON : written;
 }
 
-/** Reads the fields into `values`: how many, or -1 if JSON would read the event otherwise. */
+/**
+ * Reads into `values` the fields the event's kind reads (the others stay
+ * undefined, written as absent): how many slots, or -1 if JSON would read the
+ * event otherwise.
+ */
 function collect(e, values) {
   if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.toJSON === 'function') return -1;
   const kind = e.kind;
   values[0] = kind;
   values[1] = e.timestamp;
-  // Of another kind (method_output, job_started...) the core reads no more.
-  if (typeof kind === 'string' && !acted.has(kind)) return 2;
-  values[2] = e.runId;
-  values[3] = e.parentRunId;
-  values[4] = e.workflowName;
-  values[5] = e.jobId;
-  values[6] = e.stepId;
-  values[7] = e.modelName;
-  values[8] = e.modelType;
-  values[9] = e.methodName;
-  values[10] = e.driver;
-  values[11] = e.error;
-  values[12] = e.errorType;
-  values[13] = e.userError;
-  values[14] = e.allowedFailure;
-  values[15] = e.executor;
-  return 16;
+  // Of another kind (method_output, job_started...) the core reads no more;
+  // of a kind that is not a string, it reads no more than that.
+  const m = typeof kind === 'string' ? fieldsOf.get(kind) : undefined;
+  if (m === undefined) return 2;
+  if (m & 0x4) values[2] = e.runId;
+  if (m & 0x8) values[3] = e.parentRunId;
+  if (m & 0x10) values[4] = e.workflowName;
+  if (m & 0x20) values[5] = e.jobId;
+  if (m & 0x40) values[6] = e.stepId;
+  if (m & 0x80) values[7] = e.modelName;
+  if (m & 0x100) values[8] = e.modelType;
+  if (m & 0x200) values[9] = e.methodName;
+  if (m & 0x400) values[10] = e.driver;
+  if (m & 0x800) values[11] = e.error;
+  if (m & 0x1000) values[12] = e.errorType;
+  if (m & 0x2000) values[13] = e.userError;
+  if (m & 0x4000) values[14] = e.allowedFailure;
+  if (m & 0x8000) values[15] = e.executor;
+  // Up to the last field the kind reads.
+  return 32 - Math.clz32(m);
 }
 
 /** The bytes the values need at most, or -1 if JSON would hold one differently. No user code runs here. */
@@ -162,47 +197,65 @@ function wellFormed(s) {
   return true;
 }
 
-/** Writes the collected values at `ptr`: the bytes written. No user code runs here. */
-function write(values, count, ptr, memory) {
-  const buffer = memory.buffer;
-  if (buffer !== lastBuffer) {
-    lastBuffer = buffer;
-    bytes = new Uint8Array(buffer);
-    view = new DataView(buffer);
+/**
+ * Writes the collected values at `ptr`, in at most `cap` bytes: the bytes
+ * written; USE_JSON if JSON would hold a value differently; TOO_SMALL if they
+ * do not fit. No user code runs here.
+ */
+function write(values, count, ptr, cap, memory) {
+  if (memory !== lastMemory || bytes.byteLength === 0) {
+    lastMemory = memory;
+    bytes = new Uint8Array(memory.buffer);
+    view = new DataView(memory.buffer);
   }
+  const end = ptr + cap;
   let at = ptr;
   for (let i = 0; i < count; i++) {
     const v = values[i];
-    values[i] = undefined;
     switch (typeof v) {
       case 'string': {
-        bytes[at] = STRING;
+        const n = v.length;
+        // At most 3 bytes of UTF-8 per UTF-16 unit.
+        if (at + 5 + 3 * n > end) return TOO_SMALL;
         let o = at + 5;
         let j = 0;
-        const n = v.length;
         for (; j < n; j++) {
           const c = v.charCodeAt(j);
           if (c > 0x7f) break;
           bytes[o++] = c;
         }
-        if (j < n) o += encoder.encodeInto(j === 0 ? v : v.slice(j), bytes.subarray(o)).written;
+        if (j < n) {
+          // A lone surrogate is refused by the JSON path; the encoder would replace it.
+          if (!wellFormed(v)) return USE_JSON;
+          o += encoder.encodeInto(j === 0 ? v : v.slice(j), bytes.subarray(o)).written;
+        }
+        bytes[at] = STRING;
         view.setUint32(at + 1, o - at - 5, true);
         at = o;
         break;
       }
       case 'number':
+        if (at + 9 > end) return TOO_SMALL;
         bytes[at] = NUMBER;
         view.setFloat64(at + 1, v, true);
         at += 9;
         break;
       case 'boolean':
+        if (at + 1 > end) return TOO_SMALL;
         bytes[at++] = v ? TRUE : FALSE;
         break;
       case 'object':
+        // null; any object (a Date, a boxed primitive, from any realm) or
+        // array is JSON's to turn into what it would hold.
+        if (v !== null) return USE_JSON;
+        if (at + 1 > end) return TOO_SMALL;
         bytes[at++] = NULL;
         break;
+      case 'bigint':
+        return USE_JSON;
       default:
         // undefined, and what JSON leaves out: functions, symbols.
+        if (at + 1 > end) return TOO_SMALL;
         bytes[at++] = ABSENT;
     }
   }

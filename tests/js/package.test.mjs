@@ -45,8 +45,9 @@ test('the packed tarball ships only the package files', () => {
     'package/LICENSE', 'package/README.md',
     'package/browser.js', 'package/cli.mjs', 'package/dist/node/package.json',
     'package/dist/node/workflow_telemetry.js', 'package/dist/node/workflow_telemetry_bridge.js',
-    ...readdirSync(join(ROOT, 'pkg', 'dist', 'node', 'snippets')).flatMap((d) => [
-      `package/dist/node/snippets/${d}/src/wasm/read_event.js`, `package/dist/web/snippets/${d}/src/wasm/read_event.js`]),
+    ...readdirSync(join(ROOT, 'pkg', 'dist', 'node', 'snippets')).flatMap((d) =>
+      ['build_entries.js', 'read_event.js'].flatMap((f) => [
+        `package/dist/node/snippets/${d}/src/wasm/${f}`, `package/dist/web/snippets/${d}/src/wasm/${f}`])),
     'package/dist/web/workflow_telemetry.js', 'package/dist/web/workflow_telemetry_bg.wasm',
     'package/dist/web/workflow_telemetry_bg.wasm.base64.js',
     'package/dist/web/workflow_telemetry_bridge.js', 'package/dist/web/workflow_telemetry_bridge_bg.wasm',
