@@ -11,7 +11,8 @@
 //   one source carries them) against one bridge per run (the stream split at
 //   each `started` here, a new bridge per run), for the wasm and JsBridge
 //   alike; both give the same entries apart from ids (checked);
-// - the run model's ingest and each exporter, against the same floor;
+// - the run model's ingest (text chunks, and object by object, checked to
+//   build the same model) and each exporter, against the same floor;
 // - memory: a ~1M-event stream through one bridge in a fresh process
 //   (bench/memory.mjs), and ~4M events (20,000 runs) through one run model
 //   with retention on (bench/model-memory.mjs), wasm linear memory sampled
@@ -201,10 +202,14 @@ const { wasmBatch, jsBatch, bridgeBatch, floor, wasmPerRun, jsPerRun } = bestInt
   wasmPerRun: () => perRun(wt.TelemetryBridge),
   jsPerRun: () => perRun(JsBridge),
 });
-const { wasmObserve, jsObserve } = bestInterleaved({
+const { wasmObserve, bridgeObserve, jsObserve } = bestInterleaved({
   wasmObserve: () => perObject(wt.TelemetryBridge),
+  bridgeObserve: () => perObject(wtBridge.TelemetryBridge),
   jsObserve: () => perObject(JsBridge),
 });
+if ([wasmObserve, bridgeObserve, jsObserve].some((o) => o.result !== entryCount)) {
+  throw new Error(`observe entry counts differ: ${JSON.stringify([entryCount, wasmObserve.result, bridgeObserve.result, jsObserve.result])}`);
+}
 for (const other of [wasmBatch, jsBatch, bridgeBatch, wasmPerRun, jsPerRun]) {
   if (other.result.entries !== entryCount) {
     throw new Error(`entry counts differ: ${JSON.stringify([wasmBatch.result, jsBatch.result, bridgeBatch.result, wasmPerRun.result, jsPerRun.result])}`);
@@ -219,12 +224,27 @@ for (const other of [wasmBatch, jsBatch, bridgeBatch]) {
 // ------------------------------------------------------------ run model
 
 const modelText = chunks;
-const ingest = best(() => {
-  const m = new wt.RunModel({ clock: () => 0 });
-  for (const c of modelText) m.ingestNdjson(c);
+/** A run model over the stream, by text chunks or object by object; its lite snapshot, to hold the two to the same model. */
+function modelBy(feed) {
+  const m = new wt.RunModel({ clock: () => 0, idGenerator: () => 'id' });
+  feed(m);
   return m;
-}, 1);
-const model = ingest.result;
+}
+const byText = (m) => modelText.forEach((c) => m.ingestNdjson(c));
+const byObject = (m) => objects.forEach((o) => m.ingest(o));
+const ingestRounds = bestInterleaved({
+  ingestNdjson: () => modelBy(byText).free(),
+  ingestObjects: () => modelBy(byObject).free(),
+}, 2);
+const ingest = ingestRounds.ingestNdjson;
+const model = modelBy(byText);
+{
+  const other = modelBy(byObject);
+  if (other.snapshotJson({ lite: true }) !== model.snapshotJson({ lite: true })) {
+    throw new Error('RunModel.ingest(object) and ingestNdjson built different models of the stream');
+  }
+  other.free();
+}
 const exporters = {
   snapshot: best(() => model.snapshot(), 1),
   // What the viewer loads: JSON text, steps without their details.
@@ -292,6 +312,7 @@ const results = {
   throughput: {
     wasmObserveNdjson: { ms: wasmBatch.ms, eventsPerSec: eps(wasmBatch.ms) },
     wasmObserve: { ms: wasmObserve.ms, eventsPerSec: eps(wasmObserve.ms) },
+    bridgeEntryObserve: { ms: bridgeObserve.ms, eventsPerSec: eps(bridgeObserve.ms) },
     bridgeEntryObserveNdjson: { ms: bridgeBatch.ms, eventsPerSec: eps(bridgeBatch.ms) },
     wasmObserveNdjsonBridgePerRun: { ms: wasmPerRun.ms, eventsPerSec: eps(wasmPerRun.ms) },
     jsBaselineObserveNdjsonBridgePerRun: { ms: jsPerRun.ms, eventsPerSec: eps(jsPerRun.ms) },
@@ -303,6 +324,7 @@ const results = {
     observeNdjsonOverJsBaselineSpeed: jsBatch.ms / wasmBatch.ms,
     bridgeEntryObserveNdjsonOverJsBaselineSpeed: jsBatch.ms / bridgeBatch.ms,
     observeOverJsBaselineSpeed: jsObserve.ms / wasmObserve.ms,
+    bridgeEntryObserveOverJsBaselineSpeed: jsObserve.ms / bridgeObserve.ms,
     observeNdjsonOverFloorTime: wasmBatch.ms / floor.ms,
     observeOverFloorTime: wasmObserve.ms / floor.ms,
     // One bridge over the whole stream vs one bridge per run, side by side.
@@ -312,6 +334,12 @@ const results = {
   bridgePerRun: perRunCheck,
   runModel: {
     ingestNdjson: { ms: ingest.ms, eventsPerSec: eps(ingest.ms), overJsonParseTime: ingest.ms / parseOnly.ms },
+    ingestObjects: {
+      ms: ingestRounds.ingestObjects.ms,
+      eventsPerSec: eps(ingestRounds.ingestObjects.ms),
+      overJsonParseTime: ingestRounds.ingestObjects.ms / parseOnly.ms,
+      overIngestNdjsonTime: ingestRounds.ingestObjects.ms / ingest.ms,
+    },
     ...Object.fromEntries(Object.entries(exporters).map(([k, v]) => [k, { ms: v.ms, overJsonParseTime: v.ms / parseOnly.ms }])),
     jsonParseMs: parseOnly.ms,
     runs: config.stream.runs,
@@ -335,12 +363,16 @@ row('wasm observeNdjson, a bridge per run', results.throughput.wasmObserveNdjson
   `${x(results.ratios.bridgePerRunObserveNdjsonOverJsBaselineSpeed)} JS baseline speed (a bridge per run each); one bridge for all: ${x(results.ratios.wholeStreamOverBridgePerRunSpeed.wasm)} this speed`);
 row('wasm observe (object per event)', results.throughput.wasmObserve,
   `${x(results.ratios.observeOverJsBaselineSpeed)} JS baseline speed, ${x(results.ratios.observeOverFloorTime)} floor time`);
+row('bridge entry observe (object per event)', results.throughput.bridgeEntryObserve,
+  `${x(results.ratios.bridgeEntryObserveOverJsBaselineSpeed)} JS baseline speed`);
 row('JS baseline observeNdjson', results.throughput.jsBaselineObserveNdjson);
 row('JS baseline observeNdjson, bridge/run', results.throughput.jsBaselineObserveNdjsonBridgePerRun,
   `one bridge for all: ${x(results.ratios.wholeStreamOverBridgePerRunSpeed.jsBaseline)} this speed`);
 row('JS baseline observe', results.throughput.jsBaselineObserve);
 row('floor: JSON.parse + JSON.stringify', results.throughput.jsonFloor);
 row('run model ingestNdjson (all runs)', results.runModel.ingestNdjson, `${x(results.runModel.ingestNdjson.overJsonParseTime)} JSON.parse time`);
+row('run model ingest (object per event)', results.runModel.ingestObjects,
+  `${x(results.runModel.ingestObjects.overJsonParseTime)} JSON.parse time, ${x(results.runModel.ingestObjects.overIngestNdjsonTime)} ingestNdjson time`);
 for (const k of Object.keys(exporters)) {
   console.log(`${`run model ${k}`.padEnd(38)} ${''.padStart(15)} ${results.runModel[k].ms.toFixed(1).padStart(9)} ms  ${x(results.runModel[k].overJsonParseTime)} JSON.parse time`);
 }

@@ -95,11 +95,14 @@ enum Val<'v> {
 }
 
 impl<'v> Val<'v> {
+    /// Null, or a non-finite number read from an object (which JSON would
+    /// have carried as null; a timestamp refuses it first: [`timestamp`]).
     fn is_null(self) -> bool {
-        matches!(
-            self,
-            Val::Value(Value::Null) | Val::Scanned((Field::Null, _, _))
-        )
+        match self {
+            Val::Value(v) => v.is_null(),
+            Val::Scanned((Field::Number(n), None, _)) => !n.is_finite(),
+            Val::Scanned((f, _, _)) => matches!(f, Field::Null),
+        }
     }
 
     fn as_str(self) -> Option<&'v str> {
@@ -141,10 +144,30 @@ impl<'v> Val<'v> {
     fn to_value(self) -> Result<Cow<'v, Value>, IngestError> {
         match self {
             Val::Value(v) | Val::Scanned((_, _, Some(v))) => Ok(Cow::Borrowed(v)),
-            Val::Scanned((_, text, None)) => serde_json::from_str(text)
+            Val::Scanned((_, Some(text), None)) => serde_json::from_str(text)
                 .map(Cow::Owned)
                 .map_err(|e| IngestError::Json(e.to_string())),
+            Val::Scanned((field, None, None)) => Ok(Cow::Owned(scalar_value(field))),
         }
+    }
+}
+
+/// A scalar read from an object, as the `Value` serde_json would read from
+/// `JSON.stringify`'s text of it: an integral number as an integer where one
+/// holds it, a non-finite one as null.
+fn scalar_value(field: &Field<'_>) -> Value {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    match field {
+        Field::Bool(b) => Value::Bool(*b),
+        Field::Str(s) => Value::String(s.to_string()),
+        Field::Number(n) if n.fract() == 0.0 && (0.0..2.0 * TWO_63).contains(n) => {
+            Value::from(*n as u64)
+        }
+        Field::Number(n) if n.fract() == 0.0 && (-TWO_63..0.0).contains(n) => {
+            Value::from(*n as i64)
+        }
+        Field::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+        Field::Null | Field::Array | Field::Object => Value::Null,
     }
 }
 
@@ -378,7 +401,7 @@ impl<'v> Input<'v> {
 
     /// An optional instant under another key (`started_at`, `completed_at`).
     pub fn opt_instant(&self, key: &'static str) -> Result<Option<Timestamp>, IngestError> {
-        timestamp(self.get_val(key)).map_err(|e| match e {
+        timestamp(self.raw_val(key)).map_err(|e| match e {
             IngestError::Timestamp(reason) => IngestError::Instant { field: key, reason },
             IngestError::WrongType {
                 expected, found, ..
@@ -408,6 +431,12 @@ impl<'v> Input<'v> {
 }
 
 fn timestamp(v: Option<Val<'_>>) -> Result<Option<Timestamp>, IngestError> {
+    // NaN or Infinity from an object: an error, not the null JSON makes of it.
+    if let Some(Val::Scanned((Field::Number(n), _, _))) = v {
+        if !n.is_finite() {
+            return Err(IngestError::Timestamp(TimestampError::NotFinite));
+        }
+    }
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(None);
     };
@@ -426,5 +455,45 @@ fn timestamp(v: Option<Val<'_>>) -> Result<Option<Timestamp>, IngestError> {
             expected: "an ISO-8601 string or epoch milliseconds",
             found: v.type_name(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A number read from an object becomes the `Value` serde_json reads
+    /// from `JSON.stringify`'s text of it (written out by hand here).
+    #[test]
+    fn scalars_from_objects_are_the_values_json_text_would_give() {
+        let text_of = |n: f64| serde_json::to_string(&scalar_value(&Field::Number(n))).unwrap();
+        for (n, json) in [
+            (12.0, "12"),
+            (-0.0, "0"),
+            (-3.0, "-3"),
+            (1.5, "1.5"),
+            (1152921504606846976.0, "1152921504606846976"),
+            (1e19, "10000000000000000000"),
+            (2e19, "2e+19"),
+            (-1e19, "-1e+19"),
+            (f64::NAN, "null"),
+            (f64::INFINITY, "null"),
+        ] {
+            assert_eq!(text_of(n), json, "{n}");
+            // What serde_json reads from JSON.stringify's text, for the finite ones.
+            if n.is_finite() {
+                let stringified = match json {
+                    "2e+19" => "20000000000000000000",
+                    "-1e+19" => "-10000000000000000000",
+                    other => other,
+                };
+                let parsed: Value = serde_json::from_str(stringified).unwrap();
+                assert_eq!(serde_json::to_string(&parsed).unwrap(), json, "{n}");
+            }
+        }
+        let s = Field::Str(Cow::Borrowed("x"));
+        assert_eq!(scalar_value(&s), Value::String("x".into()));
+        assert_eq!(scalar_value(&Field::Bool(true)), Value::Bool(true));
+        assert_eq!(scalar_value(&Field::Null), Value::Null);
     }
 }

@@ -56,6 +56,7 @@ use crate::ndjson::{Chunk, Frame, LineError, LineErrorKind, LineReader, Lines, N
 use crate::time::Timestamp;
 use core::RunModelCore;
 use input::Input;
+pub use scanned::ObjectMember;
 use scanned::ScannedFields;
 
 /// The default [`RunModelOptions::stall_after_ms`]: a quarter of an hour
@@ -220,6 +221,39 @@ impl<C: Clock> RunModel<C> {
             serde_json::from_str::<Value>(text)
                 .map_err(|e| IngestError::Json(e.to_string()))
                 .and_then(|v| self.ingest_at_line(&v, None))
+        };
+        self.finish();
+        result
+    }
+
+    /// Ingests one event given as its top-level members, in key order, as a
+    /// host read them from an object (`RunModel.ingest(object)`: no JSON text
+    /// of the whole event is made): each key, its value (a string, number,
+    /// boolean or null as itself; an array or object as [`Field::Array`] or
+    /// [`Field::Object`] with its JSON text). The same model and errors as
+    /// [`RunModel::ingest_json`] of the object's JSON text, except that a
+    /// non-finite `timestamp` (or instant) is an error where JSON would have
+    /// made it null. `Err(IngestError::Json)` when an array or object's text
+    /// is one serde_json refuses.
+    ///
+    /// [`Field::Array`]: crate::event::field::Field::Array
+    /// [`Field::Object`]: crate::event::field::Field::Object
+    pub fn ingest_members<'a>(
+        &mut self,
+        members: impl IntoIterator<Item = ObjectMember<'a>>,
+        source: &str,
+    ) -> Result<(), IngestError> {
+        self.begin(IngestOptions {
+            source,
+            ..Default::default()
+        });
+        let mut fields = ScannedFields::default();
+        let result = if fields.fill(members) {
+            Input::read_scanned(&fields).and_then(|mut input| self.apply(&mut input, None))
+        } else {
+            Err(IngestError::Json(
+                "an array or object member is not JSON".into(),
+            ))
         };
         self.finish();
         result

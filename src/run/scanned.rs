@@ -31,15 +31,21 @@ struct Member<'a> {
     key: &'a str,
     /// The scanner's reading (always set once a scan succeeds).
     field: Option<Field<'a>>,
-    /// The value's JSON text.
-    text: &'a str,
+    /// The value's JSON text; none for a scalar read from an object
+    /// ([`ScannedFields::fill`]).
+    text: Option<&'a str>,
     /// An array or object, parsed.
     nested: Option<Value>,
 }
 
-/// One member's value: the scanner's reading, its JSON text, and for an
-/// array or object the parsed value.
-pub type Scanned<'s, 'a> = (&'s Field<'a>, &'a str, Option<&'s Value>);
+/// One member's value: the scanner's reading, its JSON text when it came
+/// from text, and for an array or object the parsed value.
+pub type Scanned<'s, 'a> = (&'s Field<'a>, Option<&'a str>, Option<&'s Value>);
+
+/// One top-level member of an event read from an object rather than text
+/// (`RunModel.ingest(object)`): its key, its value, and for an array or
+/// object the JSON text of that value.
+pub type ObjectMember<'a> = (&'a str, Field<'a>, Option<&'a str>);
 
 impl<'a> ScannedFields<'a> {
     /// Reads `line` (one JSON object, nesting at most `max_depth`); false when
@@ -53,12 +59,39 @@ impl<'a> ScannedFields<'a> {
             match &m.field {
                 // The accessors rely on every string being borrowed.
                 None | Some(Field::Str(Cow::Owned(_))) => return false,
-                Some(Field::Array | Field::Object) => match serde_json::from_str(m.text) {
-                    Ok(v) => m.nested = Some(v),
-                    Err(_) => return false,
-                },
+                Some(Field::Array | Field::Object) => {
+                    match serde_json::from_str(m.text.unwrap_or_default()) {
+                        Ok(v) => m.nested = Some(v),
+                        Err(_) => return false,
+                    }
+                }
                 Some(_) => {}
             }
+        }
+        true
+    }
+
+    /// The members of an event read from an object, in its key order; false
+    /// when an array or object's text is one serde_json refuses (the event
+    /// then takes the serde_json path, which decides the error), or a member
+    /// that should carry text has none.
+    pub fn fill(&mut self, members: impl IntoIterator<Item = ObjectMember<'a>>) -> bool {
+        self.members.clear();
+        for (key, field, text) in members {
+            let nested = match (&field, text) {
+                (Field::Array | Field::Object, Some(text)) => match serde_json::from_str(text) {
+                    Ok(v) => Some(v),
+                    Err(_) => return false,
+                },
+                (Field::Array | Field::Object, None) => return false,
+                _ => None,
+            };
+            self.members.push(Member {
+                key,
+                field: Some(field),
+                text,
+                nested,
+            });
         }
         true
     }
@@ -98,7 +131,7 @@ impl<'a> FieldSlots<'a> for ScannedFields<'a> {
         self.members.push(Member {
             key,
             field: None,
-            text: "",
+            text: None,
             nested: None,
         });
         self.members.last_mut().map(|m| &mut m.field)
@@ -106,7 +139,7 @@ impl<'a> FieldSlots<'a> for ScannedFields<'a> {
 
     fn value_text(&mut self, text: &'a str) {
         if let Some(m) = self.members.last_mut() {
-            m.text = text;
+            m.text = Some(text);
         }
     }
 }
@@ -122,15 +155,15 @@ mod tests {
         assert!(f.scan(line, 64));
         assert_eq!(
             f.get("a"),
-            Some((&Field::Str(Cow::Borrowed("y")), r#""y""#, None))
+            Some((&Field::Str(Cow::Borrowed("y")), Some(r#""y""#), None))
         );
-        assert_eq!(f.get("n"), Some((&Field::Number(12.0), "12", None)));
+        assert_eq!(f.get("n"), Some((&Field::Number(12.0), Some("12"), None)));
         let o = serde_json::json!({"k": [1, 2]});
         assert_eq!(
             f.get("o"),
-            Some((&Field::Object, r#"{"k":[1,2]}"#, Some(&o)))
+            Some((&Field::Object, Some(r#"{"k":[1,2]}"#), Some(&o)))
         );
-        assert_eq!(f.get("z"), Some((&Field::Null, "null", None)));
+        assert_eq!(f.get("z"), Some((&Field::Null, Some("null"), None)));
         assert_eq!(f.get("missing"), None);
     }
 

@@ -20,6 +20,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::event::field::Field;
 use crate::event::{RawFields, FIELD_NAMES, KIND_FIELDS};
+#[cfg(feature = "run-model")]
+use crate::run::ObjectMember;
 
 #[wasm_bindgen(module = "/src/wasm/read_event.js")]
 extern "C" {
@@ -34,7 +36,11 @@ extern "C" {
     /// of the call's cost.
     #[wasm_bindgen(js_name = readEvent)]
     fn read_event(event: &JsValue, ptr: u32, cap: u32, memory: &JsValue) -> i32;
-    /// Writes what the last `readEvent` read, now that there is room.
+    /// Every member of an object, as `readEvent` answers (`readObject`).
+    #[cfg(feature = "run-model")]
+    #[wasm_bindgen(js_name = readObject)]
+    fn read_object(event: &JsValue, ptr: u32, cap: u32, memory: &JsValue) -> i32;
+    /// Writes what the last `readEvent` or `readObject` read, now that there is room.
     #[wasm_bindgen(js_name = writeRead)]
     fn write_read(ptr: u32, cap: u32, memory: &JsValue) -> i32;
 }
@@ -61,10 +67,22 @@ pub(super) struct EventReader {
 impl EventReader {
     /// The known fields of `event`, or `None` when it must go through JSON.
     pub(super) fn read(&mut self, event: &JsValue) -> Option<RawFields<'_>> {
-        let ready = READY.get().unwrap_or_else(set_up);
-        if !ready {
+        if !READY.get().unwrap_or_else(set_up) {
             return None;
         }
+        decode(self.fill(|ptr, cap, memory| read_event(event, ptr, cap, memory))?)
+    }
+
+    /// Every member of `event` JSON would write, or `None` when it must go
+    /// through JSON (`RunModel.ingest(object)`).
+    #[cfg(feature = "run-model")]
+    pub(super) fn read_members(&mut self, event: &JsValue) -> Option<Vec<ObjectMember<'_>>> {
+        decode_members(self.fill(|ptr, cap, memory| read_object(event, ptr, cap, memory))?)
+    }
+
+    /// The bytes `read` (a reader of the snippet) wrote into the buffer,
+    /// with room made and the rest written when they did not fit.
+    fn fill(&mut self, read: impl FnOnce(u32, u32, &JsValue) -> i32) -> Option<&[u8]> {
         if self.buf.len() > KEEP {
             self.buf = Vec::new();
         }
@@ -73,7 +91,7 @@ impl EventReader {
         }
         let ptr = self.buf.as_mut_ptr() as u32;
         let cap = self.buf.len();
-        let mut written = MEMORY.with(|memory| read_event(event, ptr, cap as u32, memory));
+        let mut written = MEMORY.with(|memory| read(ptr, cap as u32, memory));
         if written < USE_JSON {
             // Room for what it read, if memory allows (else JSON's turn:
             // never a failed allocation, which would abort).
@@ -84,7 +102,7 @@ impl EventReader {
             written = MEMORY.with(|memory| write_read(ptr, need as u32, memory));
         }
         let written = usize::try_from(written).ok()?;
-        decode(self.buf.get(..written)?)
+        self.buf.get(..written)
     }
 }
 
@@ -137,4 +155,48 @@ fn decode(buf: &[u8]) -> Option<RawFields<'_>> {
         *fields.slot_for(key)? = Some(field);
     }
     Some(fields)
+}
+
+/// The members as `readObject` wrote them: their count (u32), then per
+/// member its key, a tag (those of [`decode`], and 6 or 7 for an array or
+/// object given as its JSON text) and the value.
+#[cfg(feature = "run-model")]
+fn decode_members(buf: &[u8]) -> Option<Vec<ObjectMember<'_>>> {
+    let count = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?) as usize;
+    let mut at = 4;
+    let mut out = Vec::with_capacity(count.min(buf.len() / 6));
+    for _ in 0..count {
+        let key = text(buf, &mut at)?;
+        let tag = *buf.get(at)?;
+        at += 1;
+        let member = match tag {
+            6 => (key, Field::Array, Some(text(buf, &mut at)?)),
+            7 => (key, Field::Object, Some(text(buf, &mut at)?)),
+            1 => (key, Field::Null, None),
+            2 | 3 => (key, Field::Bool(tag == 3), None),
+            4 => {
+                let bytes = buf.get(at..at + 8)?;
+                at += 8;
+                (
+                    key,
+                    Field::Number(f64::from_le_bytes(bytes.try_into().ok()?)),
+                    None,
+                )
+            }
+            5 => (key, Field::Str(Cow::Borrowed(text(buf, &mut at)?)), None),
+            _ => return None,
+        };
+        out.push(member);
+    }
+    Some(out)
+}
+
+/// A length (u32) and that many bytes of UTF-8, at `at`, which it passes.
+#[cfg(feature = "run-model")]
+fn text<'a>(buf: &'a [u8], at: &mut usize) -> Option<&'a str> {
+    let len = u32::from_le_bytes(buf.get(*at..*at + 4)?.try_into().ok()?) as usize;
+    let start = *at + 4;
+    let text = std::str::from_utf8(buf.get(start..start + len)?).ok()?;
+    *at = start + len;
+    Some(text)
 }

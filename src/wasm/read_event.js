@@ -37,7 +37,7 @@ let fieldsOf = new Map();
 const shared = new Array(NAMES.length);
 let depth = 0;
 /** What the last `readEvent` read when it did not fit: its values, how many, the bytes they need at most. */
-let pending = { values: shared, count: 0, needed: 0 };
+let pending = { values: shared, count: 0, needed: 0, write: writeFields };
 /**
  * Views of the memory last written to: new ones for another instance, or
  * when memory grew (its old buffer is then detached, of length 0). Checked
@@ -78,10 +78,7 @@ export function setup(names, kinds) {
 export function readEvent(event, ptr, cap, memory) {
   // Values left waiting for a `writeRead` that never came (memory refused
   // the room: that event went to JSON) must not show through in this one.
-  if (pending.count !== 0) {
-    pending.values.fill(undefined);
-    pending = { values: shared, count: 0, needed: 0 };
-  }
+  forgetPending();
   // A getter may observe another event (on this bridge's sibling, or another
   // build sharing this module) while this one is read: it gets its own array.
   const values = depth === 0 ? shared : new Array(NAMES.length);
@@ -97,24 +94,36 @@ export function readEvent(event, ptr, cap, memory) {
   }
   // Written as they are read when they fit (most events, in one pass);
   // measured first when they do not.
-  const written = count < 0 ? USE_JSON : write(values, count, ptr, cap, memory);
+  const written = count < 0 ? USE_JSON : writeFields(values, count, ptr, cap, memory);
   if (written !== TOO_SMALL) {
     for (let i = 0; i < count; i++) values[i] = undefined;
     return written;
   }
-  const needed = measure(values, count);
+  return wait(values, count, measure(values, count), writeFields);
+}
+
+/** Keeps what did not fit for `writeRead`: minus the bytes it needs at most, or USE_JSON. */
+function wait(values, count, needed, write) {
   if (needed < 0) {
     values.fill(undefined);
     return USE_JSON;
   }
-  pending = { values, count, needed };
+  pending = { values, count, needed, write };
   return -needed;
+}
+
+/** Values left waiting for a `writeRead` that never came (memory refused the room: that event went to JSON) must not show through in the next. */
+function forgetPending() {
+  if (pending.count !== 0) {
+    pending.values.fill(undefined);
+    pending = { values: shared, count: 0, needed: 0, write: writeFields };
+  }
 }
 
 /** Writes the values the last `readEvent` read (it answered that they did not fit). */
 export function writeRead(ptr, cap, memory) {
-  const { values, count, needed } = pending;
-  pending = { values: shared, count: 0, needed: 0 };
+  const { values, count, needed, write } = pending;
+  pending = { values: shared, count: 0, needed: 0, write: writeFields };
   const written = needed > cap ? USE_JSON : write(values, count, ptr, cap, memory);
   values.fill(undefined);
   return written === TOO_SMALL ? USE_JSON : written;
@@ -197,67 +206,196 @@ function wellFormed(s) {
   return true;
 }
 
-/**
- * Writes the collected values at `ptr`, in at most `cap` bytes: the bytes
- * written; USE_JSON if JSON would hold a value differently; TOO_SMALL if they
- * do not fit. No user code runs here.
- */
-function write(values, count, ptr, cap, memory) {
+/** The views of `memory`, renewed when they are another instance's or memory grew. */
+function viewsOf(memory) {
   if (memory !== lastMemory || bytes.byteLength === 0) {
     lastMemory = memory;
     bytes = new Uint8Array(memory.buffer);
     view = new DataView(memory.buffer);
   }
+}
+
+/**
+ * Writes the collected values at `ptr`, in at most `cap` bytes: the bytes
+ * written; USE_JSON if JSON would hold a value differently; TOO_SMALL if they
+ * do not fit. No user code runs here.
+ */
+function writeFields(values, count, ptr, cap, memory) {
+  viewsOf(memory);
   const end = ptr + cap;
   let at = ptr;
   for (let i = 0; i < count; i++) {
-    const v = values[i];
-    switch (typeof v) {
-      case 'string': {
-        const n = v.length;
-        // At most 3 bytes of UTF-8 per UTF-16 unit.
-        if (at + 5 + 3 * n > end) return TOO_SMALL;
-        let o = at + 5;
-        let j = 0;
-        for (; j < n; j++) {
-          const c = v.charCodeAt(j);
-          if (c > 0x7f) break;
-          bytes[o++] = c;
-        }
-        if (j < n) {
-          // A lone surrogate is refused by the JSON path; the encoder would replace it.
-          if (!wellFormed(v)) return USE_JSON;
-          o += encoder.encodeInto(j === 0 ? v : v.slice(j), bytes.subarray(o)).written;
-        }
-        bytes[at] = STRING;
-        view.setUint32(at + 1, o - at - 5, true);
-        at = o;
-        break;
-      }
-      case 'number':
-        if (at + 9 > end) return TOO_SMALL;
-        bytes[at] = NUMBER;
-        view.setFloat64(at + 1, v, true);
-        at += 9;
-        break;
-      case 'boolean':
-        if (at + 1 > end) return TOO_SMALL;
-        bytes[at++] = v ? TRUE : FALSE;
-        break;
-      case 'object':
-        // null; any object (a Date, a boxed primitive, from any realm) or
-        // array is JSON's to turn into what it would hold.
-        if (v !== null) return USE_JSON;
-        if (at + 1 > end) return TOO_SMALL;
-        bytes[at++] = NULL;
-        break;
-      case 'bigint':
-        return USE_JSON;
-      default:
-        // undefined, and what JSON leaves out: functions, symbols.
-        if (at + 1 > end) return TOO_SMALL;
-        bytes[at++] = ABSENT;
-    }
+    at = putValue(values[i], at, end);
+    if (at < 0) return at;
   }
   return at - ptr;
+}
+
+/** Writes one value's tag and scalar at `at`: where it ends, or USE_JSON or TOO_SMALL. */
+function putValue(v, at, end) {
+  switch (typeof v) {
+    case 'string':
+      if (at + 1 > end) return TOO_SMALL;
+      bytes[at] = STRING;
+      return putString(v, at + 1, end);
+    case 'number':
+      if (at + 9 > end) return TOO_SMALL;
+      bytes[at] = NUMBER;
+      view.setFloat64(at + 1, v, true);
+      return at + 9;
+    case 'boolean':
+      if (at + 1 > end) return TOO_SMALL;
+      bytes[at] = v ? TRUE : FALSE;
+      return at + 1;
+    case 'object':
+      // null; any object (a Date, a boxed primitive, from any realm) or
+      // array is JSON's to turn into what it would hold.
+      if (v !== null) return USE_JSON;
+      if (at + 1 > end) return TOO_SMALL;
+      bytes[at] = NULL;
+      return at + 1;
+    case 'bigint':
+      return USE_JSON;
+    default:
+      // undefined, and what JSON leaves out: functions, symbols.
+      if (at + 1 > end) return TOO_SMALL;
+      bytes[at] = ABSENT;
+      return at + 1;
+  }
+}
+
+/** Writes a string as its UTF-8 length (u32) and bytes: where it ends, or USE_JSON or TOO_SMALL. */
+function putString(v, at, end) {
+  const n = v.length;
+  // At most 3 bytes of UTF-8 per UTF-16 unit.
+  if (at + 4 + 3 * n > end) return TOO_SMALL;
+  let o = at + 4;
+  let j = 0;
+  for (; j < n; j++) {
+    const c = v.charCodeAt(j);
+    if (c > 0x7f) break;
+    bytes[o++] = c;
+  }
+  if (j < n) {
+    // A lone surrogate is refused by the JSON path; the encoder would replace it.
+    if (!wellFormed(v)) return USE_JSON;
+    o += encoder.encodeInto(j === 0 ? v : v.slice(j), bytes.subarray(o)).written;
+  }
+  view.setUint32(at, o - at - 4, true);
+  return o;
+}
+
+// ------------------------------------------------- RunModel.ingest(object)
+
+/** Tags of a member that is an array or an object (its JSON text follows). */
+const ARRAY = 6;
+const OBJECT = 7;
+/** Keys, tags and values of the object being read: reused, as `shared` is. */
+const sharedMembers = [];
+
+/**
+ * Reads every member of `event` JSON would write (own enumerable keys, in
+ * order; undefined, functions and symbols left out), arrays and plain
+ * objects as their JSON text; then writes them at `ptr` as a u32 count and,
+ * per member, its key, a tag and its value. Answers as `readEvent` does.
+ */
+export function readObject(event, ptr, cap, memory) {
+  forgetPending();
+  const items = depth === 0 ? sharedMembers : [];
+  items.length = 0;
+  let count;
+  depth += 1;
+  try {
+    count = collectMembers(event, items);
+  } catch {
+    count = -1;
+  } finally {
+    depth -= 1;
+  }
+  const written = count < 0 ? USE_JSON : writeMembers(items, count, ptr, cap, memory);
+  if (written !== TOO_SMALL) {
+    items.length = 0;
+    return written;
+  }
+  return wait(items, count, measureMembers(items, count), writeMembers);
+}
+
+/** Reads the members into `items` (key, tag, value per member): how many, or -1 if JSON's to read. */
+function collectMembers(e, items) {
+  if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.toJSON === 'function') return -1;
+  let n = 0;
+  for (const key of Object.keys(e)) {
+    let v = e[key];
+    let tag = 0;
+    switch (typeof v) {
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        continue;
+      case 'bigint':
+        return -1;
+      case 'object':
+        if (v === null) break;
+        if (Array.isArray(v)) tag = ARRAY;
+        else {
+          const proto = Object.getPrototypeOf(v);
+          // A Date, a boxed primitive, a class instance, another realm's
+          // object: JSON decides what the whole event holds.
+          if (proto !== Object.prototype && proto !== null) return -1;
+          tag = OBJECT;
+        }
+        v = JSON.stringify(v);
+        // A toJSON inside made it something else.
+        if (typeof v !== 'string' || v.charCodeAt(0) !== (tag === ARRAY ? 0x5b : 0x7b)) return -1;
+        break;
+      default:
+    }
+    items.push(key, tag, v);
+    n++;
+  }
+  return n;
+}
+
+/** Writes the members: the bytes written, USE_JSON or TOO_SMALL. No user code runs here. */
+function writeMembers(items, count, ptr, cap, memory) {
+  viewsOf(memory);
+  const end = ptr + cap;
+  if (ptr + 4 > end) return TOO_SMALL;
+  view.setUint32(ptr, count, true);
+  let at = ptr + 4;
+  for (let i = 0; i < 3 * count; i += 3) {
+    at = putString(items[i], at, end);
+    if (at < 0) return at;
+    const tag = items[i + 1];
+    if (tag === 0) {
+      at = putValue(items[i + 2], at, end);
+    } else {
+      if (at + 1 > end) return TOO_SMALL;
+      bytes[at] = tag;
+      at = putString(items[i + 2], at + 1, end);
+    }
+    if (at < 0) return at;
+  }
+  return at - ptr;
+}
+
+/** The bytes the members need at most, or USE_JSON. */
+function measureMembers(items, count) {
+  let needed = 4;
+  for (let i = 0; i < 3 * count; i += 3) {
+    const key = items[i];
+    const v = items[i + 2];
+    if (!wellFormed(key)) return USE_JSON;
+    needed += 4 + 3 * key.length;
+    if (items[i + 1] === 0) {
+      const m = measure([v], 1);
+      if (m < 0) return USE_JSON;
+      needed += m;
+    } else {
+      if (!wellFormed(v)) return USE_JSON;
+      needed += 5 + 3 * v.length;
+    }
+    if (needed > 0x7fff0000) return USE_JSON;
+  }
+  return needed;
 }

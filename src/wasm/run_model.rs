@@ -11,6 +11,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::errors::{argument_error, js_error, serialize_error};
+use super::event_reader::EventReader;
 use super::interop::{json_text, read_options, rust_string, to_js, to_json, Chunk, Options};
 use super::sources::{JsClock, JsIds};
 use crate::config::{
@@ -24,6 +25,7 @@ use crate::run::Dialect;
 #[wasm_bindgen(js_name = RunModel)]
 pub struct JsRunModel {
     inner: crate::run::RunModel<JsClock>,
+    reader: EventReader,
 }
 
 fn ingest_options(value: &JsValue) -> Result<IngestConfig, JsValue> {
@@ -68,6 +70,7 @@ impl JsRunModel {
         let model = crate::run::RunModel::new(config.build("options")?, clock);
         Ok(JsRunModel {
             inner: model.with_ids(ids),
+            reader: EventReader::default(),
         })
     }
 
@@ -76,6 +79,16 @@ impl JsRunModel {
     /// of it is applied.
     pub fn ingest(&mut self, event: JsValue, options: JsValue) -> Result<(), JsValue> {
         let o = ingest_options(&options)?;
+        // Its members read from the object (src/wasm/read_event.js), no
+        // JSON text of the whole: stringify and the text's copy into wasm
+        // were about half of this call (node --cpu-prof). A member
+        // serde_json refuses sends it the JSON way, which names the fault.
+        if let Some(members) = self.reader.read_members(&event) {
+            match self.inner.ingest_members(members, o.source()) {
+                Err(crate::run::IngestError::Json(_)) => {}
+                result => return Ok(result?),
+            }
+        }
         let text = json_text(&event, "event").map_err(|_| unreadable_event())?;
         // Text JSON.stringify wrote that serde_json refuses (a lone
         // surrogate, nesting past its limit) is the object's fault, as before.
