@@ -15,10 +15,27 @@ WASM_PACK_VER="${WASM_PACK_VERSION:-0.15.1}"
 GECKODRIVER_VER="${GECKODRIVER_VERSION:-0.37.1}"
 
 log() { printf '[setup] %s\n' "$*"; }
-has_ver() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | head -n1 | grep -q " $2\b"; }
+# Checks capture a tool's whole output before looking at it: never a pipe
+# into `head` or `grep -q`, which stop reading early, so that under pipefail
+# the tool could die of SIGPIPE and fail the check at random (geckodriver,
+# which prints several lines, did in about 1 run in 10 and was rebuilt).
+# `out_has REGEX CMD...`: whether CMD succeeds and its output, between
+# newlines, matches REGEX.
+out_has() {
+  local out
+  out=$("${@:2}" 2>/dev/null) || return 1
+  [[ $'\n'"$out"$'\n' =~ $1 ]]
+}
+# `has_ver TOOL VERSION`: TOOL's `--version` names VERSION on its first line.
+has_ver() {
+  command -v "$1" >/dev/null 2>&1 || return 1
+  local out
+  out=$("$1" --version 2>/dev/null) || return 1
+  [[ "${out%%$'\n'*}" =~ (^|\ )"$2"([^0-9.]|$) ]]
+}
 
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt || true
+out_has $'\nwasm32-unknown-unknown\n' rustup target list --installed || rustup target add wasm32-unknown-unknown
+out_has $'\nclippy' rustup component list --installed || rustup component add clippy rustfmt || true
 
 pkgs=()
 command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
@@ -53,8 +70,8 @@ fi
 # Fuzzing only: a minimal nightly toolchain and cargo-fuzz (libFuzzer needs
 # nightly's sanitizer flags). The package itself builds on stable.
 CARGO_FUZZ_VER="${CARGO_FUZZ_VERSION:-0.13.2}"
-rustup toolchain list | grep -q '^nightly' || { log "rustup nightly (fuzzing)"; rustup toolchain install nightly --profile minimal; }
-if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VER\b"; then
+out_has $'\nnightly' rustup toolchain list || { log "rustup nightly (fuzzing)"; rustup toolchain install nightly --profile minimal; }
+if ! out_has " $CARGO_FUZZ_VER([^0-9.]|\$)" cargo fuzz --version; then
   log "cargo install cargo-fuzz $CARGO_FUZZ_VER"
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VER" --locked --force \
     || cargo install cargo-fuzz --version "$CARGO_FUZZ_VER" --force

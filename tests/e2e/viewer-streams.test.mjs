@@ -124,6 +124,38 @@ test('many runs one after another: each is a top-level run with its own steps', 
   await page.close();
 });
 
+test('a log of 1,203 runs draws 500 at first, 500 more per click, and always the selected run', async () => {
+  const { page, problems } = await newPage(ctx);
+  await page.goto(`${ctx.base}/`);
+  await loaded(page, 'samples/swamp-deploy.ndjson');
+  const text = Array.from({ length: 1203 }, (_, i) => tidyRun(`run-${i}`, `wf-${i}`, i * 100).join('\n')).join('\n');
+  await pick(page, 'many-runs.ndjson', text);
+  const drawn = () => page.$$eval('#runs .run', (runs) => runs.map((r) => r.dataset.run));
+  assert.equal(await page.textContent('#run-count'), '1203 of 1203');
+  assert.deepEqual(await drawn(), Array.from({ length: 500 }, (_, i) => `run-${i}`));
+  assert.equal(await page.textContent('#runs .more-runs'), 'Show 500 more (703 not listed)');
+  await page.click('#runs .more-runs');
+  assert.equal((await drawn()).length, 1000);
+  assert.equal(await page.textContent('#runs .more-runs'), 'Show 203 more (203 not listed)');
+  await page.click('#runs .more-runs');
+  assert.equal((await drawn()).length, 1203);
+  assert.equal(await page.$('#runs .more-runs'), null);
+  // A link to a run past the first 500, in a new page: drawn, and selected.
+  const other = await newPage(ctx);
+  await other.page.goto(`${ctx.base}/#run=run-1100`);
+  await loaded(other.page, 'samples/swamp-deploy.ndjson');
+  await other.page.setInputFiles('#file', { name: 'many-runs.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(text) });
+  await loaded(other.page, 'many-runs.ndjson');
+  await other.page.evaluate(() => { location.hash = '#run=run-1100'; });
+  await other.page.waitForSelector('#runs .run.selected[data-run="run-1100"]', { timeout: 10000 });
+  const shown = await other.page.$$eval('#runs .run', (runs) => runs.length);
+  assert.equal(shown, 1101);
+  assert.equal(await other.page.textContent('#run-title'), 'wf-1100');
+  assert.deepEqual([...problems, ...other.problems], []);
+  await page.close();
+  await other.page.close();
+});
+
 test('a JSON array file, pretty-printed, of several runs loads', async () => {
   const { page, problems } = await newPage(ctx);
   await page.goto(`${ctx.base}/`);
