@@ -79,6 +79,13 @@ impl<'a> ScannedFields<'a> {
         self.members.clear();
         for (key, field, text) in members {
             let nested = match (&field, text) {
+                // The event's own object is a level: serde_json's limit of
+                // 128 counts it on the JSON path.
+                (Field::Array | Field::Object, Some(text))
+                    if crate::ndjson::too_deep(text, 127) =>
+                {
+                    return false
+                }
                 (Field::Array | Field::Object, Some(text)) => match serde_json::from_str(text) {
                     Ok(v) => Some(v),
                     Err(_) => return false,
@@ -119,7 +126,12 @@ impl<'a> ScannedFields<'a> {
         let mut raw = RawFields::default();
         for m in &self.members {
             if let Some(slot) = raw.slot_for(m.key) {
-                slot.clone_from(&m.field);
+                match (&m.field, m.text) {
+                    // Read from an object: null, as JSON would carry it (a
+                    // timestamp is refused before it gets here).
+                    (Some(Field::Number(n)), None) if !n.is_finite() => *slot = Some(Field::Null),
+                    (field, _) => slot.clone_from(field),
+                }
             }
         }
         raw

@@ -94,7 +94,12 @@ export function readEvent(event, ptr, cap, memory) {
   }
   // Written as they are read when they fit (most events, in one pass);
   // measured first when they do not.
-  const written = count < 0 ? USE_JSON : writeFields(values, count, ptr, cap, memory);
+  if (count < 0) {
+    // A getter may have thrown midway: nothing read shows through in the next event.
+    values.fill(undefined);
+    return USE_JSON;
+  }
+  const written = writeFields(values, count, ptr, cap, memory);
   if (written !== TOO_SMALL) {
     for (let i = 0; i < count; i++) values[i] = undefined;
     return written;
@@ -135,7 +140,7 @@ export function writeRead(ptr, cap, memory) {
  * event otherwise.
  */
 function collect(e, values) {
-  if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.toJSON === 'function') return -1;
+  if (!jsonObject(e)) return -1;
   const kind = e.kind;
   values[0] = kind;
   values[1] = e.timestamp;
@@ -159,6 +164,32 @@ function collect(e, values) {
   if (m & 0x8000) values[15] = e.executor;
   // Up to the last field the kind reads.
   return 32 - Math.clz32(m);
+}
+
+/**
+ * Whether JSON would write `e` as an object of its own keys: not null, an
+ * array, something with `toJSON`, or a boxed primitive (a `new String`,
+ * from any realm, which JSON writes as the primitive).
+ */
+function jsonObject(e) {
+  if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(e);
+  return proto === Object.prototype || proto === null || !boxed(e);
+}
+
+/** The primitives' own `valueOf`s, which accept only their boxes (no user code runs in them). */
+const UNBOX = [Number, String, Boolean, globalThis.BigInt].filter(Boolean).map((t) => t.prototype.valueOf);
+
+function boxed(e) {
+  for (const valueOf of UNBOX) {
+    try {
+      valueOf.call(e);
+      return true;
+    } catch {
+      // Not this kind of box.
+    }
+  }
+  return false;
 }
 
 /** The bytes the values need at most, or -1 if JSON would hold one differently. No user code runs here. */
@@ -322,7 +353,7 @@ export function readObject(event, ptr, cap, memory) {
 
 /** Reads the members into `items` (key, tag, value per member): how many, or -1 if JSON's to read. */
 function collectMembers(e, items) {
-  if (e === null || typeof e !== 'object' || Array.isArray(e) || typeof e.toJSON === 'function') return -1;
+  if (!jsonObject(e)) return -1;
   let n = 0;
   for (const key of Object.keys(e)) {
     let v = e[key];

@@ -140,6 +140,16 @@ test('a log of 1,203 runs draws 500 at first, 500 more per click, and always the
   await page.click('#runs .more-runs');
   assert.equal((await drawn()).length, 1203);
   assert.equal(await page.$('#runs .more-runs'), null);
+  // A new log starts from the first page again; so does a new filter.
+  await pick(page, 'many-runs-again.ndjson', text);
+  assert.equal((await drawn()).length, 500);
+  await page.click('#runs .more-runs');
+  assert.equal((await drawn()).length, 1000);
+  await page.fill('#text-filter', 'wf-1');
+  assert.equal(await page.textContent('#run-count'), '314 of 1203');
+  assert.equal((await drawn()).length, 314);
+  await page.fill('#text-filter', '');
+  assert.equal((await drawn()).length, 500);
   // A link to a run past the first 500, in a new page: drawn, and selected.
   const other = await newPage(ctx);
   await other.page.goto(`${ctx.base}/#run=run-1100`);

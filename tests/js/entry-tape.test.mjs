@@ -103,3 +103,33 @@ test('many entries closed by one call come out in order, each whole', () => {
   assert.deepEqual(closed.map((e) => e.result.errorMessage), names.map(() => 'engine died'));
   assert.deepEqual(closed.map((e) => e.durationMs), [9, 9, 9, 9]);
 });
+
+test('setters on Object.prototype named like optional members neither run nor change the entries', () => {
+  const names = ['parentInvocationId', 'workflowContext', 'errorMessage', 'errorType', 'subcommand', 'executor'];
+  const ran = [];
+  for (const name of names) {
+    Object.defineProperty(Object.prototype, name, {
+      configurable: true,
+      set() { ran.push(name); throw new Error(`setter ${name} ran`); },
+      get() { return undefined; },
+    });
+  }
+  try {
+    for (const api of [full, slim]) {
+      const b = new api.TelemetryBridge({ parentInvocationId: 'p', idGenerator: () => 'id' });
+      b.observe({ kind: 'started', runId: 'r', workflowName: 'wf', timestamp: 0 });
+      b.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 1 });
+      const [e] = b.observe({ kind: 'step_failed', jobId: 'j', stepId: 's', error: 'boom', timestamp: 2 });
+      assert.equal(Object.hasOwn(e, 'parentInvocationId'), true);
+      assert.equal(JSON.stringify(e.result), '{"status":"error","exitCode":1,"errorType":"Error","errorMessage":"boom"}');
+      assert.equal(e.workflowContext.stepName, 's');
+      // The bridge is not left borrowed: it goes on.
+      b.observe({ kind: 'method_executing', jobId: 'j', stepId: 't', methodName: 'm', timestamp: 3 });
+      assert.equal(b.finalize('end', 4).length, 1);
+      assert.equal(JSON.stringify(api.decodeEntry(JSON.parse(EVERY_MEMBER))), EVERY_MEMBER);
+    }
+  } finally {
+    for (const name of names) delete Object.prototype[name];
+  }
+  assert.deepEqual(ran, []);
+});

@@ -88,9 +88,47 @@ test('members JSON leaves out are left out; nested payloads arrive whole; numeri
   const run = m.run('4812');
   assert.equal(run.name, 'checkout');
   assert.equal(run.correlationId, undefined);
-  const big = new RunModel();
-  big.ingest({ event: 'job.lifecycle.enqueue', job_id: 2 ** 60, timestamp: 0 });
-  assert.deepEqual(big.snapshot().runs.map((r) => r.id), ['1152921504606846976']);
+  // Ids are spelled as JSON.stringify spells the number (which NDJSON from
+  // that engine would carry), not as the float's exact integer.
+  for (const [id, spelled] of [[2 ** 60, '1152921504606847000'], [-(2 ** 63), '-9.223372036854776e+18'], [1e21, '1e+21'], [12, '12'], [-0, '0']]) {
+    const big = new RunModel();
+    big.ingest({ event: 'job.lifecycle.enqueue', job_id: id, timestamp: 0 });
+    const text = new RunModel();
+    text.ingestNdjson(JSON.stringify({ event: 'job.lifecycle.enqueue', job_id: id, timestamp: 0 }));
+    assert.deepEqual(big.snapshot().runs.map((r) => r.id), [spelled], String(id));
+    assert.deepEqual(text.snapshot().runs.map((r) => r.id), [spelled], String(id));
+  }
+});
+
+test('NaN in a swamp field reads as null, as in NDJSON: an optional parentRunId is absent, a flag false', () => {
+  const m = new RunModel({ clock: () => 0, idGenerator: () => 'id' });
+  m.ingest({ kind: 'started', runId: 'r', workflowName: 'w', parentRunId: NaN, timestamp: 0 });
+  m.ingest({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 1 });
+  m.ingest({ kind: 'step_failed', jobId: 'j', stepId: 's', error: 'boom', userError: NaN, timestamp: 2 });
+  const text = new RunModel({ clock: () => 0, idGenerator: () => 'id' });
+  assert.deepEqual(text.ingestNdjson([
+    '{"kind":"started","runId":"r","workflowName":"w","parentRunId":null,"timestamp":0}',
+    '{"kind":"method_executing","jobId":"j","stepId":"s","methodName":"m","timestamp":1}',
+    '{"kind":"step_failed","jobId":"j","stepId":"s","error":"boom","userError":null,"timestamp":2}',
+  ].join('\n')).errors, []);
+  assert.deepEqual(m.snapshot(), text.snapshot());
+  assert.deepEqual(m.snapshot().runs.map((r) => [r.id, r.parentRun, r.steps[0].status]), [['r', undefined, 'failed']]);
+  // A missing required string is "missing", not a wrong type.
+  const e = refused(() => m.ingest({ kind: 'started', runId: NaN, workflowName: 'w', timestamp: 0 }));
+  assert.equal(e.field, 'runId');
+  assert.match(e.message, /missing/);
+});
+
+test('a boxed primitive as the event, and a payload one level too deep, are refused as on the JSON path', () => {
+  const m = new RunModel();
+  const boxed = Object.assign(new String('x'), { event: 'job.lifecycle.enqueue', job_id: 'j', timestamp: 0 });
+  assert.equal(refused(() => m.ingest(boxed)).field, 'event');
+  let deep = {};
+  for (let i = 0; i < 126; i++) deep = { d: deep };
+  // The event's object, then 127 levels: 128 in all, the JSON path's limit.
+  m.ingest({ event: 'job.lifecycle.enqueue', job_id: 'ok', timestamp: 0, payload: deep });
+  assert.equal(refused(() => m.ingest({ event: 'job.lifecycle.enqueue', job_id: 'deep', timestamp: 0, payload: { d: deep } })).field, 'event');
+  assert.deepEqual(m.snapshot().runs.map((r) => r.id), ['ok']);
 });
 
 test('Dates, boxed values and class instances as members: read as JSON reads them', () => {

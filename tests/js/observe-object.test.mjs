@@ -261,3 +261,24 @@ test('the two builds nested: a getter of one build\'s event drives the other bui
   assert.equal(entry.workflowContext.jobName, 'outer');
   assert.equal(full.inFlight, 0);
 });
+
+test('a getter that throws leaves nothing behind for the next event: its getters run once, its fields its own', () => {
+  for (const make of [() => bridge(), () => new slim.TelemetryBridge({ parentInvocationId: 'p', idGenerator: () => 'id' })]) {
+    const b = make();
+    assert.throws(() => b.observe({ kind: 'started', timestamp: 0, runId: 'r2', parentRunId: {}, get workflowName() { throw new Error('boom'); } }));
+    let reads = 0;
+    b.observe({ kind: 'started', runId: 'r', workflowName: 'wf', timestamp: 0 });
+    b.observe({ kind: 'step_started', runId: 'r', get jobId() { reads += 1; return 'j'; }, stepId: 's', timestamp: 0 });
+    assert.equal(reads, 1);
+    b.observe({ kind: 'method_executing', jobId: 'j', stepId: 's', methodName: 'm', timestamp: 1 });
+    const [e] = b.observe({ kind: 'step_completed', jobId: 'j', stepId: 's', timestamp: 2 });
+    assert.equal(e.workflowContext.runId, 'r');
+  }
+});
+
+test('a boxed primitive is not an event object, as JSON says', () => {
+  const b = bridge();
+  const boxed = Object.assign(new String('x'), { kind: 'started', runId: 'r', workflowName: 'wf', timestamp: 0 });
+  assert.throws(() => b.observe(boxed), (e) => e.name === 'EventError');
+  assert.equal(b.stats().runs, 0);
+});

@@ -3,7 +3,7 @@
 import { $, download, el, fill } from './dom.js';
 import { ms } from './format.js';
 import { append, exportLast, fetchSameOrigin, parse, stepDetail } from './loader.js';
-import { matches, renderRuns } from './runs.js';
+import { matches, renderRuns, resetRunList } from './runs.js';
 import { renderDetail, showDetails } from './detail.js';
 import { renderSummary } from './summary.js';
 import { Timeline } from './timeline.js';
@@ -182,7 +182,7 @@ function renderDetailPanel() {
 }
 
 function renderAll({ scroll = false } = {}) {
-  const shown = renderRuns($('#runs'), data.runs, state, (id) => selectRun(id));
+  const shown = renderRuns($('#runs'), data.runs, state, (id) => selectRun(id), () => renderAll());
   $('#run-count').textContent = `${shown.length} of ${data.runs.length}`;
   const run = currentRun();
   renderSummary($('#summary'), run, runsById, (id) => selectRun(id));
@@ -239,6 +239,7 @@ async function load(log, source) {
       status.textContent = `Parsing ${source}… ${Math.round(f * 100)}%`;
     });
     setData(result.snapshot);
+    resetRunList();
     collapsed.clear();
     const requested = readHash();
     if (requested.run && runsById.has(requested.run)) {
@@ -321,8 +322,8 @@ $('#threshold').addEventListener('change', (e) => {
   // Thresholds are computed by the run model: re-read the log with the new one.
   if (last.log) load(last.log, last.source);
 });
-$('#status-filter').addEventListener('change', (e) => { state.status = e.target.value; renderAll(); });
-$('#text-filter').addEventListener('input', (e) => { state.q = e.target.value; renderAll(); });
+$('#status-filter').addEventListener('change', (e) => { state.status = e.target.value; resetRunList(); renderAll(); });
+$('#text-filter').addEventListener('input', (e) => { state.q = e.target.value; resetRunList(); renderAll(); });
 $('#crit').addEventListener('click', () => { state.crit = !state.crit; renderAll(); });
 $('#abs').addEventListener('click', () => { state.abs = !state.abs; renderAll(); });
 $('#zoom-in').addEventListener('click', () => timeline.zoomBy(0.5));

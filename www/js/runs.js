@@ -33,8 +33,17 @@ export function matches(run, status, q) {
 export const RUNS_PAGE = 500;
 let drawn = RUNS_PAGE;
 
-/** Draws the runs that pass the filter (as many as `drawn`, and the selected one); returns all that pass. */
-export function renderRuns(list, runs, state, onSelect) {
+/** Back to the first page of runs: a new log, a new filter. */
+export function resetRunList() {
+  drawn = RUNS_PAGE;
+}
+
+/**
+ * Draws the runs that pass the filter (as many as `drawn`, and the selected
+ * one); returns all that pass. "Show more" asks for `onMore`, which draws the
+ * current data again.
+ */
+export function renderRuns(list, runs, state, onSelect, onMore) {
   const shown = runs.filter((r) => matches(r, state.status, state.q));
   const now = Date.now();
   const selectedAt = shown.findIndex((r) => r.id === state.run);
@@ -48,7 +57,7 @@ export function renderRuns(list, runs, state, onSelect) {
         className: 'more-runs',
         onclick: () => {
           drawn = count + more;
-          renderRuns(list, runs, state, onSelect);
+          onMore();
         },
       }, `Show ${more} more (${shown.length - count} not listed)`)));
   }
