@@ -24,6 +24,9 @@ export class Pipeline {
     spoolFull: 0,
     spoolErrors: 0,
     lastSpoolError: null,
+    /** Epoch ms of the last accepted event, and of the last entry dropped (not spooled). */
+    lastEventAt: null,
+    lastDropAt: null,
   };
 
   /**
@@ -84,7 +87,10 @@ export class Pipeline {
     this.stats.eventsAccepted += report.accepted;
     this.stats.eventsRejected += report.errors.length;
     this.stats.entriesProduced += entries.length;
-    if (report.accepted > 0) this.#onIngested();
+    if (report.accepted > 0) {
+      this.stats.lastEventAt = Date.now();
+      this.#onIngested();
+    }
     const result = {
       accepted: report.accepted,
       errors: report.errors.map((e) => ({ line: e.line, kind: e.kind, ...(e.field ? { field: e.field } : {}), message: e.message })),
@@ -104,6 +110,7 @@ export class Pipeline {
     const out = { spooled: r.spooled, notSpooled: r.full + r.failed };
     if (r.spooled > 0) this.#onSpooled();
     const warnings = [];
+    if (r.full + r.failed > 0) this.stats.lastDropAt = Date.now();
     if (r.full > 0) {
       this.stats.spoolFull += r.full;
       warnings.push(`spool full (${this.#spool.maxEntries} entries pending): ${r.full} child entries were not spooled and will not be delivered`);

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { RunModel, decodeEntry, toWire, version } from '../node.mjs';
 import { Pipeline } from './core.mjs';
+import { sidecarMetrics, unhealthyReasons } from './health.mjs';
 import { IngestDelivery } from './delivery.mjs';
 import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
 import { OtlpExporter } from './otlp.mjs';
@@ -99,34 +100,73 @@ export async function startSidecar(opts) {
 
   const started = Date.now();
   let stopping = false;
-  const health = () => ({
-    status: stopping ? 'stopping' : 'ok',
-    version: version(),
-    uptimeMs: Date.now() - started,
+  const healthOptions = {
+    deliveryFailures: opts.healthDeliveryFailures,
+    spoolPercent: opts.healthSpoolPercent,
+    dropWindowMs: opts.healthDropWindowMs,
+    silenceMs: opts.healthSilenceMs,
+  };
+  /** The counters health and the sidecar's metrics are read from. */
+  const state = () => ({
+    stopping,
+    startedAt: started,
+    lastEventAt: pipeline.stats.lastEventAt,
+    lastDropAt: pipeline.stats.lastDropAt,
+    dropped: pipeline.stats.spoolFull + pipeline.stats.spoolErrors,
     events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
     entries: {
       produced: pipeline.stats.entriesProduced,
       spooled: pipeline.stats.entriesSpooled,
       delivered: delivery?.stats.delivered ?? 0,
-      failed: delivery?.stats.failedEntries ?? 0,
       spoolFull: pipeline.stats.spoolFull,
       spoolErrors: pipeline.stats.spoolErrors,
-      inFlight: model.inFlight,
     },
-    runs: { held: model.runCount, evicted: model.evicted },
-    spool: spool ? { dir: spool.dir, size: spool.size, maxEntries: spool.maxEntries, quarantined: spool.quarantined } : null,
-    lastDeliveryError: delivery?.stats.lastError ?? null,
-    delivery: delivery?.toJSON() ?? null,
-    otlp: otlp?.toJSON() ?? null,
-    tail: tailers.map((t) => t.toJSON()),
-    stream: { clients: hub.clients, lastId: hub.lastId },
+    spool: spool ? { size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries } : null,
+    delivery: delivery?.stats ?? null,
+    otlp: otlp?.stats ?? null,
+    streamClients: hub.clients,
   });
+  const health = () => {
+    const now = Date.now();
+    const reasons = unhealthyReasons(state(), healthOptions, now);
+    return {
+      status: stopping ? 'stopping' : reasons.length ? 'degraded' : 'ok',
+      reasons,
+      version: version(),
+      uptimeMs: now - started,
+      lastEventAt: pipeline.stats.lastEventAt === null ? null : new Date(pipeline.stats.lastEventAt).toISOString(),
+      events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
+      entries: {
+        produced: pipeline.stats.entriesProduced,
+        spooled: pipeline.stats.entriesSpooled,
+        delivered: delivery?.stats.delivered ?? 0,
+        failed: delivery?.stats.failedEntries ?? 0,
+        spoolFull: pipeline.stats.spoolFull,
+        spoolErrors: pipeline.stats.spoolErrors,
+        inFlight: model.inFlight,
+      },
+      runs: { held: model.runCount, evicted: model.evicted },
+      spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries, quarantined: spool.quarantined } : null,
+      lastDeliveryError: delivery?.stats.lastError ?? null,
+      delivery: delivery?.toJSON() ?? null,
+      otlp: otlp?.toJSON() ?? null,
+      tail: tailers.map((t) => t.toJSON()),
+      stream: { clients: hub.clients, lastId: hub.lastId },
+    };
+  };
+  const metricsPrefix = opts.metricsPrefix ?? 'workflow';
+  const selfMetrics = () => {
+    const now = Date.now();
+    const s = state();
+    return sidecarMetrics(metricsPrefix, s, unhealthyReasons(s, healthOptions, now).length === 0, now);
+  };
 
   const http = createSidecarServer({
     pipeline,
     model,
     hub,
     health,
+    selfMetrics,
     maxBodyBytes: opts.maxBodyBytes,
     metricsOptions: opts.metricsPrefix ? { prefix: opts.metricsPrefix } : {},
     host: opts.host,

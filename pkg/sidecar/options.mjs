@@ -2,6 +2,7 @@
 // parser that turns argv into a validated options object or throws a
 // UsageError (the CLI prints it and exits 2), so a typo never starts a
 // sidecar that silently does something else.
+import { HEALTH_DEFAULTS } from './health.mjs';
 
 export const SERVE_HELP = `Usage: workflow-telemetry serve [options]
 
@@ -29,7 +30,9 @@ HTTP API:
                         workflow=NAME, correlation=ID, source=NAME,
                         topLevel=true
   GET  /runs/<id>       one run (?dialect= when ids collide), or 404
-  GET  /healthz         counters: events, entries, spool, delivery, OTLP, tail
+  GET  /healthz         status ("ok", "degraded", "stopping"), reasons and
+                        counters (events, entries, spool, delivery, OTLP,
+                        tail): 200 when ok, 503 otherwise
   GET  /                the run viewer, following the live stream (unless
                         --no-viewer)
 
@@ -91,6 +94,16 @@ Timing (both deliveries):
   --retry-max-ms N          longest retry delay (default 30000)
   --shutdown-timeout-ms N   time given to the last deliveries on SIGINT/SIGTERM
                             (default 5000)
+
+Health (GET /healthz answers 503 with "reasons" while any holds):
+  --health-delivery-failures N  this many ingest or OTLP attempts in a row
+                            failed (default 3), until one succeeds
+  --health-spool-percent N  the spool holds N% of --spool-max-entries or more
+                            (default 80)
+  --health-drop-window-ms N child entries were dropped (not spooled) within
+                            the last N ms (default 300000)
+  --health-silence-ms N     no event arrived for N ms (default: not checked;
+                            set it to the longest quiet time of your engines)
 
   -h, --help                show this help
 
@@ -155,6 +168,10 @@ const DEFAULTS = {
   retryMinMs: 1000,
   retryMaxMs: 30000,
   shutdownTimeoutMs: 5000,
+  healthDeliveryFailures: HEALTH_DEFAULTS.deliveryFailures,
+  healthSpoolPercent: HEALTH_DEFAULTS.spoolPercent,
+  healthDropWindowMs: HEALTH_DEFAULTS.dropWindowMs,
+  healthSilenceMs: HEALTH_DEFAULTS.silenceMs,
 };
 
 /** flag -> [option key, kind]; kinds: string, url, int (>= 1), port, list, enum values. */
@@ -191,6 +208,10 @@ const FLAGS = {
   '--retry-min-ms': ['retryMinMs', 'int'],
   '--retry-max-ms': ['retryMaxMs', 'int'],
   '--shutdown-timeout-ms': ['shutdownTimeoutMs', 'int'],
+  '--health-delivery-failures': ['healthDeliveryFailures', 'int'],
+  '--health-spool-percent': ['healthSpoolPercent', 'int'],
+  '--health-drop-window-ms': ['healthDropWindowMs', 'int'],
+  '--health-silence-ms': ['healthSilenceMs', 'int'],
 };
 
 function convert(flag, kind, value) {
@@ -252,6 +273,7 @@ export function parseServeArgs(argv, env = process.env) {
   }
   if (opts.apiKey === undefined && env.WORKFLOW_TELEMETRY_API_KEY) opts.apiKey = env.WORKFLOW_TELEMETRY_API_KEY;
   if (opts.retryMinMs > opts.retryMaxMs) throw new UsageError('--retry-min-ms must not exceed --retry-max-ms');
+  if (opts.healthSpoolPercent > 100) throw new UsageError('--health-spool-percent needs a percentage from 1 to 100');
   const deliveryOnly = ['apiKey', 'distinctId', 'repoId'];
   if (!opts.ingestEndpoint) {
     const given = deliveryOnly.filter((k) => opts[k] !== undefined && !(k === 'apiKey' && env.WORKFLOW_TELEMETRY_API_KEY === opts.apiKey));

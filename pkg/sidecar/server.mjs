@@ -3,7 +3,8 @@
 //   GET  /events/stream   Server-Sent Events: events and child entries as they arrive
 //   GET  /metrics         Prometheus text 0.0.4 from the run model
 //   GET  /runs            a page of runs (limit, cursor, filters); GET /runs/<id> one run or 404
-//   GET  /healthz         counters of ingestion, spool and delivery
+//   GET  /healthz         status, reasons and counters: 200 when healthy, 503
+//                         when degraded or stopping (health.mjs)
 // No CORS headers are sent: the API is for same-origin pages and local
 // processes. Because a web page can still *send* a cross-origin POST without
 // a preflight (text/plain), a request whose Origin is not this server's own
@@ -71,7 +72,8 @@ function readBody(req, max) {
  * @param {import('./core.mjs').Pipeline} o.pipeline
  * @param {object} o.model  RunModel
  * @param {import('./sse.mjs').EventHub} o.hub
- * @param {() => object} o.health
+ * @param {() => object} o.health  the /healthz body; its `status` 'ok' answers 200, anything else 503
+ * @param {() => string} o.selfMetrics  the sidecar's own families, after the run model's on /metrics
  * @param {number} o.maxBodyBytes
  * @param {object} o.metricsOptions  passed to exportMetrics
  * @param {string} o.host  the address bound
@@ -138,7 +140,7 @@ export function createSidecarServer(o) {
       return o.viewer(req, res);
     }
     if (path === '/metrics') {
-      const body = o.model.exportMetrics(o.metricsOptions);
+      const body = o.model.exportMetrics(o.metricsOptions) + o.selfMetrics();
       res.writeHead(200, { 'content-type': METRICS_TYPE, 'content-length': Buffer.byteLength(body) });
       return res.end(body);
     }
@@ -170,7 +172,10 @@ export function createSidecarServer(o) {
       }
       return run === undefined ? sendError(res, 404, `no run ${id}`) : sendJson(res, 200, run);
     }
-    if (path === '/healthz') return sendJson(res, 200, o.health());
+    if (path === '/healthz') {
+      const health = o.health();
+      return sendJson(res, health.status === 'ok' ? 200 : 503, health);
+    }
     if (!accepting) return sendError(res, 503, 'shutting down', { connection: 'close' });
     return o.hub.attach(req, res);
   }

@@ -31,8 +31,10 @@ export class Spool {
   #maxEntries;
   #decode;
   #log;
-  /** Pending entries, oldest first: { id, file, entry }. */
+  /** Pending entries, oldest first: { id, file, entry, bytes }. */
   #queue = [];
+  /** Bytes of the pending entries' files. */
+  #bytes = 0;
   #ids = new Set();
   /** Slots taken by writes in progress, so concurrent adds respect the limit. */
   #reserved = 0;
@@ -65,6 +67,11 @@ export class Spool {
     return this.#maxEntries;
   }
 
+  /** Bytes of the entries pending (their files' contents). */
+  get bytes() {
+    return this.#bytes;
+  }
+
   /**
    * Creates the directory and loads what a previous process left pending,
    * oldest `startedAt` first (swamp's flush order). Unreadable files are moved
@@ -83,10 +90,11 @@ export class Spool {
       }
       if (!ENTRY_FILE.test(name)) continue;
       try {
-        const entry = this.#decode(JSON.parse(await readFile(path, 'utf8')));
+        const text = await readFile(path, 'utf8');
+        const entry = this.#decode(JSON.parse(text));
         if (this.#ids.has(entry.id)) throw new Error(`duplicate entry id ${entry.id}`);
         this.#ids.add(entry.id);
-        loaded.push({ id: entry.id, file: name, entry });
+        loaded.push({ id: entry.id, file: name, entry, bytes: Buffer.byteLength(text) });
       } catch (err) {
         if (err?.code === 'EISDIR') continue;
         await this.#quarantine(name, err);
@@ -94,6 +102,7 @@ export class Spool {
     }
     loaded.sort((a, b) => (a.entry.startedAt < b.entry.startedAt ? -1 : a.entry.startedAt > b.entry.startedAt ? 1 : 0));
     this.#queue = loaded;
+    this.#bytes = loaded.reduce((n, item) => n + item.bytes, 0);
     return loaded.length;
   }
 
@@ -174,7 +183,8 @@ export class Spool {
       const entry = accepted[i];
       if (r.status === 'fulfilled' && !this.#ids.has(entry.id)) {
         this.#ids.add(entry.id);
-        this.#queue.push({ id: entry.id, file: r.value, entry });
+        this.#queue.push({ id: entry.id, file: r.value.file, entry, bytes: r.value.bytes });
+        this.#bytes += r.value.bytes;
         spooled += 1;
       } else if (r.status === 'rejected') {
         failed += 1;
@@ -189,8 +199,9 @@ export class Spool {
     const file = entryFileName(entry.id);
     const tmp = join(this.#dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, 'wx', 0o600);
+    const text = JSON.stringify(entry);
     try {
-      await fh.writeFile(JSON.stringify(entry));
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();
@@ -201,7 +212,7 @@ export class Spool {
       await unlink(tmp).catch(() => {});
       throw err;
     }
-    return file;
+    return { file, bytes: Buffer.byteLength(text) };
   }
 
   /** fsync of the directory; some file systems refuse it, which is not an error worth failing for. */
@@ -230,6 +241,7 @@ export class Spool {
       if (err.code !== 'ENOENT') this.#log(`spool: cannot remove delivered ${item.file}: ${err.message}`);
     })));
     this.#queue = this.#queue.filter((item) => !gone.has(item.id));
+    for (const item of items) this.#bytes -= item.bytes;
     for (const id of gone) this.#ids.delete(id);
   }
 
