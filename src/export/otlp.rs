@@ -348,7 +348,11 @@ fn run_spans(
         r.run.status,
         RunStatus::Failed | RunStatus::Cancelled | RunStatus::Abandoned
     ) {
-        let class = r.summary.failure.map(class_name).unwrap_or("_OTHER");
+        let class = r
+            .summary
+            .failure
+            .map(FailureClass::as_str)
+            .unwrap_or("_OTHER");
         let error_type = r
             .run
             .error
@@ -434,7 +438,7 @@ fn run_spans(
                 let error_type = err
                     .error_type
                     .clone()
-                    .unwrap_or_else(|| class_name(err.class).to_string());
+                    .unwrap_or_else(|| err.class.as_str().to_string());
                 attributes.push(kv("error.type", error_type.clone()));
                 if err.allowed {
                     attributes.push(KeyValue {
@@ -469,17 +473,6 @@ fn run_spans(
                 status,
             });
         }
-    }
-}
-
-fn class_name(c: FailureClass) -> &'static str {
-    match c {
-        FailureClass::Method => "method",
-        FailureClass::Structural => "structural",
-        FailureClass::Transition => "transition",
-        FailureClass::Panic => "panic",
-        FailureClass::Cancellation => "cancellation",
-        FailureClass::Abandoned => "abandoned",
     }
 }
 

@@ -2,13 +2,16 @@
 //! runs of a snapshot.
 //!
 //! Families (with the configurable prefix, default `workflow`):
-//! `_runs_total{workflow,status}`, `_steps_total{workflow,step,status}`,
+//! `_runs_total{workflow,status}`, `_runs_finished_total{workflow,result,failure_class}`,
+//! `_steps_total{workflow,step,status}`,
 //! `_run_duration_seconds{workflow}` and `_step_duration_seconds{workflow,step}`
 //! histograms, `_step_attempts_total{workflow,step,outcome}`,
 //! `_step_retries_total{workflow,step}`, `_state_transitions_total{dialect,from,to}`,
 //! `_time_in_state_seconds_total{dialect,state}`, `_runs_running{workflow}` and
 //! `_steps_running{workflow}` gauges, `_threshold_violations_total{workflow,step}`,
 //! `_transition_violations_total{workflow}`, `_runs_stalled{workflow}`,
+//! `_last_event_timestamp_seconds{workflow}`, `_last_success_timestamp_seconds{workflow}`
+//! and `_oldest_running_run_start_timestamp_seconds{workflow}` gauges,
 //! `_runs_evicted_total`, and `_series_dropped_total{metric}`.
 //!
 //! The counts themselves are the run model's ([`Totals`]): the runs a
@@ -27,7 +30,7 @@ use std::fmt::Write as _;
 use thiserror::Error;
 
 pub use crate::run::totals::DEFAULT_BUCKETS;
-use crate::run::totals::{Family, Histogram, Labels, Totals};
+use crate::run::totals::{Earliest, Family, Histogram, Labels, Latest, Totals};
 use crate::run::Snapshot;
 
 #[derive(Debug, Clone)]
@@ -225,6 +228,13 @@ fn write(t: &Totals, evicted: u64, o: &MetricsOptions) -> String {
         int,
     );
     w.simple(
+        "runs_finished_total",
+        "Ended runs by result (completed, failed, cancelled, abandoned) and failure class (none for completed).",
+        "counter",
+        &t.runs_finished,
+        int,
+    );
+    w.simple(
         "steps_total",
         "Steps by status.",
         "counter",
@@ -293,6 +303,28 @@ fn write(t: &Totals, evicted: u64, o: &MetricsOptions) -> String {
         "gauge",
         &t.runs_stalled,
         int,
+    );
+    let when = |v: &f64| format_value(*v);
+    w.simple(
+        "last_event_timestamp_seconds",
+        "When a run of the workflow last had an event (Unix time).",
+        "gauge",
+        &t.last_event,
+        |v: &Latest| when(&v.0),
+    );
+    w.simple(
+        "last_success_timestamp_seconds",
+        "When the workflow's last completed run ended (Unix time).",
+        "gauge",
+        &t.last_success,
+        |v: &Latest| when(&v.0),
+    );
+    w.simple(
+        "oldest_running_run_start_timestamp_seconds",
+        "When the workflow's oldest run not yet ended started or was enqueued (Unix time).",
+        "gauge",
+        &t.oldest_running,
+        |v: &Earliest| when(&v.0),
     );
     let full = format!("{p}_runs_evicted_total");
     w.header(

@@ -87,6 +87,20 @@ pub enum FailureClass {
     Abandoned,
 }
 
+impl FailureClass {
+    /// Its name in snapshots and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::Method => "method",
+            FailureClass::Structural => "structural",
+            FailureClass::Transition => "transition",
+            FailureClass::Panic => "panic",
+            FailureClass::Cancellation => "cancellation",
+            FailureClass::Abandoned => "abandoned",
+        }
+    }
+}
+
 /// A failure: what, why, and its class. Messages are redacted at ingestion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Dialect, RunDetail, StepStatus};
+use super::{Dialect, RunDetail, RunStatus, StepStatus};
+use crate::time::Timestamp;
 
 /// Workflow-sized duration buckets, in seconds: 5 ms to 1 h.
 pub const DEFAULT_BUCKETS: [f64; 18] = [
@@ -83,6 +84,43 @@ impl Tally for Histogram {
     }
 }
 
+/// The latest of some instants, in Unix seconds: a freshness gauge that
+/// outlives eviction (merged by the latest, not added).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latest(pub f64);
+
+impl Default for Latest {
+    fn default() -> Self {
+        Latest(f64::NEG_INFINITY)
+    }
+}
+
+impl Tally for Latest {
+    fn add(&mut self, other: &Self) {
+        self.0 = self.0.max(other.0);
+    }
+}
+
+/// The earliest of some instants, in Unix seconds (merged by the earliest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Earliest(pub f64);
+
+impl Default for Earliest {
+    fn default() -> Self {
+        Earliest(f64::INFINITY)
+    }
+}
+
+impl Tally for Earliest {
+    fn add(&mut self, other: &Self) {
+        self.0 = self.0.min(other.0);
+    }
+}
+
+fn seconds(t: Timestamp) -> f64 {
+    t.millis() as f64 / 1000.0
+}
+
 /// One metric's series, with a cap: a series beyond it is dropped and counted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family<V> {
@@ -133,10 +171,20 @@ pub struct Totals {
     pub time_in_state: Family<f64>,
     pub threshold: Family<u64>,
     pub violations: Family<u64>,
+    /// Ended runs by result and failure class: each run counted once, when
+    /// it has ended, so no series comes and goes with runs in flight (as
+    /// `runs_total`'s `running` series do).
+    pub runs_finished: Family<u64>,
+    /// Freshness, kept through eviction: the last event, and the end of the
+    /// last completed run, per workflow.
+    pub last_event: Family<Latest>,
+    pub last_success: Family<Latest>,
     /// Gauges: only of runs held (an evicted run is over, or gone).
     pub runs_running: Family<u64>,
     pub steps_running: Family<u64>,
     pub runs_stalled: Family<u64>,
+    /// The start (or enqueue) of the oldest run not ended, per workflow.
+    pub oldest_running: Family<Earliest>,
 }
 
 impl Default for Totals {
@@ -164,9 +212,13 @@ impl Totals {
             time_in_state: Family::new(cap),
             threshold: Family::new(cap),
             violations: Family::new(cap),
+            runs_finished: Family::new(cap),
+            last_event: Family::new(cap),
+            last_success: Family::new(cap),
             runs_running: Family::new(cap),
             steps_running: Family::new(cap),
             runs_stalled: Family::new(cap),
+            oldest_running: Family::new(cap),
         }
     }
 
@@ -187,9 +239,13 @@ impl Totals {
         self.time_in_state.merge(&other.time_in_state);
         self.threshold.merge(&other.threshold);
         self.violations.merge(&other.violations);
+        self.runs_finished.merge(&other.runs_finished);
+        self.last_event.merge(&other.last_event);
+        self.last_success.merge(&other.last_success);
         self.runs_running.merge(&other.runs_running);
         self.steps_running.merge(&other.steps_running);
         self.runs_stalled.merge(&other.runs_stalled);
+        self.oldest_running.merge(&other.oldest_running);
     }
 
     /// Counts one run. Its gauges (running, stalled) only when it is `held`:
@@ -205,13 +261,21 @@ impl Totals {
         ]) {
             *v += 1;
         }
+        if let (Some(t), Some(v)) = (run.last_event_at, self.last_event.entry(workflow())) {
+            v.add(&Latest(seconds(t)));
+        }
         if run.status.is_terminal() {
             if let (Some(ms), Some(h)) =
                 (d.summary.duration_ms, self.run_duration.entry(workflow()))
             {
                 h.observe(ms as f64 / 1000.0, buckets);
             }
+            self.add_finished(d);
         } else if held {
+            let start = run.started_at.or(run.queued_at);
+            if let (Some(t), Some(v)) = (start, self.oldest_running.entry(workflow())) {
+                v.add(&Earliest(seconds(t)));
+            }
             if let Some(v) = self.runs_running.entry(workflow()) {
                 *v += 1;
             }
@@ -245,6 +309,34 @@ impl Totals {
         }
         for s in &run.steps {
             self.add_step(wf, s, held);
+        }
+    }
+
+    /// An ended run: its result and failure class (`none` for a completed
+    /// run, whatever failures it was allowed), and for a completed one, when.
+    fn add_finished(&mut self, d: &RunDetail) {
+        let run = &d.run;
+        let completed = run.status == RunStatus::Completed;
+        let class = match d.summary.failure {
+            Some(c) if !completed => c.as_str(),
+            _ => "none",
+        };
+        let labels = vec![
+            ("workflow", run.name.clone()),
+            ("result", run.status.as_str().into()),
+            ("failure_class", class.into()),
+        ];
+        if let Some(v) = self.runs_finished.entry(labels) {
+            *v += 1;
+        }
+        let end = run.ended_at.or(run.last_event_at);
+        if let (true, Some(t)) = (completed, end) {
+            if let Some(v) = self
+                .last_success
+                .entry(vec![("workflow", run.name.clone())])
+            {
+                v.add(&Latest(seconds(t)));
+            }
         }
     }
 

@@ -619,11 +619,9 @@ fn apply_ended(
     }
     slot.run.ended_at = f.at;
     if f.kind == "error" {
-        let class = if cancelled {
-            FailureClass::Cancellation
-        } else {
-            FailureClass::Structural
-        };
+        // As every dialect classes it: the failed step's class when a step
+        // explains the error, structural only when none does.
+        let class = crate::run::lifecycle::run_failure_class(&slot.run, cancelled);
         slot.run.error = Some(Failure {
             class,
             error_type: None,
