@@ -1,18 +1,24 @@
 // A real Prometheus server (Debian's) on loopback scrapes the sidecar's
-// /metrics and answers a query with the expected series.
+// /metrics and answers a query with the expected series; it evaluates every
+// alert rule of deploy/prometheus/ on what it scraped, and every query of
+// the Grafana dashboard in deploy/grafana/, without an error. promtool
+// checks the rules and runs their unit tests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { installPacked } from '../js/pack.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+const RULES = join(ROOT, 'deploy', 'prometheus', 'workflow-telemetry.rules.yml');
+const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'workflow-telemetry.json');
 const dir = mkdtempSync(join(tmpdir(), 'wt-prom-'));
 const children = [];
 let sidecarUrl;
+let posted;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -58,33 +64,100 @@ before(async () => {
     .join('\n');
   const r = await fetch(`${sidecarUrl}/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
   assert.equal(r.status, 202);
+  posted = (await r.json()).accepted;
 });
 
 after(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
+let query;
+let promUrl;
+
 test('Prometheus scrapes the sidecar and answers a query', async () => {
   const port = await freePort();
   const target = new URL(sidecarUrl).host;
   writeFileSync(join(dir, 'prometheus.yml'), [
     'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s',
+    'rule_files:', `  - ${JSON.stringify(RULES)}`,
     'scrape_configs:', '  - job_name: workflow-telemetry', '    static_configs:', `      - targets: ['${target}']`, '',
   ].join('\n'));
   await start('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
   ], /Server is ready to receive web requests/);
-  const query = async (q) => (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`)).json()).data?.result ?? [];
+  promUrl = `http://127.0.0.1:${port}`;
+  query = async (q) => (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json();
+  const result = async (q) => (await query(q)).data?.result ?? [];
   let series = [];
   for (let i = 0; i < 60 && series.length === 0; i++) { // bounded: at most about 30 s
     await new Promise((r) => setTimeout(r, 500));
-    series = await query('workflow_runs_total{workflow="web-shop",status="failed"}');
+    series = await result('workflow_runs_total{workflow="web-shop",status="failed"}');
   }
   assert.equal(series.length, 1, 'the series was scraped');
   assert.equal(series[0].metric.job, 'workflow-telemetry');
   assert.equal(series[0].value[1], '1');
-  assert.equal((await query('up'))[0].value[1], '1', 'the scrape succeeded');
-  const bucket = await query('workflow_run_duration_seconds_bucket{workflow="web-shop",le="60"}');
+  assert.equal((await result('up'))[0].value[1], '1', 'the scrape succeeded');
+  const bucket = await result('workflow_run_duration_seconds_bucket{workflow="web-shop",le="60"}');
   assert.equal(bucket[0].value[1], '1', 'the histogram is queryable');
+  const finished = await result('workflow_runs_finished_total{workflow="web-shop"}');
+  assert.deepEqual(finished.map((x) => [x.metric.result, x.metric.failure_class, x.value[1]]), [['failed', 'panic', '1']]);
+  assert.equal((await result('workflow_sidecar_events_total'))[0].value[1], String(posted), 'the sidecar\'s own counters');
+});
+
+test('Prometheus evaluates every alert rule on the scraped series without an error', async () => {
+  assert.ok(promUrl, 'Prometheus is running');
+  // Until every rule was evaluated after the sidecar's series arrived (the
+  // down alert, pending while they were absent, then inactive).
+  let rules = [];
+  for (let i = 0; i < 40; i++) { // bounded: at most about 20 s
+    const groups = (await (await fetch(`${promUrl}/api/v1/rules`)).json()).data.groups;
+    rules = groups.flatMap((g) => g.rules);
+    if (rules.find((r) => r.name === 'WorkflowTelemetryDown')?.state === 'inactive') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(rules.length, 9);
+  for (const r of rules) {
+    assert.equal(r.health, 'ok', `${r.name}: ${r.lastError}`);
+    assert.equal(r.lastError ?? '', '', r.name);
+  }
+  // The sidecar is scraped and healthy: the down alert is not firing.
+  const down = rules.find((r) => r.name === 'WorkflowTelemetryDown');
+  assert.equal(down.state, 'inactive');
+});
+
+test('every query of the Grafana dashboard runs against the scraped series', async () => {
+  assert.ok(promUrl, 'Prometheus is running');
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => [p.title, t.expr]));
+  const variable = dashboard.templating.list.find((v) => v.name === 'workflow').query.query;
+  assert.ok(exprs.length >= 14);
+  // Grafana's variables as it would expand them for "All" and a 1-minute step.
+  const expand = (q) => q.replaceAll('$workflow', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '1h');
+  for (const [title, expr] of exprs) {
+    const answer = await query(expand(expr));
+    assert.equal(answer.status, 'success', `${title}: ${expr}: ${answer.error}`);
+  }
+  // The variable's label_values() is the series API's label values.
+  const match = /^label_values\((\w+), (\w+)\)$/.exec(variable);
+  const values = await (await fetch(`${promUrl}/api/v1/label/${match[2]}/values?match[]=${match[1]}`)).json();
+  assert.deepEqual(values.data.sort(), ['deploy-fleet', 'notify', 'web-shop']);
+  // A panel that must show data with these samples loaded (once two
+  // scrapes are in the window for increase()).
+  const byResult = exprs.find(([title]) => title.startsWith('Runs ended per hour'))[1];
+  let shown = [];
+  for (let i = 0; i < 40 && shown.length === 0; i++) { // bounded: at most about 20 s
+    shown = (await query(expand(byResult))).data.result.map((x) => x.metric.result).sort();
+    if (shown.length === 0) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.deepEqual(shown, ['cancelled', 'failed']);
+});
+
+test('promtool checks the alert rules and passes their unit tests', () => {
+  const check = spawnSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /SUCCESS: 9 rules found/);
+  const unit = spawnSync('promtool', ['test', 'rules', 'workflow-telemetry.rules.test.yml'], { cwd: dirname(RULES), encoding: 'utf8' });
+  assert.equal(unit.status, 0, unit.stdout + unit.stderr);
+  assert.match(unit.stdout, /SUCCESS/);
 });
