@@ -92,6 +92,9 @@ export interface StepDetail {
   childRun?: string;
   /** The step's redacted child telemetry entry (swamp). */
   telemetry?: TelemetryEntryData;
+  /** The last lines the step wrote (swamp `method_output`), redacted: at
+   *  most 20, each cut at 500 characters (an ellipsis marks a cut). */
+  output?: string[];
   overThreshold?: true;
   critical?: true;
 }
@@ -102,6 +105,7 @@ export interface HeldBack {
   telemetry?: TelemetryEntryData;
   inputs?: JsonValue;
   results?: JsonValue;
+  output?: string[];
 }
 
 /** A step of a lite snapshot (`snapshotJson({ lite: true })`): without the

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use workflow_telemetry::run::{RunModel, RunModelOptions};
 use workflow_telemetry::{FixedClock, Timestamp};
 
-const HELD_BACK: [&str; 4] = ["transitions", "telemetry", "inputs", "results"];
+const HELD_BACK: [&str; 5] = ["transitions", "telemetry", "inputs", "results", "output"];
 
 /// A model of all the samples (three dialects, nested swamp runs, secrets).
 fn model() -> RunModel<FixedClock> {

@@ -161,6 +161,10 @@ pub struct Step {
     pub child_run: Option<String>,
     /// The redacted child telemetry entry of this step (swamp).
     pub telemetry: Option<TelemetryEntry>,
+    /// The last lines the step wrote (swamp `method_output`), redacted at
+    /// ingestion and bounded ([`Step::push_output`]): the evidence next to
+    /// an error's first line.
+    pub output: Vec<String>,
     /// Over its duration threshold.
     pub over_threshold: bool,
     /// On the run's critical path.
@@ -197,14 +201,34 @@ impl Step {
             results: None,
             child_run: None,
             telemetry: None,
+            output: Vec::new(),
             over_threshold: false,
             critical: false,
             detail_ref: None,
         }
     }
 
+    /// Keeps `line` (already redacted) as the step's latest output: at most
+    /// [`OUTPUT_LINES`] lines of at most [`OUTPUT_LINE_CHARS`] characters, the
+    /// oldest dropped first, so a step that prints for hours holds a screen's
+    /// worth.
+    pub fn push_output(&mut self, line: &str) {
+        if self.output.len() == OUTPUT_LINES {
+            self.output.remove(0);
+        }
+        let cut = line
+            .char_indices()
+            .nth(OUTPUT_LINE_CHARS)
+            .map_or(line.len(), |(i, _)| i);
+        let mut kept = line[..cut].to_string();
+        if cut < line.len() {
+            kept.push('…');
+        }
+        self.output.push(kept);
+    }
+
     /// A copy without what only a step's detail view shows (`transitions`,
-    /// `telemetry`, `inputs`, `results`), marked with `detail_ref`. A 100,000-
+    /// `telemetry`, `inputs`, `results`, `output`), marked with `detail_ref`. A 100,000-
     /// event log's full snapshot is about three times the size of its lite one,
     /// and the viewer needs those fields for one step at a time.
     pub fn lite(&self, detail_ref: u32) -> Step {
@@ -226,6 +250,7 @@ impl Step {
             results: None,
             child_run: self.child_run.clone(),
             telemetry: None,
+            output: Vec::new(),
             over_threshold: self.over_threshold,
             critical: self.critical,
             detail_ref: Some(detail_ref),
@@ -239,6 +264,7 @@ impl Step {
             telemetry: self.telemetry.as_ref(),
             inputs: self.inputs.as_ref(),
             results: self.results.as_ref(),
+            output: &self.output,
         }
     }
 
@@ -326,6 +352,9 @@ impl Serialize for Step {
         optional(&mut st, "results", &self.results)?;
         optional(&mut st, "childRun", &self.child_run)?;
         optional(&mut st, "telemetry", &self.telemetry)?;
+        if !self.output.is_empty() {
+            st.serialize_field("output", &self.output)?;
+        }
         if self.over_threshold {
             st.serialize_field("overThreshold", &true)?;
         }
@@ -360,7 +389,14 @@ pub struct HeldBack<'a> {
     pub inputs: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub results: Option<&'a Value>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub output: &'a [String],
 }
+
+/// Output lines a step keeps ([`Step::push_output`]).
+pub const OUTPUT_LINES: usize = 20;
+/// Characters kept of one output line.
+pub const OUTPUT_LINE_CHARS: usize = 500;
 
 impl StepCounts {
     pub fn add(&mut self, status: StepStatus) {

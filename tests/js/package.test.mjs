@@ -241,10 +241,10 @@ test('RunModel lite snapshot: JSON text, details by detailRef, child entries as 
   liteSteps.forEach((step, i) => {
     assert.equal(step.detailRef, i);
     const { detailRef, ...rest } = step;
-    const { transitions, telemetry, inputs, results, ...expected } = fullSteps[i];
+    const { transitions, telemetry, inputs, results, output, ...expected } = fullSteps[i];
     assert.deepEqual(rest, expected);
     const held = model.stepDetail(detailRef);
-    assert.deepEqual(held, JSON.parse(JSON.stringify({ transitions, telemetry, inputs, results })));
+    assert.deepEqual(held, JSON.parse(JSON.stringify({ transitions, telemetry, inputs, results, output })));
   });
   assert.equal(model.stepDetail(liteSteps.length), undefined);
   assert.throws(() => model.stepDetail(-1), { name: 'ArgumentError' });

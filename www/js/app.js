@@ -6,6 +6,8 @@ import { append, exportLast, fetchSameOrigin, parse, stepDetail } from './loader
 import { matches, renderRuns, resetRunList } from './runs.js';
 import { renderDetail, showDetails } from './detail.js';
 import { renderSummary } from './summary.js';
+import { whyBanner } from './why.js';
+import { toggleKeyHelp } from './keys.js';
 import { Timeline } from './timeline.js';
 import { readHash, writeHash } from './state.js';
 
@@ -91,6 +93,47 @@ function firstFailure(run) {
   const rank = ({ step }) => [FAILED.has(step.status) ? (step.error?.allowed ? 1 : 0) : 2, ms(step.endedAt) ?? ms(step.startedAt) ?? Infinity];
   failed.sort((a, b) => { const x = rank(a); const y = rank(b); return x[0] - y[0] || x[1] - y[1]; });
   return failed[0]?.key;
+}
+
+/** The failures that explain a run, earliest first: failed steps not allowed to fail, steps its abandonment closed. */
+function blockingFailures(run) {
+  const list = allSteps(run).filter(({ step }) => (FAILED.has(step.status) && !step.error?.allowed) || abandonedStep(step));
+  const at = ({ step }) => ms(step.endedAt) ?? ms(step.startedAt) ?? Infinity;
+  return list.sort((a, b) => at(a) - at(b));
+}
+
+/** The held-back fields of `step` (cached), or undefined. */
+function detailOfStep(step) {
+  if (step.detailRef === undefined) return Promise.resolve(step);
+  const known = details.get(step.detailRef);
+  if (known) return Promise.resolve(known);
+  const snapshot = data;
+  return stepDetail(snapshot, step.detailRef).then((d) => {
+    if (d && data === snapshot) details.set(step.detailRef, d);
+    return d;
+  });
+}
+
+/** `n`: the next failure, in this run, then in the next run that has one. */
+function nextFailure() {
+  const run = currentRun();
+  if (!run) return;
+  const here = blockingFailures(run).map((f) => f.key);
+  const at = here.indexOf(state.step);
+  if (at + 1 < here.length) {
+    selectStep(here[at + 1]);
+    return;
+  }
+  const runs = data.runs.filter((r) => !r.parentRun);
+  const from = runs.findIndex((r) => r.id === run.id);
+  for (let i = 1; i <= runs.length; i++) {
+    const next = runs[(from + i) % runs.length];
+    const first = blockingFailures(next)[0];
+    if (first) {
+      selectRun(next.id, { step: first.key });
+      return;
+    }
+  }
 }
 
 /** Where no step failed, the step the time went to: the run's bottleneck. */
@@ -181,11 +224,19 @@ function renderDetailPanel() {
   });
 }
 
+/** The summary header, with the banner of why the run failed. */
+function renderSummaryOnly() {
+  const run = currentRun();
+  const failure = run && blockingFailures(run)[0];
+  const why = run ? whyBanner(run, failure, { detail: detailOfStep, onShow: (key) => selectStep(key) }) : null;
+  renderSummary($('#summary'), run, runsById, (id) => selectRun(id), why);
+}
+
 function renderAll({ scroll = false } = {}) {
   const shown = renderRuns($('#runs'), data.runs, state, (id) => selectRun(id), () => renderAll());
   $('#run-count').textContent = `${shown.length} of ${data.runs.length}`;
   const run = currentRun();
-  renderSummary($('#summary'), run, runsById, (id) => selectRun(id));
+  renderSummaryOnly();
   timeline.critical = state.crit;
   timeline.absolute = state.abs;
   timeline.setRun(run, runsById, collapsed, state.zoom);
@@ -358,6 +409,8 @@ document.addEventListener('keydown', (e) => {
   if (e.key === '/') { e.preventDefault(); $('#text-filter').focus(); }
   else if (e.key === 'c' && !e.ctrlKey && !e.metaKey) { state.crit = !state.crit; renderAll(); }
   else if (e.key === 't' && !e.ctrlKey && !e.metaKey) timeline.scroller.focus();
+  else if (e.key === 'n' && !e.ctrlKey && !e.metaKey) nextFailure();
+  else if (e.key === '?') toggleKeyHelp();
 });
 window.addEventListener('hashchange', () => {
   const next = readHash();

@@ -1,5 +1,7 @@
 // The detail panel of the selected step: error first, then timing, attempts,
-// transitions, the redacted child telemetry entry, inputs and results.
+// the step's last output lines, what ran (method, model type, driver,
+// executor), transitions, the redacted child telemetry entry, inputs and
+// results.
 // Redaction markers are shown as highlighted marks. The last four may come
 // from the worker a moment later (details.js): a placeholder holds their place
 // until `showDetails` replaces it, so the rest of the panel is not redrawn.
@@ -36,9 +38,19 @@ function transitions(list, originMs) {
       el('td', {}, t.inPreviousMs === undefined ? '' : duration(t.inPreviousMs)))))));
 }
 
-/** The transitions, child telemetry entry, inputs and results sections of `step`. */
+/** What ran, from the step's child entry: method, model type, driver, executor. */
+function ran(entry) {
+  const w = entry.workflowContext ?? {};
+  const fields = [['Method', entry.invocation.args.at(-1)], ['Model type', w.modelType], ['Driver', w.driver], ['Executor', w.executor]];
+  return section('Ran', el('dl', { className: 'fields' },
+    fields.filter(([, v]) => v).map(([k, v]) => el('div', { className: 'field' }, el('dt', {}, k), el('dd', {}, withMarkers(v))))));
+}
+
+/** The output, what ran, transitions, child telemetry entry, inputs and results sections of `step`. */
 function detailSections(step, originMs) {
   return [
+    step.output?.length ? section(`Output (last ${step.output.length} lines, redacted)`, el('pre', { className: 'output' }, withMarkers(step.output.join('\n')))) : null,
+    step.telemetry ? ran(step.telemetry) : null,
     transitions(step.transitions ?? [], originMs),
     step.telemetry ? section('Child telemetry entry (redacted)', json(step.telemetry)) : null,
     step.inputs !== undefined ? section('Inputs (redacted)', json(step.inputs)) : null,
@@ -85,5 +97,5 @@ export function renderDetail(node, run, step, originMs, { pending = false } = {}
         since(a.startedAt, originMs),
         el('td', {}, duration(a.durationMs)),
         el('td', {}, a.error ? withMarkers(a.error.message) : ''))))) : el('p', { className: 'muted' }, 'none')),
-    pending ? el('p', { className: 'muted d-pending' }, 'Loading transitions and the telemetry entry…') : detailSections(step, originMs));
+    pending ? el('p', { className: 'muted d-pending' }, 'Loading the output, transitions and the telemetry entry…') : detailSections(step, originMs));
 }

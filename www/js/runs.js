@@ -1,6 +1,6 @@
 // The runs list: status, name, start, duration, counts; stalled runs marked;
 // filtered by status (or `stalled`) and by text (run name, id, correlation id,
-// step names).
+// step names, error messages and types).
 import { el, fill } from './dom.js';
 import { duration, instant, stalledText, statusIcon, STALLED_ICON } from './format.js';
 
@@ -18,7 +18,9 @@ export function matches(run, status, q) {
   if (!statusMatches(run, status)) return false;
   if (q) {
     const needle = q.toLowerCase();
-    const hay = [run.name, run.id, run.correlationId ?? '', ...run.steps.map((s) => s.name)];
+    // Names and ids, and the error text: "timed out" or "TimeoutError" finds the runs it ended.
+    const hay = [run.name, run.id, run.correlationId ?? '', run.error?.message ?? '',
+      ...run.steps.flatMap((s) => [s.name, s.error?.message ?? '', s.error?.errorType ?? ''])];
     if (!hay.some((h) => h.toLowerCase().includes(needle))) return false;
   }
   return true;

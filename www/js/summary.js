@@ -1,6 +1,7 @@
 // The run summary header: status (and whether the run stalled), total
 // duration, queue vs execution time, counts per status, correlation and parent
-// invocation ids, the run's error (an abandoned run's says why), violations.
+// invocation ids, the run's error (an abandoned run's says why), violations;
+// above them all, for a failed run, why it failed (why.js).
 import { el, fill } from './dom.js';
 import { duration, instant, stalledText, statusIcon, STALLED_ICON } from './format.js';
 
@@ -8,7 +9,8 @@ function field(label, value, title) {
   return el('div', { className: 'field' }, el('dt', {}, label), el('dd', { title }, value));
 }
 
-export function renderSummary(node, run, runsById, onSelectRun) {
+/** `why`: the "why it failed" banner (why.js), shown first, or null. */
+export function renderSummary(node, run, runsById, onSelectRun, why = null) {
   if (!run) {
     fill(node, el('p', { className: 'empty' }, 'Load a log to see its runs.'));
     return;
@@ -20,6 +22,7 @@ export function renderSummary(node, run, runsById, onSelectRun) {
   const total = Math.max(1, queue + exec);
   const parent = run.parentRun && runsById.get(run.parentRun);
   fill(node,
+    why,
     el('div', { className: 'summary-title' },
       el('span', { className: `badge status-${run.status}` }, `${statusIcon(run.status)} ${run.status}`),
       el('h2', { id: 'run-title' }, run.name || run.id),

@@ -324,6 +324,10 @@ fn ingest_with(
         });
     }
     let model = input.opt_str("modelName")?;
+    let output = match f.kind {
+        "method_output" => input.opt_str("line")?,
+        _ => None,
+    };
     let status_field = input.opt_str("status").ok().flatten().unwrap_or("");
     let error_text = (f.kind == "error").then(|| error_text(input));
     let jobs = matches!(event.kind, WorkflowEvent::Started(_)).then(|| jobs_of(input));
@@ -396,6 +400,10 @@ fn ingest_with(
     }
     if let (Some(j), true) = (f.job, f.kind.starts_with("job_")) {
         apply_job(core, &f, input, &target, j);
+    }
+    if let (Some(text), Some(at)) = (output, step_key_at) {
+        let known = core.swamp.model_names.get(key.as_str()).cloned();
+        apply_output(core, &target, &key[at..], &[known.as_deref(), model], text);
     }
     attach(core, entries, key);
     Ok(())
@@ -672,6 +680,27 @@ struct StepFacts<'a, 'e> {
     late: bool,
     failure_message: Option<String>,
     error_type: String,
+}
+
+/// A line the step wrote (`method_output`), kept on the step it names in
+/// its run, redacted as an error message is (filtered secrets, the model's
+/// name); a line for a step the run does not have is not kept.
+fn apply_output(
+    core: &mut RunModelCore,
+    target: &str,
+    step_key: &str,
+    models: &[Option<&str>],
+    text: &str,
+) {
+    let filtered = core.filter.redact_text(text);
+    let Some(slot) = core.held_run(Dialect::Swamp, target) else {
+        return;
+    };
+    let Some(i) = slot.step_index(step_key) else {
+        return;
+    };
+    let line = crate::redact::scrub::error_message(&filtered, models);
+    slot.run.steps[i].push_output(&line);
 }
 
 fn apply_step(core: &mut RunModelCore, f: &Facts<'_>, target: &str, c: &StepFacts<'_, '_>) {
