@@ -33,8 +33,8 @@ HTTP API:
   GET  /healthz         status ("ok", "degraded", "stopping"), reasons and
                         counters (events, entries, spool, delivery, OTLP,
                         tail): 200 when ok, 503 otherwise
-  GET  /                the run viewer, following the live stream (unless
-                        --no-viewer)
+  GET  /                the run viewer: the runs held, newest first, then
+                        the live stream (unless --no-viewer)
 
 Server:
   --host H                  address to bind (default 127.0.0.1)

@@ -132,9 +132,10 @@ export function createSidecarServer(o) {
     if (!getRoute && !o.viewer) return sendError(res, 404, `no such path: ${path}`);
     if (!isGet) return only('GET, HEAD');
     if (!getRoute) {
-      // The packaged run viewer; its bare address opens it on the live stream.
+      // The packaged run viewer; its bare address opens it on the live stream and
+      // the runs the sidecar already holds.
       if (path === '/' && url.search === '') {
-        res.writeHead(302, { location: '/?live=/events/stream', 'content-length': 0 });
+        res.writeHead(302, { location: '/?live=/events/stream&runs=/runs', 'content-length': 0 });
         return res.end();
       }
       return o.viewer(req, res);

@@ -22,7 +22,7 @@ test('the sidecar serves the packaged viewer, which follows its live stream', as
   const sidecar = await serve(pkg, ['--spool', tempDir()]);
   const root = await fetch(`${sidecar.url}/`, { redirect: 'manual' });
   assert.equal(root.status, 302);
-  assert.equal(root.headers.get('location'), '/?live=/events/stream');
+  assert.equal(root.headers.get('location'), '/?live=/events/stream&runs=/runs');
   const html = await fetch(`${sidecar.url}/?live=/events/stream`);
   assert.match(html.headers.get('content-security-policy'), /script-src 'self'/);
   const wasm = await fetch(`${sidecar.url}/pkg/dist/web/workflow_telemetry_bg.wasm`);

@@ -443,6 +443,37 @@ function applySnapshot(result, source) {
 const UNFINISHED = new Set(['pending', 'queued', 'running', 'waiting']);
 
 /**
+ * The runs the sidecar holds, newest first (`?runs=/runs`, which the
+ * sidecar's own address adds), as a snapshot; undefined without it (a plain
+ * event stream) or when it does not answer.
+ */
+async function sidecarSnapshot(runsUrl) {
+  try {
+    const url = new URL(runsUrl, location.href);
+    if (url.origin !== location.origin) return undefined;
+    url.searchParams.set('limit', '10000');
+    const r = await fetch(url, { headers: { accept: 'application/json' } });
+    const page = r.ok ? await r.json() : undefined;
+    return Array.isArray(page?.runs) ? { runs: page.runs, workflows: [] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Announces runs that newly have a failure, each a button that opens it. */
+function announceFailures(before) {
+  const fresh = data.runs.filter((r) => !r.parentRun && hasFailure(r) && !before.has(r.id));
+  if (fresh.length === 0) return;
+  const box = $('#announce');
+  fill(box, el('strong', {}, `New failure${fresh.length === 1 ? '' : 's'}: `),
+    fresh.slice(0, 3).map((r) => el('button', { type: 'button', className: 'link', onclick: () => selectRun(r.id) }, r.name || r.id)),
+    fresh.length > 3 ? ` and ${fresh.length - 3} more` : null);
+  box.hidden = false;
+}
+
+const failingNow = () => new Set(data.runs.filter((r) => hasFailure(r)).map((r) => r.id));
+
+/**
  * Follows a same-origin Server-Sent Events stream of events (the sidecar's
  * `/events/stream`): new lines are batched every half second into the same
  * RunModel, each on the source the sidecar names as `$source` (`live` when it
@@ -450,14 +481,24 @@ const UNFINISHED = new Set(['pending', 'queued', 'running', 'waiting']);
  * first event received), and the view refreshes in place. While a
  * run is unfinished and the stream is quiet, a new snapshot is taken now and
  * then, so a run that stops hearing from its engine shows as stalled.
+ *
+ * With `?runs=<url>` (the sidecar's address adds `runs=/runs`), the page
+ * shows the sidecar's own runs (newest first) instead of what it heard itself: opened after
+ * the alert, or reloaded, it shows every run the sidecar holds at once, and
+ * the stream then says when to fetch them again. (The page's own model, fed
+ * from the stream as before, is what Export… writes.) Runs that newly have a
+ * failure are announced.
  */
-function follow(url) {
+async function follow(url, runsUrl) {
   const target = new URL(url, location.href);
   if (target.origin !== location.origin) {
     $('#load-status').textContent = `refusing ${url}: only same-origin streams can be followed`;
     document.body.dataset.state = 'error';
     return;
   }
+  const initial = runsUrl ? await sidecarSnapshot(runsUrl) : undefined;
+  const fromSidecar = initial !== undefined;
+  if (fromSidecar) applySnapshot({ snapshot: initial }, `live ${url}`);
   let pending = [];
   let busy = false;
   let total = 0;
@@ -499,7 +540,10 @@ function follow(url) {
       total += result.accepted;
       rejected += result.rejected ?? result.errors.length;
       for (const e of result.errors) if (errors.length < 200) errors.push(e);
-      applySnapshot(result, `live ${url}`);
+      const before = failingNow();
+      const shown = fromSidecar ? await sidecarSnapshot(runsUrl) : undefined;
+      applySnapshot(shown ? { snapshot: shown } : { ...result, snapshot: { ...result.snapshot, runs: newestFirst(result.snapshot.runs) } }, `live ${url}`);
+      announceFailures(before);
       showErrors(errors, total, rejected);
       status.textContent = `Live: ${total} events from ${url}${rejected ? `, ${rejected} rejected` : ''}`;
     } catch (err) {
@@ -510,5 +554,11 @@ function follow(url) {
   }, 500);
 }
 
-if (params.get('live')) follow(params.get('live'));
+/** Runs newest first, as the live page lists them (by start, else enqueue). */
+function newestFirst(runs) {
+  const at = (r) => ms(r.startedAt ?? r.queuedAt) ?? -Infinity;
+  return [...runs].sort((a, b) => at(b) - at(a));
+}
+
+if (params.get('live')) follow(params.get('live'), params.get('runs'));
 else loadUrl(params.get('src') ?? DEFAULT_SAMPLE);
