@@ -293,6 +293,10 @@ async function load(log, source) {
     resetRunList();
     collapsed.clear();
     const requested = readHash();
+    // A link's run that this log does not have: say so, rather than
+    // silently showing another run.
+    const missing = requested.run && !runsById.has(requested.run) ? requested.run : undefined;
+    showLinkWarning(missing, source);
     if (requested.run && runsById.has(requested.run)) {
       state.run = requested.run;
       state.step = requested.step;
@@ -323,7 +327,37 @@ async function load(log, source) {
   }
 }
 
+/**
+ * Keeps the log's address in the page's (`?src=`), so a copied link
+ * reopens the same log; a file or pasted text has none to keep.
+ */
+function keepSource(src) {
+  const url = new URL(location.href);
+  if (src === undefined) url.searchParams.delete('src');
+  else url.searchParams.set('src', src);
+  if (url.href !== location.href) history.replaceState(null, '', url);
+}
+
+/** Another log picked here: the run, step and zoom in the address were the last log's. */
+function forgetView() {
+  state.run = undefined;
+  state.step = undefined;
+  state.zoom = undefined;
+  history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+
+function showLinkWarning(run, source) {
+  const box = $('#link-warning');
+  if (!run) {
+    box.hidden = true;
+    return;
+  }
+  box.textContent = `The link's run ${run} is not in ${source}: showing another run. (A link to a log opened from a file or pasted text cannot reopen it; open the file again.)`;
+  box.hidden = false;
+}
+
 async function loadUrl(src) {
+  keepSource(src);
   try {
     await load(await fetchSameOrigin(src), src);
   } catch (err) {
@@ -335,24 +369,38 @@ async function loadUrl(src) {
 async function loadFile(file) {
   if (!file) return;
   // The worker reads the file: the page never holds a copy of its text.
+  forgetView();
+  keepSource(undefined);
   await load(file, file.name);
 }
 
 // ------------------------------------------------------------ controls
 
 $('#file').addEventListener('change', (e) => { loadFile(e.target.files[0]); e.target.value = ''; });
-$('#sample').addEventListener('change', (e) => { if (e.target.value) loadUrl(e.target.value); });
+$('#sample').addEventListener('change', (e) => {
+  if (!e.target.value) return;
+  forgetView();
+  loadUrl(e.target.value);
+});
 $('#paste-open').addEventListener('click', () => { $('#paste-dialog').showModal(); $('#paste-text').focus(); });
 $('#paste-cancel').addEventListener('click', () => $('#paste-dialog').close());
 $('#paste-load').addEventListener('click', () => {
   const text = $('#paste-text').value;
   $('#paste-dialog').close();
-  if (text.trim()) load(text, 'pasted text');
+  if (text.trim()) {
+    forgetView();
+    keepSource(undefined);
+    load(text, 'pasted text');
+  }
 });
 document.addEventListener('paste', (e) => {
   if (e.target.closest?.('input, textarea, dialog')) return;
   const text = e.clipboardData?.getData('text');
-  if (text?.trim()) load(text, 'pasted text');
+  if (text?.trim()) {
+    forgetView();
+    keepSource(undefined);
+    load(text, 'pasted text');
+  }
 });
 for (const type of ['dragenter', 'dragover']) {
   window.addEventListener(type, (e) => { e.preventDefault(); document.body.classList.add('dropping'); });
