@@ -118,3 +118,17 @@ test('search by error text or error type finds the run it ended', async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a retried step: its attempts drawn apart, with a count by its name', async () => {
+  const { page, problems } = await newPage(ctx);
+  await open(page, 'tasker-checkout.ndjson');
+  const row = '.tl-row[data-key$="|charge_payment"]';
+  assert.equal(await page.textContent(`${row} .attempts-count`), ' ×2');
+  const bars = await page.$$eval(`${row} .attempt`, (b) => b.map((x) => x.title));
+  assert.deepEqual(bars.map((t) => t.split(':')[0]), ['attempt 1', 'attempt 2']);
+  assert.match(bars[0], /^attempt 1: failed/);
+  assert.match(bars[1], /^attempt 2: completed/);
+  assert.equal(await page.$('.tl-row[data-key$="|validate_cart"] .attempts-count'), null);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

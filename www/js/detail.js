@@ -77,7 +77,7 @@ export function renderDetail(node, run, step, originMs, { pending = false } = {}
       el('h2', { id: 'detail-title' }, step.name),
       step.job ? el('span', { className: 'muted' }, `job ${step.job}`) : null,
       step.critical ? el('span', { className: 'chip chip-crit' }, 'critical path') : null,
-      step.overThreshold ? el('span', { className: 'chip chip-warn' }, '⏱ over threshold') : null),
+      step.overThreshold ? el('span', { className: 'chip chip-warn' }, '◷ over threshold') : null),
     err ? el('div', { className: 'error-box', role: 'alert' },
       el('strong', {}, failedAttempt ? `attempt ${failedAttempt.number} failed · ` : '', err.errorType ? `${err.errorType} · ${err.class}` : err.class),
       err.allowed ? el('span', { className: 'chip' }, 'allowed failure') : null,

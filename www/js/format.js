@@ -9,7 +9,7 @@ export const STATUS = {
   abandoned: { icon: '⚠', label: 'abandoned' },
   running: { icon: '▶', label: 'running' },
   retrying: { icon: '↻', label: 'retrying' },
-  waiting: { icon: '⧗', label: 'waiting' },
+  waiting: { icon: '◌', label: 'waiting' },
   queued: { icon: '⋯', label: 'queued' },
   pending: { icon: '○', label: 'pending' },
   skipped: { icon: '↷', label: 'skipped' },

@@ -274,7 +274,10 @@ export class Timeline {
       row.kind === 'job'
         ? el('span', { className: 'name job-name' }, row.job, el('span', { className: 'muted' }, ` · ${row.steps.length}`))
         : el('span', { className: 'name' }, row.step.name),
-      row.kind === 'step' && row.step.overThreshold ? el('span', { className: 'thresh', title: 'over threshold' }, '⏱') : null,
+      row.kind === 'step' && row.step.attempts.length > 1
+        ? el('span', { className: 'attempts-count', title: `${row.step.attempts.length} attempts` }, ` ×${row.step.attempts.length}`)
+        : null,
+      row.kind === 'step' && row.step.overThreshold ? el('span', { className: 'thresh', title: 'over threshold' }, '◷') : null,
       row.kind === 'step' && row.step.error?.allowed ? el('span', { className: 'muted', title: 'allowed failure' }, ' (allowed)') : null);
     return el('div', {
       id: `row-${index}`,
@@ -313,7 +316,9 @@ export class Timeline {
         const right = this.x(sp[1]);
         // The label goes after the bar, or before it when the bar ends near the edge.
         let style = `left:calc(${right}% + 4px)`;
-        if (right > 88) style = left > 12 ? `right:calc(${100 - left}% + 4px)` : 'right:4px';
+        // With no room either side it sits on the bar: at its start for a
+        // retried step, so that the last attempt's bar stays visible.
+        if (right > 88) style = left > 12 ? `right:calc(${100 - left}% + 4px)` : attempts.length > 1 ? 'left:4px' : 'right:4px';
         track.append(el('span', { className: `tl-dur${right > 88 && left <= 12 ? ' on-bar' : ''}`, style }, duration(s.durationMs ?? sp[1] - sp[0])));
       }
     }
