@@ -198,7 +198,7 @@ test('a log whose engine died mid-run shows that run abandoned', async () => {
   assert.equal(await page.textContent('#run-title'), 'crashed');
   assert.equal(await page.textContent('#summary .badge'), '⚠ abandoned');
   assert.match(await page.textContent('#summary'), /failure: abandoned/);
-  assert.match(await page.textContent('#summary'), /Errorabandoned: run r1 abandoned: run r2 started/);
+  assert.match(await page.textContent('#summary .why'), /then the run: abandoned: run r1 abandoned: run r2 started/);
   assert.equal(await page.textContent('.tl-row.selected .name'), 'compile');
   assert.equal(await page.getAttribute('.tl-row.selected', 'data-status'), 'cancelled');
   assert.match(await page.textContent('#detail .error-box'), /abandoned/);

@@ -132,3 +132,18 @@ test('a retried step: its attempts drawn apart, with a count by its name', async
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('search by error text highlights the steps it matches', async () => {
+  const { page, problems } = await newPage(ctx);
+  await open(page, 'swamp-deploy.ndjson');
+  await page.fill('#text-filter', 'timed out');
+  await page.waitForFunction(() => document.querySelectorAll('.tl-row.match').length > 0);
+  assert.deepEqual(await page.$$eval('.tl-row.match', (r) => r.map((x) => x.dataset.key)), ['run-7f3a|deploy/rollout-eu-west']);
+  await page.fill('#text-filter', 'rollout');
+  const matched = await page.$$eval('.tl-row.match .name', (n) => n.map((x) => x.textContent));
+  assert.ok(matched.length >= 2 && matched.every((n) => n.startsWith('rollout')), matched.join());
+  await page.fill('#text-filter', '');
+  assert.equal(await page.$$eval('.tl-row.match', (r) => r.length), 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -229,7 +229,7 @@ function renderSummaryOnly() {
   const run = currentRun();
   const failure = run && blockingFailures(run)[0];
   const why = run ? whyBanner(run, failure, { detail: detailOfStep, onShow: (key) => selectStep(key) }) : null;
-  renderSummary($('#summary'), run, runsById, (id) => selectRun(id), why);
+  renderSummary($('#summary'), run, runsById, (id) => selectRun(id), why, data.workflows);
 }
 
 function renderAll({ scroll = false } = {}) {
@@ -238,6 +238,7 @@ function renderAll({ scroll = false } = {}) {
   const run = currentRun();
   renderSummaryOnly();
   timeline.critical = state.crit;
+  timeline.query = state.q ?? '';
   timeline.absolute = state.abs;
   timeline.setRun(run, runsById, collapsed, state.zoom);
   if (state.step) timeline.select(state.step, { scroll });

@@ -4,13 +4,17 @@
 // above them all, for a failed run, why it failed (why.js).
 import { el, fill } from './dom.js';
 import { duration, instant, stalledText, statusIcon, STALLED_ICON } from './format.js';
+import { compareSection, workflowLine } from './compare.js';
 
 function field(label, value, title) {
   return el('div', { className: 'field' }, el('dt', {}, label), el('dd', { title }, value));
 }
 
-/** `why`: the "why it failed" banner (why.js), shown first, or null. */
-export function renderSummary(node, run, runsById, onSelectRun, why = null) {
+/**
+ * `why`: the "why it failed" banner (why.js), shown first, or null;
+ * `workflows`: the snapshot's per-workflow aggregates.
+ */
+export function renderSummary(node, run, runsById, onSelectRun, why = null, workflows = []) {
   if (!run) {
     fill(node, el('p', { className: 'empty' }, 'Load a log to see its runs.'));
     return;
@@ -49,10 +53,13 @@ export function renderSummary(node, run, runsById, onSelectRun, why = null) {
       run.parentCorrelationId ? field('Parent correlation', run.parentCorrelationId) : null,
       run.parentInvocationId ? field('Parent invocation', run.parentInvocationId) : null,
       parent ? field('Parent run', el('button', { type: 'button', className: 'link', onclick: () => onSelectRun(parent.id) }, parent.name || parent.id)) : null,
-      run.error ? field('Error', `${run.error.class}: ${run.error.message}`) : null),
+      // The banner, when there is one, already gives the run's own reason.
+      run.error && !why ? field('Error', `${run.error.class}: ${run.error.message}`) : null),
     (queue || exec) ? el('div', { className: 'qe', title: `queue ${duration(queue)} · execution ${duration(exec)}`, 'aria-label': `queue ${duration(queue)}, execution ${duration(exec)}` },
       el('span', { className: 'qe-queue', style: `width:${(100 * queue) / total}%` }),
       el('span', { className: 'qe-exec', style: `width:${(100 * exec) / total}%` })) : null,
+    workflowLine(run, workflows),
+    compareSection(run, [...runsById.values()], onSelectRun),
     run.violations.length ? el('details', { className: 'violations', open: run.violations.length <= 3 },
       el('summary', {}, `⚑ ${run.violations.length} violation${run.violations.length === 1 ? '' : 's'} of the state machine`),
       el('ul', {}, run.violations.map((v) => el('li', {},

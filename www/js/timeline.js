@@ -100,6 +100,8 @@ export class Timeline {
     this.origin = 0;
     this.selected = undefined;
     this.critical = false;
+    /** The runs filter's text: steps it matches (name, id, error) are highlighted. */
+    this.query = '';
     this.absolute = false;
     this.rulerLabel = el('div', { className: 'tl-ruler-label' });
     this.rulerTrack = el('div', { className: 'tl-ruler-track' });
@@ -281,7 +283,7 @@ export class Timeline {
       row.kind === 'step' && row.step.error?.allowed ? el('span', { className: 'muted', title: 'allowed failure' }, ' (allowed)') : null);
     return el('div', {
       id: `row-${index}`,
-      className: `tl-row kind-${row.kind}${selected ? ' selected' : ''}${row.step?.critical ? ' is-critical' : ''}`,
+      className: `tl-row kind-${row.kind}${selected ? ' selected' : ''}${row.step?.critical ? ' is-critical' : ''}${this.matches(row) ? ' match' : ''}`,
       role: 'treeitem',
       'aria-level': row.depth + 1,
       'aria-selected': selected ? 'true' : 'false',
@@ -290,6 +292,14 @@ export class Timeline {
       'data-status': status,
       onclick: () => this.onSelect?.(row.key),
     }, label, this.renderTrack(row));
+  }
+
+  /** Whether the filter's text is in a step row's name, id, or error type or message. */
+  matches(row) {
+    if (!this.query || row.kind !== 'step') return false;
+    const q = this.query.toLowerCase();
+    const s = row.step;
+    return [s.name, s.id, s.error?.message, s.error?.errorType].some((h) => h?.toLowerCase().includes(q));
   }
 
   /** A row's bars and duration label, placed for the current view (the row's last child). */
