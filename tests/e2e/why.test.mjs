@@ -147,3 +147,15 @@ test('search by error text highlights the steps it matches', async () => {
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the critical path accounts for the whole run; truncated names have their full text as a tooltip', async () => {
+  const { page, problems } = await newPage(ctx);
+  await open(page, 'swamp-deploy.ndjson');
+  // compile 10:00:00.020-04.250, rollout-eu-west 05.230-35.230, the run 00.000-40.000.
+  assert.equal(await page.textContent('.critical-line'),
+    "Critical path (2 steps) over the run's 40.0 s: steps 34.2 s · before the first step 20 ms · between steps 980 ms · after the last step 4.77 s");
+  assert.equal(await page.$eval('.tl-row[data-key="run-7f3a|deploy/rollout-us:east"] .name', (n) => n.title), 'rollout-us:east');
+  assert.equal(await page.$eval('#runs .run[data-run="run-7f3a"] .run-name', (n) => n.title), 'deploy-fleet');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -66,3 +66,36 @@ export function workflowLine(run, workflows) {
   return el('p', { className: 'muted workflow-line' },
     `Workflow ${w.name}: ${w.runs} run${w.runs === 1 ? '' : 's'} in this log, ${w.failed} failed (${pct}%)`);
 }
+
+/**
+ * How the critical path accounts for the run's whole duration: the time
+ * its steps ran, and the rest named (before the first step, between steps,
+ * after the last), so that a path ending at 35.9 s of a 40 s run says where
+ * the other 4.1 s went.
+ */
+export function criticalPathLine(run) {
+  const path = run.summary.criticalPath ?? [];
+  const start = ms(run.startedAt ?? run.queuedAt);
+  const end = ms(run.endedAt) ?? ms(run.lastEventAt);
+  if (path.length === 0 || start === undefined || end === undefined) return null;
+  const steps = path.map((id) => run.steps.find((s) => s.id === id)).filter(Boolean)
+    .map((s) => [ms(s.startedAt), ms(s.endedAt)]).filter(([a, b]) => a !== undefined && b !== undefined)
+    .sort((x, y) => x[0] - y[0]);
+  if (steps.length === 0) return null;
+  let ran = 0;
+  let between = 0;
+  let at = steps[0][0];
+  for (const [a, b] of steps) {
+    if (a > at) between += a - at;
+    ran += Math.max(0, b - Math.max(a, at));
+    at = Math.max(at, b);
+  }
+  const before = Math.max(0, steps[0][0] - start);
+  const after = Math.max(0, end - at);
+  const parts = [`steps ${duration(ran)}`];
+  if (before) parts.push(`before the first step ${duration(before)}`);
+  if (between) parts.push(`between steps ${duration(between)}`);
+  if (after) parts.push(`after the last step ${duration(after)}`);
+  return el('p', { className: 'muted critical-line' },
+    `Critical path (${steps.length} step${steps.length === 1 ? '' : 's'}) over the run's ${duration(end - start)}: ${parts.join(' · ')}`);
+}

@@ -79,7 +79,7 @@ function runItem(run, selected, now, onSelect) {
     },
     el('span', { className: 'badge', title: run.status }, `${statusIcon(run.status)} ${run.status}`),
     run.stalled ? el('span', { className: 'stalled-note', title: `last event ${instant(run.lastEventAt)}` }, `${STALLED_ICON} ${stalledText(run, now)}`) : null,
-    el('span', { className: 'run-name' }, run.name || run.id),
+    el('span', { className: 'run-name', title: run.name || run.id }, run.name || run.id),
     el('span', { className: 'run-id' }, `${run.dialect} · ${run.id}${run.parentRun ? ` · nested in ${run.parentRun}` : ''}`),
     el('span', { className: 'run-meta' }, `${instant(run.startedAt ?? run.queuedAt)} · ${duration(run.summary.durationMs)}`),
     el('span', { className: 'run-counts' },

@@ -4,7 +4,7 @@
 // above them all, for a failed run, why it failed (why.js).
 import { el, fill } from './dom.js';
 import { duration, instant, stalledText, statusIcon, STALLED_ICON } from './format.js';
-import { compareSection, workflowLine } from './compare.js';
+import { compareSection, criticalPathLine, workflowLine } from './compare.js';
 
 function field(label, value, title) {
   return el('div', { className: 'field' }, el('dt', {}, label), el('dd', { title }, value));
@@ -58,6 +58,7 @@ export function renderSummary(node, run, runsById, onSelectRun, why = null, work
     (queue || exec) ? el('div', { className: 'qe', title: `queue ${duration(queue)} · execution ${duration(exec)}`, 'aria-label': `queue ${duration(queue)}, execution ${duration(exec)}` },
       el('span', { className: 'qe-queue', style: `width:${(100 * queue) / total}%` }),
       el('span', { className: 'qe-exec', style: `width:${(100 * exec) / total}%` })) : null,
+    criticalPathLine(run),
     workflowLine(run, workflows),
     compareSection(run, [...runsById.values()], onSelectRun),
     run.violations.length ? el('details', { className: 'violations', open: run.violations.length <= 3 },

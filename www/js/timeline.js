@@ -274,8 +274,8 @@ export class Timeline {
         : el('span', { className: 'toggle-space' }),
       el('span', { className: `icon status-${status}`, title: status, 'aria-label': status }, statusIcon(status)),
       row.kind === 'job'
-        ? el('span', { className: 'name job-name' }, row.job, el('span', { className: 'muted' }, ` · ${row.steps.length}`))
-        : el('span', { className: 'name' }, row.step.name),
+        ? el('span', { className: 'name job-name', title: row.job }, row.job, el('span', { className: 'muted' }, ` · ${row.steps.length}`))
+        : el('span', { className: 'name', title: row.step.name }, row.step.name),
       row.kind === 'step' && row.step.attempts.length > 1
         ? el('span', { className: 'attempts-count', title: `${row.step.attempts.length} attempts` }, ` ×${row.step.attempts.length}`)
         : null,
