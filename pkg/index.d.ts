@@ -186,6 +186,9 @@ export interface WorkflowAggregate {
   runs: number;
   failed: number;
   failureRate: number;
+  /** Duration percentiles of the workflow's ended runs, when any ended. */
+  p50Ms?: number;
+  p95Ms?: number;
   steps: StepStat[];
 }
 

@@ -30,8 +30,8 @@ export function unhealthyReasons(s, o, now) {
   const reasons = [];
   if (s.stopping) reasons.push('stopping');
   for (const [name, d] of [['delivery', s.delivery], ['otlp', s.otlp]]) {
-    if (d && d.consecutiveFailures >= o.deliveryFailures) {
-      reasons.push(`${name} failing: ${d.consecutiveFailures} attempts in a row failed (last: ${d.lastError})`);
+    if (d && inARow(d) >= o.deliveryFailures) {
+      reasons.push(`${name} failing: ${inARow(d)} attempts in a row failed (last: ${d.lastError})`);
     }
   }
   if (s.spool && s.spool.size * 100 >= o.spoolPercent * s.spool.maxEntries) {
@@ -48,6 +48,11 @@ export function unhealthyReasons(s, o, now) {
     }
   }
   return reasons;
+}
+
+/** Failed requests since the last success: OTLP counts refused (dropped) ones too. */
+function inARow(d) {
+  return d.failedInARow ?? d.consecutiveFailures;
 }
 
 function seconds(ms) {
@@ -91,9 +96,9 @@ export function sidecarMetrics(prefix, s, healthy, now) {
     ['{endpoint="ingest"}', s.delivery?.failures ?? 0],
     ['{endpoint="otlp"}', s.otlp?.failures ?? 0],
   ]);
-  family('delivery_consecutive_failures', 'gauge', 'Failed requests since the last success.', [
-    ['{endpoint="ingest"}', s.delivery?.consecutiveFailures ?? 0],
-    ['{endpoint="otlp"}', s.otlp?.consecutiveFailures ?? 0],
+  family('delivery_consecutive_failures', 'gauge', 'Failed requests since the last success (refused ones included).', [
+    ['{endpoint="ingest"}', s.delivery ? inARow(s.delivery) : 0],
+    ['{endpoint="otlp"}', s.otlp ? inARow(s.otlp) : 0],
   ]);
   family('otlp_spans_total', 'counter', 'Spans of finished runs: exported, or dropped after a refusal.', [
     ['{outcome="exported"}', s.otlp?.exportedSpans ?? 0],

@@ -41,6 +41,9 @@ export class OtlpExporter {
     attempts: 0,
     failures: 0,
     consecutiveFailures: 0,
+    /** Requests in a row that did not succeed, refused ones included (for
+     *  health: a refusal resets the backoff's count, not this one). */
+    failedInARow: 0,
     pendingRuns: 0,
     lastError: null,
     lastErrorAt: null,
@@ -118,7 +121,11 @@ export class OtlpExporter {
     try {
       const { pending, terminal } = this.#pending();
       this.stats.pendingRuns = pending.size;
-      if (pending.size === 0) return true;
+      if (pending.size === 0) {
+        // Nothing left to send (sent, or evicted): nothing is failing.
+        this.stats.failedInARow = 0;
+        return true;
+      }
       const request = this.#model.exportTraces(this.#o.traceOptions ?? {});
       const inSomeTrace = new Set();
       const ready = [];
@@ -174,6 +181,7 @@ export class OtlpExporter {
         const text = await readBodyText(res);
         this.#countPartialSuccess(text);
         this.stats.consecutiveFailures = 0;
+        this.stats.failedInARow = 0;
         this.stats.lastSuccessAt = new Date().toISOString();
         return 'ok';
       }
@@ -182,6 +190,7 @@ export class OtlpExporter {
       if (!RETRYABLE.has(res.status)) {
         this.#fail(`${error} (permanent, dropped)`);
         this.stats.consecutiveFailures = 0;
+        this.stats.failedInARow += 1;
         return 'drop';
       }
       wait = retryAfterMs(res.headers.get('retry-after'), RETRY_AFTER_CAP_MS);
@@ -190,6 +199,7 @@ export class OtlpExporter {
     }
     this.#fail(error);
     this.stats.consecutiveFailures += 1;
+    this.stats.failedInARow += 1;
     const delay = wait ?? backoffDelay(this.stats.consecutiveFailures, this.#o.retryMinMs, this.#o.retryMaxMs);
     this.#retryAt = Date.now() + delay;
     return 'retry';

@@ -419,6 +419,12 @@ pub struct WorkflowAggregate {
     pub runs: u32,
     pub failed: u32,
     pub failure_rate: f64,
+    /// Duration percentiles of the workflow's ended runs (enqueue or start
+    /// to end), when any ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95_ms: Option<i64>,
     pub steps: Vec<StepStat>,
 }
 
@@ -432,12 +438,19 @@ pub struct StepStat {
     pub p95_ms: i64,
 }
 
-/// Runs, failed runs, and step durations by step name, for one workflow.
-type Tally = (u32, u32, BTreeMap<String, Vec<i64>>);
+/// Runs, failed runs, ended runs' durations, and step durations by step
+/// name, for one workflow.
+#[derive(Default)]
+struct Tally {
+    runs: u32,
+    failed: u32,
+    durations: Vec<i64>,
+    steps: BTreeMap<String, Vec<i64>>,
+}
 
 pub fn aggregates(runs: &[super::RunDetail]) -> Vec<WorkflowAggregate> {
     let mut tally = Aggregates::default();
-    runs.iter().for_each(|d| tally.add(&d.run));
+    runs.iter().for_each(|d| tally.add(d));
     tally.finish()
 }
 
@@ -450,23 +463,28 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    pub fn add(&mut self, run: &Run) {
+    /// Counts one run, summarised (its duration is the summary's).
+    pub fn add(&mut self, d: &super::RunDetail) {
+        let run = &d.run;
         if !self.by_name.contains_key(&run.name) {
             self.by_name.insert(run.name.clone(), Tally::default());
         }
         let Some(entry) = self.by_name.get_mut(&run.name) else {
             return;
         };
-        entry.0 = entry.0.saturating_add(1);
+        entry.runs = entry.runs.saturating_add(1);
         if run.status == RunStatus::Failed {
-            entry.1 = entry.1.saturating_add(1);
+            entry.failed = entry.failed.saturating_add(1);
+        }
+        if let (true, Some(ms)) = (run.status.is_terminal(), d.summary.duration_ms) {
+            entry.durations.push(ms);
         }
         for s in &run.steps {
             if let (true, Some(ms)) = (s.status.is_terminal(), s.duration_ms) {
-                match entry.2.get_mut(&s.name) {
+                match entry.steps.get_mut(&s.name) {
                     Some(v) => v.push(ms),
                     None => {
-                        entry.2.insert(s.name.clone(), vec![ms]);
+                        entry.steps.insert(s.name.clone(), vec![ms]);
                     }
                 }
             }
@@ -476,16 +494,22 @@ impl Aggregates {
     pub fn finish(self) -> Vec<WorkflowAggregate> {
         self.by_name
             .into_iter()
-            .map(|(name, (runs, failed, steps))| WorkflowAggregate {
+            .map(|(name, mut t)| WorkflowAggregate {
                 name,
-                runs,
-                failed,
-                failure_rate: if runs == 0 {
+                runs: t.runs,
+                failed: t.failed,
+                failure_rate: if t.runs == 0 {
                     0.0
                 } else {
-                    f64::from(failed) / f64::from(runs)
+                    f64::from(t.failed) / f64::from(t.runs)
                 },
-                steps: steps
+                p50_ms: (!t.durations.is_empty()).then(|| {
+                    t.durations.sort_unstable();
+                    percentile(&t.durations, 50)
+                }),
+                p95_ms: (!t.durations.is_empty()).then(|| percentile(&t.durations, 95)),
+                steps: t
+                    .steps
                     .into_iter()
                     .map(|(name, mut v)| {
                         v.sort_unstable();

@@ -573,7 +573,7 @@ impl<C: Clock> RunModel<C> {
         let mut buf = Vec::new();
         let mut workflows = analytics::Aggregates::default();
         self.each_lite_run(|run| {
-            workflows.add(&run.run);
+            workflows.add(&run);
             if result.is_err() {
                 return;
             }

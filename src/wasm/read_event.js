@@ -82,16 +82,7 @@ export function readEvent(event, ptr, cap, memory) {
   // A getter may observe another event (on this bridge's sibling, or another
   // build sharing this module) while this one is read: it gets its own array.
   const values = depth === 0 ? shared : new Array(NAMES.length);
-  let count;
-  depth += 1;
-  try {
-    count = collect(event, values);
-  } catch {
-    // A getter threw: the JSON path reports the event.
-    count = -1;
-  } finally {
-    depth -= 1;
-  }
+  const count = guarded(collect, event, values);
   // Written as they are read when they fit (most events, in one pass);
   // measured first when they do not.
   if (count < 0) {
@@ -105,6 +96,22 @@ export function readEvent(event, ptr, cap, memory) {
     return written;
   }
   return wait(values, count, measure(values, count), writeFields);
+}
+
+/**
+ * Runs a collector (the phase where getters, user code, run) one level
+ * deeper: how many slots it filled, or -1 when a getter threw (the JSON path
+ * then reports the event).
+ */
+function guarded(collector, event, into) {
+  depth += 1;
+  try {
+    return collector(event, into);
+  } catch {
+    return -1;
+  } finally {
+    depth -= 1;
+  }
 }
 
 /** Keeps what did not fit for `writeRead`: minus the bytes it needs at most, or USE_JSON. */
@@ -334,15 +341,7 @@ export function readObject(event, ptr, cap, memory) {
   forgetPending();
   const items = depth === 0 ? sharedMembers : [];
   items.length = 0;
-  let count;
-  depth += 1;
-  try {
-    count = collectMembers(event, items);
-  } catch {
-    count = -1;
-  } finally {
-    depth -= 1;
-  }
+  const count = guarded(collectMembers, event, items);
   const written = count < 0 ? USE_JSON : writeMembers(items, count, ptr, cap, memory);
   if (written !== TOO_SMALL) {
     items.length = 0;

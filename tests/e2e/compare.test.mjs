@@ -41,7 +41,8 @@ test('a failed run compared with the last good run before it; the workflow\'s fa
     ['j / d', 'added', 'completed 100 ms', '—'],
     ['j / c', 'missing', '—', 'completed 500 ms'],
   ]);
-  assert.equal(await page.textContent('.workflow-line'), 'Workflow nightly: 3 runs in this log, 1 failed (33%)');
+  // Each run took 20 s, start to end.
+  assert.equal(await page.textContent('.workflow-line'), 'Workflow nightly: 3 runs in this log, 1 failed (33%); ended runs took 20.0 s (p50), 20.0 s (p95)');
   await page.click('.compare summary button');
   await page.waitForFunction(() => document.querySelector('#runs .run.selected')?.dataset.run === 'r1');
   assert.equal(await page.$('.compare'), null, 'a completed run is not compared');

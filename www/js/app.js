@@ -561,10 +561,16 @@ async function follow(url, runsUrl) {
   stream.addEventListener('open', () => { status.textContent = `Live: connected to ${url}, ${total} events`; });
   stream.addEventListener('message', (e) => { if (e.data) pending.push(e.data); });
   stream.addEventListener('error', () => { status.textContent = `Live: reconnecting to ${url}… (${total} events so far)`; });
+  // The sidecar's runs are fetched at most every RUNS_EVERY_MS (each fetch
+  // is every run it holds, in full); events in between mark them stale.
+  const RUNS_EVERY_MS = 1500;
+  let runsAt = performance.now();
+  let stale = false;
   setInterval(async () => {
     if (busy) return;
     const refresh = pending.length === 0;
-    if (refresh && (performance.now() - refreshedAt < refreshMs || !data.runs.some((r) => UNFINISHED.has(r.status)))) return;
+    const due = stale && performance.now() - runsAt >= RUNS_EVERY_MS;
+    if (refresh && !due && (performance.now() - refreshedAt < refreshMs || !data.runs.some((r) => UNFINISHED.has(r.status)))) return;
     busy = true;
     const lines = pending;
     pending = [];
@@ -590,8 +596,17 @@ async function follow(url, runsUrl) {
       rejected += result.rejected ?? result.errors.length;
       for (const e of result.errors) if (errors.length < 200) errors.push(e);
       const before = failingNow();
-      const shown = fromSidecar ? await sidecarSnapshot(runsUrl) : undefined;
-      applySnapshot(shown ? { snapshot: shown } : { ...result, snapshot: { ...result.snapshot, runs: newestFirst(result.snapshot.runs) } }, `live ${url}`);
+      if (!fromSidecar) {
+        applySnapshot({ ...result, snapshot: { ...result.snapshot, runs: newestFirst(result.snapshot.runs) } }, `live ${url}`);
+      } else if (performance.now() - runsAt < RUNS_EVERY_MS) {
+        stale = true;
+      } else {
+        // A fetch that fails (the sidecar restarting) keeps what is shown.
+        const shown = await sidecarSnapshot(runsUrl);
+        runsAt = performance.now();
+        stale = shown === undefined;
+        if (shown) applySnapshot({ snapshot: shown }, `live ${url}`);
+      }
       announceFailures(before);
       showErrors(errors, total, rejected);
       status.textContent = `Live: ${total} events from ${url}${rejected ? `, ${rejected} rejected` : ''}`;

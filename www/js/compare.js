@@ -63,8 +63,9 @@ export function workflowLine(run, workflows) {
   const w = workflows?.find((x) => x.name === run.name);
   if (!w) return null;
   const pct = Math.round(100 * w.failureRate);
+  const times = w.p50Ms === undefined ? '' : `; ended runs took ${duration(w.p50Ms)} (p50), ${duration(w.p95Ms)} (p95)`;
   return el('p', { className: 'muted workflow-line' },
-    `Workflow ${w.name}: ${w.runs} run${w.runs === 1 ? '' : 's'} in this log, ${w.failed} failed (${pct}%)`);
+    `Workflow ${w.name}: ${w.runs} run${w.runs === 1 ? '' : 's'} in this log, ${w.failed} failed (${pct}%)${times}`);
 }
 
 /**

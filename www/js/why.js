@@ -32,8 +32,9 @@ export function whyBanner(run, failure, { detail, onShow }) {
   const output = el('pre', { className: 'why-output', hidden: true });
   detail(step).then((d) => {
     const entry = d?.telemetry;
+    const method = entry?.invocation?.args?.at(-1);
     const bits = entry ? [
-      `method ${entry.invocation.args.at(-1)}`,
+      method && `method ${method}`,
       entry.workflowContext?.modelType && `model type ${entry.workflowContext.modelType}`,
       entry.workflowContext?.driver && `driver ${entry.workflowContext.driver}`,
       entry.workflowContext?.executor && `executor ${entry.workflowContext.executor}`,
