@@ -113,7 +113,7 @@ export class Pipeline {
     if (r.full + r.failed > 0) this.stats.lastDropAt = Date.now();
     if (r.full > 0) {
       this.stats.spoolFull += r.full;
-      warnings.push(`spool full (${this.#spool.maxEntries} entries pending): ${r.full} child entries were not spooled and will not be delivered`);
+      warnings.push(`spool full (${this.#spool.size} entries, ${this.#spool.bytes} bytes pending; limits ${this.#spool.maxEntries} entries, ${this.#spool.maxBytes} bytes, or the disk): ${r.full} child entries were not spooled and will not be delivered`);
       if (!this.#spoolFullBurst) {
         this.#spoolFullBurst = true;
         this.#log(`spool full: ${this.#spool.size} entries pending in ${this.#spool.dir} (limit ${this.#spool.maxEntries}); new child entries are not spooled until deliveries free space (counted as spoolFull in /healthz)`);

@@ -42,7 +42,7 @@ export async function startSidecar(opts) {
   let spool = null;
   let delivery = null;
   if (opts.ingestEndpoint) {
-    spool = new Spool({ dir: resolve(opts.spool), maxEntries: opts.spoolMaxEntries, decode: decodeEntry, log });
+    spool = new Spool({ dir: resolve(opts.spool), maxEntries: opts.spoolMaxEntries, maxBytes: opts.spoolMaxBytes, decode: decodeEntry, log });
     await spool.open();
     const distinctId = opts.distinctId ?? (await spool.distinctId());
     delivery = new IngestDelivery({
@@ -146,7 +146,7 @@ export async function startSidecar(opts) {
         inFlight: model.inFlight,
       },
       runs: { held: model.runCount, evicted: model.evicted },
-      spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries, quarantined: spool.quarantined } : null,
+      spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries, maxBytes: spool.maxBytes, quarantined: spool.quarantined } : null,
       lastDeliveryError: delivery?.stats.lastError ?? null,
       delivery: delivery?.toJSON() ?? null,
       otlp: otlp?.toJSON() ?? null,

@@ -81,6 +81,8 @@ Delivery of child entries (only with --ingest-endpoint):
   --spool DIR               spool directory
                             (default ./.workflow-telemetry-spool)
   --spool-max-entries N     pending entries kept at most (default 10000)
+  --spool-max-bytes N       bytes of pending entries kept at most (default
+                            104857600); a full disk counts as a full spool
 
 Delivery of spans (only with --otlp-endpoint):
   --otlp-endpoint URL       POST URL/v1/traces, OTLP/JSON, once per finished run
@@ -111,7 +113,8 @@ Delivery is at-least-once. A child entry is written to the spool (one file,
 fsync, atomic rename) before the POST /events that produced it is answered,
 and removed only when the endpoint answers HTTP 202; any other answer, a
 network error or a timeout keeps it for a retry with exponential backoff,
-also across restarts. When the spool holds --spool-max-entries entries, new
+also across restarts. When the spool holds --spool-max-entries entries or
+--spool-max-bytes bytes, or the disk is full (ENOSPC, EDQUOT), new
 entries are not spooled: each is counted as spoolFull in /healthz, the POST
 /events answer carries a "warning", and one line goes to standard error per
 burst. Ingestion never waits on, or fails because of, the endpoints. Method
@@ -161,6 +164,7 @@ const DEFAULTS = {
   batchSize: 25,
   spool: './.workflow-telemetry-spool',
   spoolMaxEntries: 10000,
+  spoolMaxBytes: 100 * 1024 * 1024,
   otlpEndpoint: undefined,
   serviceName: undefined,
   timeoutMs: 5000,
@@ -201,6 +205,7 @@ const FLAGS = {
   '--batch-size': ['batchSize', 'int'],
   '--spool': ['spool', 'string'],
   '--spool-max-entries': ['spoolMaxEntries', 'int'],
+  '--spool-max-bytes': ['spoolMaxBytes', 'int'],
   '--otlp-endpoint': ['otlpEndpoint', 'url'],
   '--service-name': ['serviceName', 'string'],
   '--timeout-ms': ['timeoutMs', 'int'],

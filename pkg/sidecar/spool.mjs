@@ -17,6 +17,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 const ENTRY_FILE = /^(.+)\.json$/;
+/** Write errors that mean the disk or the user's quota is full. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The file name of an entry: its id when that is a safe file name (UUIDs
@@ -36,8 +38,10 @@ export class Spool {
   /** Bytes of the pending entries' files. */
   #bytes = 0;
   #ids = new Set();
-  /** Slots taken by writes in progress, so concurrent adds respect the limit. */
+  /** Slots and bytes taken by writes in progress, so concurrent adds respect the limits. */
   #reserved = 0;
+  #reservedBytes = 0;
+  #maxBytes;
   #locked = false;
   quarantined = 0;
 
@@ -45,12 +49,14 @@ export class Spool {
    * @param {object} o
    * @param {string} o.dir
    * @param {number} o.maxEntries  the limit on pending entries
+   * @param {number} [o.maxBytes]  the limit on the pending entries' bytes
    * @param {(data: unknown) => object} o.decode  validates an entry read back (decodeEntry)
    * @param {(line: string) => void} o.log  one line to stderr
    */
-  constructor({ dir, maxEntries, decode, log }) {
+  constructor({ dir, maxEntries, maxBytes = Infinity, decode, log }) {
     this.#dir = dir;
     this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
     this.#decode = decode;
     this.#log = log;
   }
@@ -70,6 +76,10 @@ export class Spool {
   /** Bytes of the entries pending (their files' contents). */
   get bytes() {
     return this.#bytes;
+  }
+
+  get maxBytes() {
+    return this.#maxBytes;
   }
 
   /**
@@ -164,28 +174,38 @@ export class Spool {
   async add(entries) {
     const accepted = [];
     let full = 0;
+    let reservedBytes = 0;
     for (const entry of entries) {
       if (this.#ids.has(entry.id)) continue; // already pending: at-least-once holds
-      if (this.#queue.length + this.#reserved >= this.#maxEntries) {
+      const text = JSON.stringify(entry);
+      const bytes = Buffer.byteLength(text);
+      if (this.#queue.length + this.#reserved >= this.#maxEntries
+        || this.#bytes + this.#reservedBytes + bytes > this.#maxBytes) {
         full += 1;
         continue;
       }
       this.#reserved += 1;
-      accepted.push(entry);
+      this.#reservedBytes += bytes;
+      reservedBytes += bytes;
+      accepted.push({ entry, text });
     }
     if (accepted.length === 0) return { spooled: 0, full, failed: 0 };
-    const results = await Promise.allSettled(accepted.map((entry) => this.#write(entry)));
+    const results = await Promise.allSettled(accepted.map(({ entry, text }) => this.#write(entry, text)));
     this.#reserved -= accepted.length;
+    this.#reservedBytes -= reservedBytes;
     let failed = 0;
     let error;
     let spooled = 0;
     results.forEach((r, i) => {
-      const entry = accepted[i];
+      const { entry } = accepted[i];
       if (r.status === 'fulfilled' && !this.#ids.has(entry.id)) {
         this.#ids.add(entry.id);
         this.#queue.push({ id: entry.id, file: r.value.file, entry, bytes: r.value.bytes });
         this.#bytes += r.value.bytes;
         spooled += 1;
+      } else if (r.status === 'rejected' && DISK_FULL.has(r.reason?.code)) {
+        // The disk (or the quota) is full: a full spool, as the limits' own.
+        full += 1;
       } else if (r.status === 'rejected') {
         failed += 1;
         error = r.reason?.message ?? String(r.reason);
@@ -195,16 +215,20 @@ export class Spool {
     return { spooled, full, failed, error };
   }
 
-  async #write(entry) {
+  async #write(entry, text) {
     const file = entryFileName(entry.id);
     const tmp = join(this.#dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const fh = await open(tmp, 'wx', 0o600);
-    const text = JSON.stringify(entry);
     try {
       await fh.writeFile(text);
       await fh.sync();
+    } catch (err) {
+      // Nothing half-written stays behind: the partial file goes.
+      await fh.close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+      throw err;
     } finally {
-      await fh.close();
+      await fh.close().catch(() => {});
     }
     try {
       await rename(tmp, join(this.#dir, file));

@@ -174,7 +174,7 @@ test('(g) a full spool: reported in the POST answer, /healthz and stderr once, n
   assert.equal(r.body.entries, 5);
   assert.equal(r.body.spooled, 3);
   assert.equal(r.body.notSpooled, 2);
-  assert.match(r.body.warning, /spool full \(3 entries pending\): 2 child entries were not spooled/);
+  assert.match(r.body.warning, /^spool full \(3 entries, \d+ bytes pending; limits 3 entries, 104857600 bytes, or the disk\): 2 child entries were not spooled/);
   const again = await sc.post(swampRun('g2', 2));
   assert.equal(again.body.notSpooled, 2);
   const h = await sc.health();
@@ -185,6 +185,61 @@ test('(g) a full spool: reported in the POST answer, /healthz and stderr once, n
   assert.equal(sc.stderr.match(/spool full/g)?.length, 1, `one stderr line per burst:\n${sc.stderr}`);
   const runs = (await sc.json('/runs?order=oldest')).runs.map((run) => run.id);
   assert.deepEqual(runs, ['g1', 'g2'], 'the run model has everything');
+});
+
+test('(g2) a spool full by bytes: what fits is spooled, the rest reported; the bytes never pass the limit', async () => {
+  const ep = await endpoint(() => ({ status: 503 }));
+  const spool = join(tempDir(), 'spool');
+  const sc = await serve(pkg, ['--ingest-endpoint', ep.url, '--spool', spool, '--spool-max-bytes', '1500', ...FAST]);
+  const r = await sc.post(swampRun('b1', 6));
+  assert.equal(r.status, 202);
+  assert.equal(r.body.entries, 6);
+  const h = await sc.health();
+  // Each entry is several hundred bytes: two or three fit in 1,500.
+  assert.ok(r.body.spooled >= 2 && r.body.spooled <= 3, `spooled ${r.body.spooled}`);
+  assert.equal(r.body.notSpooled, 6 - r.body.spooled);
+  assert.ok(h.spool.bytes <= 1500 && h.spool.bytes > 0, `spool bytes ${h.spool.bytes}`);
+  assert.equal(h.spool.maxBytes, 1500);
+  const onDisk = spooled(spool).reduce((n, f) => n + readFileSync(join(spool, f)).length, 0);
+  assert.equal(onDisk, h.spool.bytes, 'the count is the files\' size');
+  assert.equal(h.entries.spoolFull, 6 - r.body.spooled);
+  assert.match(r.body.warning, /limits 10000 entries, 1500 bytes, or the disk/);
+});
+
+test('(g3) a disk that fills while spooling: answered as a full spool, nothing half-written, the sidecar goes on', async (t) => {
+  // A real full file system: a 64 KiB tmpfs (mounting needs root, as the build machines run).
+  if (process.getuid?.() !== 0) return t.skip('mounting a tmpfs needs root');
+  const mnt = tempDir('wt-tinyfs-');
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+  assert.equal(mounted.status, 0, mounted.stderr);
+  try {
+    const ep = await endpoint(() => ({ status: 503 }));
+    const spool = join(mnt, 'spool');
+    const sc = await serve(pkg, ['--ingest-endpoint', ep.url, '--spool', spool, ...FAST]);
+    let full = 0;
+    let spooledTotal = 0;
+    let posts = 0;
+    for (let i = 0; i < 12 && full === 0; i++) { // bounded: 12 posts of 5 entries
+      posts += 1;
+      const r = await sc.post(swampRun(`d${i}`, 5));
+      assert.equal(r.status, 202, 'the events are accepted all the same');
+      spooledTotal += r.body.spooled;
+      full += r.body.notSpooled;
+      if (r.body.notSpooled) assert.match(r.body.warning, /spool full .*or the disk\): \d+ child entries were not spooled/);
+    }
+    assert.ok(full > 0, 'the disk filled');
+    const h = await sc.health();
+    assert.equal(h.entries.spoolErrors, 0, 'ENOSPC is a full spool, not a write error');
+    assert.equal(h.entries.spoolFull, full);
+    assert.equal(h.spool.size, spooledTotal);
+    assert.deepEqual(readdirSync(spool).filter((f) => f.startsWith('.tmp-')), [], 'nothing half-written left');
+    assert.equal(spooled(spool).length, spooledTotal);
+    // Still serving: the run model has every run, and the sidecar stops cleanly.
+    assert.equal((await sc.json('/runs?limit=100')).total, posts);
+    assert.equal((await sc.stop()).code, 0);
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });
 
 test('(h) SIGTERM flushes the spool within the deadline and exits 0', async () => {
