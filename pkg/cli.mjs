@@ -38,7 +38,10 @@ Subcommands:
                              file, Prometheus metrics, run snapshots, a live
                              event stream, delivery of entries and spans; see
                              "workflow-telemetry serve --help". (A file named
-                             serve is read as ./serve.)`;
+                             serve is read as ./serve.)
+  dead-letters list|resend|drop --spool DIR [ID...]
+                             the entries the ingest endpoint refused for
+                             good; see "workflow-telemetry dead-letters --help"`;
 
 function usage(message) {
   process.stderr.write(`workflow-telemetry: ${message}\nTry --help.\n`);
@@ -131,6 +134,10 @@ async function main() {
   process.exitCode = rejected > 0 ? 1 : 0;
 }
 
+if (process.argv[2] === 'dead-letters') {
+  const { deadLetters } = await import('./sidecar/deadletters.mjs');
+  process.exit(await deadLetters(process.argv.slice(3)));
+}
 if (process.argv[2] === 'serve') {
   const { serve } = await import('./sidecar/main.mjs');
   await serve(process.argv.slice(3));

@@ -5,11 +5,18 @@
 // a key is set, one entry as the bare event object and several as
 // {"events":[...]} (both built by toWire), and success is HTTP status exactly
 // 202. Unlike swamp, which gives up until the next CLI run, the sidecar keeps
-// the entries in the spool and retries with exponential backoff: anything but
-// a 202 (another status, a network error, a timeout) leaves them pending.
+// the entries in the spool and retries with exponential backoff: a network
+// error, a timeout, or a status that says "later" (408, 425, 429, 500, 502,
+// 503, 504) leaves them pending. Any other answer is a refusal: the batch is
+// sent again one entry at a time, and an entry refused --max-refusals times
+// (default 3) moves to the spool's dead-letter/ directory, counted and
+// logged, so that one poison entry never holds back the entries after it.
 // Entries go out oldest first, one request at a time, so a retried batch is
 // never overtaken by newer entries.
 import { backoffDelay, describeFetchError, discardBody, untilDeadline } from './retry.mjs';
+
+/** Answers that mean "try again later"; any other non-202 is a refusal. */
+const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 export class IngestDelivery {
   #spool;
@@ -22,12 +29,18 @@ export class IngestDelivery {
   #running = null;
   #stopped = false;
   #abort = new AbortController();
+  /** One entry per request while a refused batch is sorted out. */
+  #single = false;
+  /** Refusals so far, per entry id. */
+  #refusals = new Map();
   stats = {
     attempts: 0,
     failures: 0,
     consecutiveFailures: 0,
     delivered: 0,
     failedEntries: 0,
+    deadLettered: 0,
+    lastDeadLetterAt: null,
     lastError: null,
     lastErrorAt: null,
     lastSuccessAt: null,
@@ -100,7 +113,7 @@ export class IngestDelivery {
 
   /** One request with the oldest batch. Resolves true on a 202; never rejects. */
   async #attempt(timeoutMs) {
-    const batch = this.#spool.peek(this.#o.batchSize);
+    const batch = this.#spool.peek(this.#single ? 1 : this.#o.batchSize);
     if (batch.length === 0) return true;
     this.stats.attempts += 1;
     this.stats.nextRetryAt = null;
@@ -120,12 +133,15 @@ export class IngestDelivery {
       await discardBody(res);
       if (res.status === 202) {
         await this.#spool.remove(batch.map((b) => b.id));
+        for (const b of batch) this.#refusals.delete(b.id);
+        if (this.#refusals.size === 0) this.#single = false;
         this.stats.delivered += batch.length;
         this.stats.consecutiveFailures = 0;
         this.stats.lastSuccessAt = new Date().toISOString();
         return true;
       }
       error = `HTTP ${res.status} from ${this.#url}`;
+      if (!RETRYABLE.has(res.status)) return this.#refused(batch, error);
     } catch (err) {
       error = `${describeFetchError(err, timeoutMs)} (${this.#url})`;
     }
@@ -135,6 +151,44 @@ export class IngestDelivery {
     this.stats.lastError = error;
     this.stats.lastErrorAt = new Date().toISOString();
     return false;
+  }
+
+  /**
+   * A refusal: a batch of several is sent again one entry at a time (at
+   * once, no backoff); a single entry refused `maxRefusals` times goes to
+   * the dead letters, and the next is sent at once. Resolves true when
+   * sending may go on now.
+   */
+  async #refused(batch, error) {
+    this.stats.failures += 1;
+    this.stats.failedEntries += batch.length;
+    this.stats.lastError = error;
+    this.stats.lastErrorAt = new Date().toISOString();
+    if (batch.length > 1) {
+      this.#single = true;
+      return true;
+    }
+    const [item] = batch;
+    const refusals = (this.#refusals.get(item.id) ?? 0) + 1;
+    if (refusals < this.#o.maxRefusals) {
+      this.#refusals.set(item.id, refusals);
+      this.stats.consecutiveFailures += 1;
+      return false;
+    }
+    this.#refusals.delete(item.id);
+    try {
+      await this.#spool.deadLetter(item, `${refusals} refusals, the last: ${error}`);
+    } catch (err) {
+      this.#o.log?.(`dead letter: cannot move ${item.file}: ${err.message}`);
+      this.stats.consecutiveFailures += 1;
+      return false;
+    }
+    this.stats.deadLettered += 1;
+    this.stats.lastDeadLetterAt = Date.now();
+    this.stats.consecutiveFailures = 0;
+    if (this.#refusals.size === 0) this.#single = false;
+    this.#o.log?.(`dead letter: entry ${item.id} refused ${refusals} times (${error}); moved to ${this.#spool.dir}/dead-letter, the entries after it go on`);
+    return true;
   }
 
   /**

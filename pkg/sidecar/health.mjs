@@ -5,8 +5,9 @@
 //   - a delivery (ingest or OTLP) failed --health-delivery-failures times in
 //     a row (until its next success);
 //   - the spool holds --health-spool-percent of --spool-max-entries or more;
-//   - child entries were dropped (not spooled: the spool full or failing)
-//     within the last --health-drop-window-ms;
+//   - child entries were dropped (not spooled: the spool full or failing),
+//     or dead-lettered (refused for good), within the last
+//     --health-drop-window-ms;
 //   - with --health-silence-ms, no event arrived for that long;
 //   - the sidecar is stopping.
 // The counters behind it are also on /metrics, after the run model's
@@ -36,6 +37,9 @@ export function unhealthyReasons(s, o, now) {
   }
   if (s.spool && s.spool.size * 100 >= o.spoolPercent * s.spool.maxEntries) {
     reasons.push(`spool filling: ${s.spool.size} of ${s.spool.maxEntries} entries pending (threshold ${o.spoolPercent}%)`);
+  }
+  if (s.lastDeadLetterAt && now - s.lastDeadLetterAt < o.dropWindowMs) {
+    reasons.push(`entries dead-lettered: ${s.deadLettered} refused for good by the ingest endpoint, the last ${seconds(now - s.lastDeadLetterAt)} ago (workflow-telemetry dead-letters list)`);
   }
   if (s.lastDropAt !== null && now - s.lastDropAt < o.dropWindowMs) {
     reasons.push(`entries dropped: ${s.dropped} child entries could not be spooled, the last ${seconds(now - s.lastDropAt)} ago`);
@@ -88,6 +92,8 @@ export function sidecarMetrics(prefix, s, healthy, now) {
     ['{reason="spool_full"}', s.entries.spoolFull],
     ['{reason="spool_error"}', s.entries.spoolErrors],
   ]);
+  family('entries_dead_lettered_total', 'counter', 'Child entries the ingest endpoint refused for good, moved to the spool\'s dead-letter directory.',
+    one(s.deadLettered ?? 0));
   family('delivery_attempts_total', 'counter', 'Requests to the ingest and OTLP endpoints.', [
     ['{endpoint="ingest"}', s.delivery?.attempts ?? 0],
     ['{endpoint="otlp"}', s.otlp?.attempts ?? 0],

@@ -56,6 +56,8 @@ export async function startSidecar(opts) {
       retryMinMs: opts.retryMinMs,
       retryMaxMs: opts.retryMaxMs,
       flushIntervalMs: opts.flushIntervalMs,
+      maxRefusals: opts.maxRefusals,
+      log,
     });
   }
   const otlp = opts.otlpEndpoint
@@ -112,6 +114,8 @@ export async function startSidecar(opts) {
     startedAt: started,
     lastEventAt: pipeline.stats.lastEventAt,
     lastDropAt: pipeline.stats.lastDropAt,
+    deadLettered: delivery?.stats.deadLettered ?? 0,
+    lastDeadLetterAt: delivery?.stats.lastDeadLetterAt ?? null,
     dropped: pipeline.stats.spoolFull + pipeline.stats.spoolErrors,
     events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
     entries: {
@@ -143,6 +147,7 @@ export async function startSidecar(opts) {
         failed: delivery?.stats.failedEntries ?? 0,
         spoolFull: pipeline.stats.spoolFull,
         spoolErrors: pipeline.stats.spoolErrors,
+        deadLettered: delivery?.stats.deadLettered ?? 0,
         inFlight: model.inFlight,
       },
       runs: { held: model.runCount, evicted: model.evicted },

@@ -81,6 +81,11 @@ Delivery of child entries (only with --ingest-endpoint):
   --spool DIR               spool directory
                             (default ./.workflow-telemetry-spool)
   --spool-max-entries N     pending entries kept at most (default 10000)
+  --max-refusals N          an entry the endpoint refuses (a status other
+                            than 202 and 408, 425, 429, 500, 502, 503, 504)
+                            this many times moves to the spool's
+                            dead-letter/ directory, so it holds back nothing
+                            (default 3; see workflow-telemetry dead-letters)
   --spool-max-bytes N       bytes of pending entries kept at most (default
                             104857600); a full disk counts as a full spool
 
@@ -165,6 +170,7 @@ const DEFAULTS = {
   spool: './.workflow-telemetry-spool',
   spoolMaxEntries: 10000,
   spoolMaxBytes: 100 * 1024 * 1024,
+  maxRefusals: 3,
   otlpEndpoint: undefined,
   serviceName: undefined,
   timeoutMs: 5000,
@@ -206,6 +212,7 @@ const FLAGS = {
   '--spool': ['spool', 'string'],
   '--spool-max-entries': ['spoolMaxEntries', 'int'],
   '--spool-max-bytes': ['spoolMaxBytes', 'int'],
+  '--max-refusals': ['maxRefusals', 'int'],
   '--otlp-endpoint': ['otlpEndpoint', 'url'],
   '--service-name': ['serviceName', 'string'],
   '--timeout-ms': ['timeoutMs', 'int'],

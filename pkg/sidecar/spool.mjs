@@ -9,6 +9,10 @@
 //   .tmp-*               a write in progress; left over only by a crash, and
 //                        then never acknowledged, so removed at startup
 //   quarantine/          files that could not be read back (moved, not deleted)
+//   dead-letter/         entries the endpoint refused for good (moved after
+//                        --max-refusals refusals, each with a .reason file);
+//                        `workflow-telemetry dead-letters` lists, re-sends or
+//                        drops them
 //   distinct-id          the generated distinct id, when none is configured
 //   lock                 the pid of the sidecar using the directory: two
 //                        sidecars on one spool would send every entry twice
@@ -17,6 +21,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 const ENTRY_FILE = /^(.+)\.json$/;
+/** Where refused entries go ([`Spool#deadLetter`]). */
+export const DEAD_LETTER = 'dead-letter';
 /** Write errors that mean the disk or the user's quota is full. */
 const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -250,6 +256,21 @@ export class Spool {
     } finally {
       await fh?.close().catch(() => {});
     }
+  }
+
+  /**
+   * Moves a pending entry the endpoint refused for good to dead-letter/,
+   * with why next to it, and out of the queue: it no longer holds back the
+   * entries after it, and is kept (not deleted) for `dead-letters resend`.
+   */
+  async deadLetter(item, reason) {
+    const dir = join(this.#dir, DEAD_LETTER);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await rename(join(this.#dir, item.file), join(dir, item.file));
+    await writeFile(join(dir, `${item.file}.reason`), `${reason}\n`, { mode: 0o600 }).catch(() => {});
+    this.#queue = this.#queue.filter((x) => x.id !== item.id);
+    this.#ids.delete(item.id);
+    this.#bytes -= item.bytes;
   }
 
   /** The oldest `n` pending entries, without removing them. */

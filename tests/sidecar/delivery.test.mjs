@@ -258,3 +258,44 @@ test('(h) SIGTERM flushes the spool within the deadline and exits 0', async () =
   assert.deepEqual(readdirSync(spool).sort(), ['distinct-id'], 'the lock is released');
   assert.equal(sc.stderr, '');
 });
+
+test('(i) a poison entry: dead-lettered after 3 refusals while the entries after it are delivered; dead-letters list, resend, drop', async () => {
+  // The endpoint refuses (400) any request carrying step s1 of run "poison".
+  const poisoned = (text) => text.includes('"runId":"poison","jobName":"job","stepName":"s1"');
+  const ep = await endpoint((req) => ({ status: poisoned(req.text) ? 400 : 202 }));
+  const spool = join(tempDir(), 'spool');
+  const sc = await serve(pkg, ['--ingest-endpoint', ep.url, '--spool', spool, ...FAST]);
+  assert.equal((await sc.post(swampRun('poison', 3))).body.spooled, 3);
+  await waitFor(async () => (await sc.health()).entries.deadLettered === 1, { what: 'the dead letter', timeout: 10000 });
+  assert.equal((await sc.post(swampRun('after', 2))).body.spooled, 2);
+  await waitFor(async () => (await sc.health()).spool.size === 0, { what: 'an empty spool' });
+  const delivered = idsOf(accepted(ep));
+  const h = await sc.health();
+  assert.equal(h.entries.delivered, 4, 's0 and s2 of poison, both of after');
+  assert.equal(new Set(delivered).size, 4);
+  assert.equal(ep.requests.filter((r) => poisoned(r.text) && wireEvents(r.text).length === 1).length, 3, 'refused alone three times');
+  assert.ok(h.reasons.some((r) => r.startsWith('entries dead-lettered: 1 refused for good')), h.reasons.join('; '));
+  const metrics = await fetch(`${sc.url}/metrics`).then((r) => r.text());
+  assert.match(metrics, /^workflow_sidecar_entries_dead_lettered_total 1$/m);
+  assert.match(sc.stderr, /dead letter: entry \S+ refused 3 times \(HTTP 400 from http:\/\/127\.0\.0\.1:\d+\/ingest\)/);
+  const dead = readdirSync(join(spool, 'dead-letter')).sort();
+  assert.equal(dead.length, 2);
+  const id = JSON.parse(readFileSync(join(spool, 'dead-letter', dead[0]), 'utf8')).id;
+  assert.equal(JSON.parse(readFileSync(join(spool, 'dead-letter', dead[0]), 'utf8')).workflowContext.stepName, 's1');
+  assert.equal((await sc.stop()).code, 0);
+
+  const cli = (...args) => spawnSync(pkg.bin, ['dead-letters', ...args], { encoding: 'utf8', timeout: 10000 });
+  const list = cli('list', '--spool', spool);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^${id}\\t2026-03-01T10:00:00\\.011Z\\t3 refusals, the last: HTTP 400 from http://127\\.0\\.0\\.1:\\d+/ingest\\n$`));
+  const unknown = cli('drop', '--spool', spool, 'no-such-id');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /no dead letter no-such-id/);
+  const resend = cli('resend', '--spool', spool, id);
+  assert.equal(resend.status, 0, resend.stderr);
+  assert.equal(resend.stdout, 'moved back: 1\n');
+  assert.deepEqual(readdirSync(join(spool, 'dead-letter')), []);
+  assert.ok(readdirSync(spool).some((f) => f.endsWith('.json') && JSON.parse(readFileSync(join(spool, f), 'utf8')).id === id));
+  assert.equal(cli('list', '--spool', spool).stdout, '');
+  assert.equal(cli('frob', '--spool', spool).status, 2);
+});
