@@ -11,6 +11,7 @@ import { IngestDelivery } from './delivery.mjs';
 import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
 import { OtlpExporter } from './otlp.mjs';
 import { createSidecarServer } from './server.mjs';
+import { Auth } from './auth.mjs';
 import { packagedViewer } from './static.mjs';
 import { Spool } from './spool.mjs';
 import { EventHub } from './sse.mjs';
@@ -157,6 +158,7 @@ export async function startSidecar(opts) {
       otlp: otlp?.toJSON() ?? null,
       tail: tailers.map((t) => t.toJSON()),
       stream: { clients: hub.clients, lastId: hub.lastId },
+      auth: auth.enabled ? { refused: { ...auth.refused } } : null,
     };
   };
   const metricsPrefix = opts.metricsPrefix ?? 'workflow';
@@ -166,7 +168,9 @@ export async function startSidecar(opts) {
     return sidecarMetrics(metricsPrefix, s, unhealthyReasons(s, healthOptions, now).length === 0, now);
   };
 
+  const auth = new Auth({ full: opts.authToken, scrape: opts.scrapeToken, ingest: opts.ingestToken });
   const http = createSidecarServer({
+    auth,
     pipeline,
     model,
     hub,

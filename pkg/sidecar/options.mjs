@@ -2,7 +2,9 @@
 // parser that turns argv into a validated options object or throws a
 // UsageError (the CLI prints it and exits 2), so a typo never starts a
 // sidecar that silently does something else.
+import { readFileSync } from 'node:fs';
 import { HEALTH_DEFAULTS } from './health.mjs';
+import { isLoopback } from './server.mjs';
 
 export const SERVE_HELP = `Usage: workflow-telemetry serve [options]
 
@@ -37,7 +39,8 @@ HTTP API:
                         the live stream (unless --no-viewer)
 
 Server:
-  --host H                  address to bind (default 127.0.0.1)
+  --host H                  address to bind (default 127.0.0.1); another
+                            than loopback needs a token, or --allow-public
   --port N                  port, 0 for a random one (default 8787)
   --max-body-bytes N        largest POST /events body (default 10485760)
   --max-line-bytes N        longest accepted event line (default 1048576)
@@ -45,6 +48,21 @@ Server:
   --stream-buffer N         stream messages kept for reconnecting clients
                             (default 1000)
   --no-viewer               do not serve the run viewer (API paths only)
+
+Access (with any token set, every request needs "Authorization: Bearer T"):
+  --auth-token-file F       the full token, every route (also: environment
+                            WORKFLOW_TELEMETRY_AUTH_TOKEN, or --auth-token T,
+                            which other users can see in the process list)
+  --scrape-token-file F     a token for GET /metrics and /healthz only, for
+                            Prometheus and probes (WORKFLOW_TELEMETRY_SCRAPE_TOKEN,
+                            --scrape-token T)
+  --ingest-token-file F     a token for POST /events only, for the engines
+                            (WORKFLOW_TELEMETRY_INGEST_TOKEN, --ingest-token T)
+  --allow-public            bind an address other than loopback without any
+                            token: whoever reaches the port may post events
+                            and read runs
+  A browser opens the viewer with GET /login?token=<full token> (a cookie).
+  401 without a valid token, 403 when the token does not cover the route.
 
 Input from a file:
   --tail FILE               follow FILE as it grows (repeatable); rotation and
@@ -171,6 +189,10 @@ const DEFAULTS = {
   spoolMaxEntries: 10000,
   spoolMaxBytes: 100 * 1024 * 1024,
   maxRefusals: 3,
+  authToken: undefined,
+  scrapeToken: undefined,
+  ingestToken: undefined,
+  allowPublic: false,
   otlpEndpoint: undefined,
   serviceName: undefined,
   timeoutMs: 5000,
@@ -213,6 +235,12 @@ const FLAGS = {
   '--spool-max-entries': ['spoolMaxEntries', 'int'],
   '--spool-max-bytes': ['spoolMaxBytes', 'int'],
   '--max-refusals': ['maxRefusals', 'int'],
+  '--auth-token': ['authToken', 'string'],
+  '--scrape-token': ['scrapeToken', 'string'],
+  '--ingest-token': ['ingestToken', 'string'],
+  '--auth-token-file': ['authToken', 'file'],
+  '--scrape-token-file': ['scrapeToken', 'file'],
+  '--ingest-token-file': ['ingestToken', 'file'],
   '--otlp-endpoint': ['otlpEndpoint', 'url'],
   '--service-name': ['serviceName', 'string'],
   '--timeout-ms': ['timeoutMs', 'int'],
@@ -227,6 +255,17 @@ const FLAGS = {
 };
 
 function convert(flag, kind, value) {
+  if (kind === 'file') {
+    let text;
+    try {
+      text = readFileSync(value, 'utf8');
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${value}: ${err.code ?? err.message}`);
+    }
+    const token = text.split('\n')[0].trim();
+    if (!token) throw new UsageError(`${flag}: ${value} holds no token on its first line`);
+    return token;
+  }
   if (kind === 'string' || kind === 'list') {
     if (value === '' && (flag === '--host' || flag === '--spool' || flag === '--tail')) throw new UsageError(`${flag} needs a non-empty value`);
     return value;
@@ -270,6 +309,10 @@ export function parseServeArgs(argv, env = process.env) {
       opts.viewer = false;
       continue;
     }
+    if (arg === '--allow-public') {
+      opts.allowPublic = true;
+      continue;
+    }
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const spec = FLAGS[flag];
@@ -284,6 +327,15 @@ export function parseServeArgs(argv, env = process.env) {
     else opts[key] = converted;
   }
   if (opts.apiKey === undefined && env.WORKFLOW_TELEMETRY_API_KEY) opts.apiKey = env.WORKFLOW_TELEMETRY_API_KEY;
+  for (const [key, name] of [['authToken', 'AUTH'], ['scrapeToken', 'SCRAPE'], ['ingestToken', 'INGEST']]) {
+    if (opts[key] === undefined && env[`WORKFLOW_TELEMETRY_${name}_TOKEN`]) opts[key] = env[`WORKFLOW_TELEMETRY_${name}_TOKEN`];
+    if (opts[key] === '') throw new UsageError(`--${key.replace('Token', '')}-token needs a non-empty token`);
+  }
+  const tokens = [opts.authToken, opts.scrapeToken, opts.ingestToken].filter(Boolean);
+  if (new Set(tokens).size !== tokens.length) throw new UsageError('the full, scrape and ingest tokens must differ');
+  if (!isLoopback(opts.host) && tokens.length === 0 && !opts.allowPublic) {
+    throw new UsageError(`--host ${opts.host} is not a loopback address: set a token (--auth-token-file) or say --allow-public`);
+  }
   if (opts.retryMinMs > opts.retryMaxMs) throw new UsageError('--retry-min-ms must not exceed --retry-max-ms');
   if (opts.healthSpoolPercent > 100) throw new UsageError('--health-spool-percent needs a percentage from 1 to 100');
   const deliveryOnly = ['apiKey', 'distinctId', 'repoId'];

@@ -11,6 +11,7 @@
 // is refused, and, when bound to loopback, so is a Host header that is not a
 // loopback name (DNS rebinding).
 import { createServer } from 'node:http';
+import { Auth } from './auth.mjs';
 
 const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -78,6 +79,7 @@ function readBody(req, max) {
  * @param {object} o.metricsOptions  passed to exportMetrics
  * @param {string} o.host  the address bound
  * @param {((req, res) => Promise<void>) | null} [o.viewer]  serves the run viewer's files
+ * @param {Auth} [o.auth]  the tokens (auth.mjs); none: no access control
  */
 export function createSidecarServer(o) {
   const pending = new Set();
@@ -190,10 +192,30 @@ export function createSidecarServer(o) {
     return null;
   }
 
+  const auth = o.auth ?? new Auth({});
   const server = createServer((req, res) => {
     const why = refused(req);
     if (why) {
       sendError(res, 403, why);
+      req.resume();
+      return;
+    }
+    const path = new URL(req.url ?? '/', 'http://sidecar.invalid').pathname;
+    if (auth.enabled && path === '/login' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const token = new URL(req.url ?? '/', 'http://sidecar.invalid').searchParams.get('token') ?? '';
+      const cookie = auth.loginCookie(token);
+      if (!cookie) {
+        auth.refused.unauthenticated += 1;
+        sendError(res, 401, 'not the full token', { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      res.writeHead(302, { location: '/', 'set-cookie': cookie, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const denied = auth.check(req, path);
+    if (denied) {
+      sendError(res, denied.status, denied.message, denied.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined);
       req.resume();
       return;
     }
