@@ -159,6 +159,7 @@ export async function startSidecar(opts) {
       tail: tailers.map((t) => t.toJSON()),
       stream: { clients: hub.clients, lastId: hub.lastId },
       auth: auth.enabled ? { refused: { ...auth.refused } } : null,
+      limited: { ...http.limited },
     };
   };
   const metricsPrefix = opts.metricsPrefix ?? 'workflow';
@@ -171,6 +172,10 @@ export async function startSidecar(opts) {
   const auth = new Auth({ full: opts.authToken, scrape: opts.scrapeToken, ingest: opts.ingestToken });
   const http = createSidecarServer({
     auth,
+    maxStreamClients: opts.maxStreamClients,
+    maxConcurrentPosts: opts.maxConcurrentPosts,
+    headersTimeoutMs: opts.headersTimeoutMs,
+    requestTimeoutMs: opts.requestTimeoutMs,
     pipeline,
     model,
     hub,

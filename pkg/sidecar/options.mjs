@@ -48,6 +48,13 @@ Server:
   --stream-buffer N         stream messages kept for reconnecting clients
                             (default 1000)
   --no-viewer               do not serve the run viewer (API paths only)
+  --max-stream-clients N    open /events/stream connections at most
+                            (default 100; beyond: 503)
+  --max-concurrent-posts N  POST /events in progress at most (default 32;
+                            beyond: 503 with Retry-After)
+  --headers-timeout-ms N    a request's headers must arrive within this
+                            (default 30000; a client trickling them is cut off)
+  --request-timeout-ms N    the whole request, body included (default 120000)
 
 Access (with any token set, every request needs "Authorization: Bearer T"):
   --auth-token-file F       the full token, every route (also: environment
@@ -189,6 +196,10 @@ const DEFAULTS = {
   spoolMaxEntries: 10000,
   spoolMaxBytes: 100 * 1024 * 1024,
   maxRefusals: 3,
+  maxStreamClients: 100,
+  maxConcurrentPosts: 32,
+  headersTimeoutMs: 30000,
+  requestTimeoutMs: 120000,
   authToken: undefined,
   scrapeToken: undefined,
   ingestToken: undefined,
@@ -235,6 +246,10 @@ const FLAGS = {
   '--spool-max-entries': ['spoolMaxEntries', 'int'],
   '--spool-max-bytes': ['spoolMaxBytes', 'int'],
   '--max-refusals': ['maxRefusals', 'int'],
+  '--max-stream-clients': ['maxStreamClients', 'int'],
+  '--max-concurrent-posts': ['maxConcurrentPosts', 'int'],
+  '--headers-timeout-ms': ['headersTimeoutMs', 'int'],
+  '--request-timeout-ms': ['requestTimeoutMs', 'int'],
   '--auth-token': ['authToken', 'string'],
   '--scrape-token': ['scrapeToken', 'string'],
   '--ingest-token': ['ingestToken', 'string'],

@@ -80,10 +80,17 @@ function readBody(req, max) {
  * @param {string} o.host  the address bound
  * @param {((req, res) => Promise<void>) | null} [o.viewer]  serves the run viewer's files
  * @param {Auth} [o.auth]  the tokens (auth.mjs); none: no access control
+ * @param {number} [o.maxStreamClients]  open /events/stream connections at most (503 beyond)
+ * @param {number} [o.maxConcurrentPosts]  POST /events in progress at most (503 and Retry-After beyond)
+ * @param {number} [o.headersTimeoutMs]  a request's headers must arrive within this
+ * @param {number} [o.requestTimeoutMs]  the whole request (headers and body) within this
  */
 export function createSidecarServer(o) {
   const pending = new Set();
   let accepting = true;
+  let posting = 0;
+  /** Requests turned away at the edge limits, by limit. */
+  const limited = { streamClients: 0, concurrentPosts: 0 };
 
   async function postEvents(req, res, url) {
     const declared = Number(req.headers['content-length']);
@@ -128,7 +135,17 @@ export function createSidecarServer(o) {
     if (path === '/events') {
       if (req.method !== 'POST') return only('POST');
       if (!accepting) return sendError(res, 503, 'shutting down', { connection: 'close' });
-      return postEvents(req, res, url);
+      if (posting >= (o.maxConcurrentPosts ?? Infinity)) {
+        limited.concurrentPosts += 1;
+        req.resume();
+        return sendError(res, 503, `${posting} POST /events in progress, the most allowed (--max-concurrent-posts)`, { 'retry-after': '1' });
+      }
+      posting += 1;
+      try {
+        return await postEvents(req, res, url);
+      } finally {
+        posting -= 1;
+      }
     }
     const getRoute = path === '/metrics' || path === '/runs' || path.startsWith('/runs/') || path === '/healthz' || path === '/events/stream';
     if (!getRoute && !o.viewer) return sendError(res, 404, `no such path: ${path}`);
@@ -180,6 +197,10 @@ export function createSidecarServer(o) {
       return sendJson(res, health.status === 'ok' ? 200 : 503, health);
     }
     if (!accepting) return sendError(res, 503, 'shutting down', { connection: 'close' });
+    if (o.hub.clients >= (o.maxStreamClients ?? Infinity)) {
+      limited.streamClients += 1;
+      return sendError(res, 503, `${o.hub.clients} event stream clients, the most allowed (--max-stream-clients)`, { 'retry-after': '5' });
+    }
     return o.hub.attach(req, res);
   }
 
@@ -193,7 +214,12 @@ export function createSidecarServer(o) {
   }
 
   const auth = o.auth ?? new Auth({});
-  const server = createServer((req, res) => {
+  const headersTimeout = o.headersTimeoutMs ?? 30000;
+  const requestTimeout = o.requestTimeoutMs ?? 120000;
+  // Node checks those deadlines every connectionsCheckingInterval (30 s by
+  // default): often enough for the shortest of them.
+  const checkEvery = Math.max(100, Math.min(headersTimeout, requestTimeout, 30000) / 4);
+  const server = createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
     const why = refused(req);
     if (why) {
       sendError(res, 403, why);
@@ -227,11 +253,13 @@ export function createSidecarServer(o) {
     job.finally(() => pending.delete(job));
   });
   server.keepAliveTimeout = 5000;
-  server.headersTimeout = 30000;
-  server.requestTimeout = 120000;
+  // A client trickling its headers or body is cut off at these deadlines.
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = requestTimeout;
 
   return {
     server,
+    limited,
     /**
      * Stops accepting connections and events; resolves when the requests in
      * progress are answered (their entries spooled), or at the deadline.

@@ -1,0 +1,80 @@
+// The edge limits: event-stream clients and concurrent posts capped (503,
+// counted in /healthz), and clients that trickle their headers or body cut
+// off at the deadlines. Raw sockets on 127.0.0.1; every wait is bounded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { cleanup, install, serve, swampRun, waitFor } from './helpers.mjs';
+
+let pkg;
+before(() => { pkg = install(); });
+after(cleanup);
+
+/** A raw connection: write text, and when the server closes it, what it answered. */
+async function raw(url) {
+  const { port } = new URL(url);
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let answer = '';
+  socket.setEncoding('utf8').on('data', (d) => { answer += d; });
+  const closed = once(socket, 'close').then(() => answer);
+  return { socket, closed, get answer() { return answer; } };
+}
+
+test('stream clients past --max-stream-clients are answered 503; a slot freed is taken again', async () => {
+  const sc = await serve(pkg, ['--max-stream-clients', '2']);
+  const streams = [new AbortController(), new AbortController()];
+  for (const s of streams) assert.equal((await fetch(`${sc.url}/events/stream`, { signal: s.signal })).status, 200);
+  const third = await fetch(`${sc.url}/events/stream`);
+  assert.equal(third.status, 503);
+  assert.equal(third.headers.get('retry-after'), '5');
+  assert.match((await third.json()).error, /2 event stream clients, the most allowed/);
+  assert.equal((await sc.health()).limited.streamClients, 1);
+  streams[0].abort();
+  await waitFor(async () => (await sc.health()).stream.clients === 1, { what: 'a slot freed' });
+  const again = new AbortController();
+  assert.equal((await fetch(`${sc.url}/events/stream`, { signal: again.signal })).status, 200);
+  streams[1].abort();
+  again.abort();
+});
+
+test('posts past --max-concurrent-posts are answered 503 with Retry-After while one is in progress', async () => {
+  const sc = await serve(pkg, ['--max-concurrent-posts', '1']);
+  // A post whose body has not all arrived yet holds the one slot.
+  const slow = await raw(sc.url);
+  const body = swampRun('slow', 1);
+  slow.socket.write(`POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+  await waitFor(async () => {
+    const r = await fetch(`${sc.url}/events`, { method: 'POST', body: swampRun('other', 1) });
+    await r.arrayBuffer();
+    return r.status === 503 && r.headers.get('retry-after') === '1';
+  }, { what: 'a 503 for the second post', timeout: 5000 });
+  slow.socket.end(body.slice(10));
+  await waitFor(() => /HTTP\/1\.1 202/.test(slow.answer), { what: 'the slow post answered' });
+  const after = await sc.post(swampRun('later', 1));
+  assert.equal(after.status, 202);
+  assert.ok((await sc.health()).limited.concurrentPosts >= 1);
+});
+
+test('a client trickling its headers, or its body, is cut off at the deadlines', async () => {
+  const sc = await serve(pkg, ['--headers-timeout-ms', '500', '--request-timeout-ms', '1500']);
+  const t0 = Date.now();
+  const headers = await raw(sc.url);
+  headers.socket.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  const tick = setInterval(() => headers.socket.write('X-Slow: 1\r\n'), 100); // never the blank line
+  const answer = await Promise.race([headers.closed, new Promise((r) => setTimeout(() => r('still open'), 8000))]);
+  clearInterval(tick);
+  assert.notEqual(answer, 'still open');
+  assert.match(answer, /^HTTP\/1\.1 408/);
+  assert.ok(Date.now() - t0 < 5000, `cut off after ${Date.now() - t0} ms`);
+
+  const slowBody = await raw(sc.url);
+  slowBody.socket.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n{');
+  const tick2 = setInterval(() => slowBody.socket.write(' '), 100);
+  const answer2 = await Promise.race([slowBody.closed, new Promise((r) => setTimeout(() => r('still open'), 10000))]);
+  clearInterval(tick2);
+  assert.notEqual(answer2, 'still open', 'the body deadline cut it off');
+  // The sidecar goes on.
+  assert.equal((await sc.post(swampRun('fine', 1))).status, 202);
+});
