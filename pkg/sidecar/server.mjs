@@ -5,6 +5,11 @@
 //   GET  /runs            a page of runs (limit, cursor, filters); GET /runs/<id> one run or 404
 //   GET  /healthz         status, reasons and counters: 200 when healthy, 503
 //                         when degraded or stopping (health.mjs)
+//   GET  /login?token=T   with tokens set: a cookie standing for the full token,
+//                         for a browser (every other route then needs a bearer
+//                         token that covers it: auth.mjs)
+// Edge limits: stream clients and posts in progress capped (503), headers and
+// whole requests under deadlines.
 // No CORS headers are sent: the API is for same-origin pages and local
 // processes. Because a web page can still *send* a cross-origin POST without
 // a preflight (text/plain), a request whose Origin is not this server's own
