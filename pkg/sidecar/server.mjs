@@ -129,8 +129,7 @@ export function createSidecarServer(o) {
     sendJson(res, status, result);
   }
 
-  async function route(req, res) {
-    const url = new URL(req.url ?? '/', 'http://sidecar.invalid');
+  async function route(req, res, url) {
     const path = url.pathname;
     const isGet = req.method === 'GET' || req.method === 'HEAD';
     const only = (allowed) => {
@@ -231,9 +230,19 @@ export function createSidecarServer(o) {
       req.resume();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://sidecar.invalid').pathname;
+    // Parsed once, here: a target no URL can be made of is the client's
+    // fault, answered, never thrown out of the listener.
+    let url;
+    try {
+      url = new URL(req.url ?? '/', 'http://sidecar.invalid');
+    } catch {
+      sendError(res, 400, 'unreadable request target');
+      req.resume();
+      return;
+    }
+    const path = url.pathname;
     if (auth.enabled && path === '/login' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const token = new URL(req.url ?? '/', 'http://sidecar.invalid').searchParams.get('token') ?? '';
+      const token = url.searchParams.get('token') ?? '';
       const cookie = auth.loginCookie(token);
       if (!cookie) {
         auth.refused.unauthenticated += 1;
@@ -250,7 +259,7 @@ export function createSidecarServer(o) {
       req.resume();
       return;
     }
-    const job = route(req, res).catch((err) => {
+    const job = route(req, res, url).catch((err) => {
       if (!res.headersSent) sendError(res, err?.message === 'request aborted' ? 400 : 500, err?.message ?? String(err));
       else res.destroy();
     });

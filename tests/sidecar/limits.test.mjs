@@ -78,3 +78,13 @@ test('a client trickling its headers, or its body, is cut off at the deadlines',
   // The sidecar goes on.
   assert.equal((await sc.post(swampRun('fine', 1))).status, 202);
 });
+
+test('a request target no URL can be made of is a 400, and the sidecar goes on', async () => {
+  const sc = await serve(pkg, []);
+  const bad = await raw(sc.url);
+  bad.socket.write('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+  const answer = await Promise.race([bad.closed, new Promise((r) => setTimeout(() => r('still open'), 5000))]);
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.match(answer, /unreadable request target/);
+  assert.equal((await sc.post(swampRun('after-bad', 1))).status, 202);
+});

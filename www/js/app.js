@@ -1,7 +1,7 @@
 // The run viewer: wires loading, the runs list, the summary header, the
 // timeline and the detail panel to one view state kept in the URL hash.
 import { $, download, el, fill } from './dom.js';
-import { ms } from './format.js';
+import { FAILED, ms } from './format.js';
 import { append, exportLast, fetchSameOrigin, parse, stepDetail } from './loader.js';
 import { matches, renderRuns, resetRunList } from './runs.js';
 import { renderDetail, showDetails } from './detail.js';
@@ -12,7 +12,6 @@ import { Timeline } from './timeline.js';
 import { readHash, writeHash } from './state.js';
 
 const DEFAULT_SAMPLE = 'samples/swamp-deploy.ndjson';
-const FAILED = new Set(['failed', 'panicked']);
 const params = new URLSearchParams(location.search);
 // `?stall=<seconds>`: a run not ended with no event for this long is marked
 // stalled (the model's default is 15 minutes).

@@ -4,9 +4,8 @@
 // and slower (over 1.5 times and at least a second longer). And the
 // workflow's aggregates over the log (runs, failure rate) from the snapshot.
 import { el } from './dom.js';
-import { duration, ms } from './format.js';
+import { FAILED, duration, ms } from './format.js';
 
-const FAILED = new Set(['failed', 'panicked']);
 
 /** The last completed run of `run`'s workflow that started before it, if any. */
 export function lastGood(run, runs) {

@@ -22,6 +22,9 @@ export function statusIcon(status) {
 /** The mark of a stalled run (not ended, no event for a while). */
 export const STALLED_ICON = '◔';
 
+/** Step statuses that are failures (a panic is one too). */
+export const FAILED = new Set(['failed', 'panicked']);
+
 /**
  * What a stalled run shows: `stalled · no event for 16 m 05 s` (since its
  * last event, at `now`), or just `stalled` without a last event.
