@@ -66,7 +66,7 @@ layer "js: runtimes and bundlers" node --test --test-reporter=tap --test-concurr
 layer "js: sidecar"              node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
 layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
 check "bench: wasm bridge = JS baseline, byte for byte" node bench/baseline-check.mjs
-check "fuzz: smoke (4 targets x 10 s)" bash scripts/fuzz.sh 10
+check "fuzz: smoke (8 targets x 10 s)" bash scripts/fuzz.sh 10
 
 echo
 echo "$PASSED passed, $FAILED failed"

@@ -10,11 +10,23 @@ use workflow_telemetry::fuzzing;
 
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 4] = [
+const TARGETS: [(&str, Body); 8] = [
     ("bridge_ndjson", fuzzing::bridge_ndjson),
     ("run_model", fuzzing::run_model),
     ("entry_decode", fuzzing::entry_decode),
     ("timestamps", fuzzing::timestamps),
+    ("dialect_swamp", |d| {
+        fuzzing::swamp(d);
+    }),
+    ("dialect_orchestrator", |d| {
+        fuzzing::orchestrator(d);
+    }),
+    ("dialect_tasker", |d| {
+        fuzzing::tasker(d);
+    }),
+    ("dialect_github_actions", |d| {
+        fuzzing::github_actions(d);
+    }),
 ];
 
 fn replay(dir: &str) -> usize {
@@ -58,6 +70,66 @@ fn the_bodies_hold_on_hand_picked_hostile_inputs() {
     for data in hostile {
         for (_, body) in TARGETS {
             body(data);
+        }
+    }
+}
+
+/// 300 pseudo-random inputs of 40 to 1,000 bytes (xorshift, fixed seed).
+fn random_inputs() -> Vec<Vec<u8>> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    (0..300)
+        .map(|_| {
+            let len = 40 + (next() % 960) as usize;
+            (0..len).map(|_| next() as u8).collect()
+        })
+        .collect()
+}
+
+/// The per-dialect bodies check only what their scenarios reach: a
+/// generator that built nothing a dialect accepts, no run that ends, or no
+/// secret, would pass every input while testing nothing. Across 300 random
+/// inputs each must reach runs that complete and fail, steps, refused lines
+/// and accepted lines carrying secrets (the bodies assert none comes out).
+#[test]
+fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
+    type Scenario = fn(&[u8]) -> fuzzing::Outcome;
+    let dialects: [(&str, Scenario); 4] = [
+        ("swamp", fuzzing::swamp),
+        ("orchestrator", fuzzing::orchestrator),
+        ("tasker", fuzzing::tasker),
+        ("github_actions", fuzzing::github_actions),
+    ];
+    let inputs = random_inputs();
+    for (name, scenario) in dialects {
+        let mut total = fuzzing::Outcome::default();
+        for input in &inputs {
+            let o = scenario(input);
+            total.accepted += o.accepted;
+            total.refused += o.refused;
+            total.secrets += o.secrets;
+            total.runs += o.runs;
+            total.completed += o.completed;
+            total.failed += o.failed;
+            total.abandoned += o.abandoned;
+            total.steps += o.steps;
+        }
+        eprintln!("{name}: {total:?}");
+        assert!(total.accepted > 2 * total.refused, "{name}: {total:?}");
+        assert!(total.refused > 0, "{name}: {total:?}");
+        assert!(
+            total.runs >= 300 && 2 * total.steps > total.runs,
+            "{name}: {total:?}"
+        );
+        assert!(total.completed > 0 && total.failed > 0, "{name}: {total:?}");
+        if name != "github_actions" {
+            // GitHub's payloads carry no free text or payloads to filter.
+            assert!(total.secrets > 100, "{name}: {total:?}");
         }
     }
 }

@@ -8,6 +8,11 @@
 
 use serde_json::Value;
 
+mod dialects;
+mod draw;
+
+pub use dialects::{github_actions, orchestrator, swamp, tasker, Outcome};
+
 use crate::bridge::{events, line_error, read_event, BridgeConfig, TelemetryBridge};
 use crate::clock::FixedClock;
 use crate::entry::TelemetryEntry;

@@ -1,0 +1,8 @@
+#![no_main]
+//! Fuzz target: see `workflow_telemetry::fuzzing::swamp` (scenarios of one
+//! dialect drawn from the bytes, no exporters: fast enough for millions).
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    workflow_telemetry::fuzzing::swamp(data);
+});
