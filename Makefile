@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test demo bench fuzz lint clean
+.PHONY: setup build test demo bench fuzz fuzz-campaign soak lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,12 @@ bench: setup build
 
 fuzz: setup
 	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-campaign: setup
+	@bash scripts/fuzz-campaign.sh
+
+soak: setup build
+	@bash scripts/soak.sh
 
 lint:
 	cargo fmt --check

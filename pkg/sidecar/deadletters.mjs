@@ -1,42 +1,73 @@
 // `workflow-telemetry dead-letters list|resend|drop --spool DIR [ID...]`:
-// the entries the ingest endpoint refused for good (spool.mjs moved them to
-// DIR/dead-letter/, each with a .reason file). `list` prints one line per
-// entry (id, its startedAt, why); `resend` moves them back into the spool,
-// where the sidecar sends them at its next start; `drop` deletes them. With
-// IDs, only those; without, all. Exit 0, 1 when an ID is not a dead letter,
-// 2 on a usage error.
-import { readFile, readdir, rename, unlink } from 'node:fs/promises';
+// what the endpoints refused for good. Child entries the ingest endpoint
+// refused (spool.mjs moved them to DIR/dead-letter/) and OTLP traces the
+// OTLP endpoint refused (otlp-letters.mjs kept them in
+// DIR/dead-letter/otlp/), each with a .reason file. `list` prints one line
+// per letter (id, its start, why; a trace's id is `otlp:<traceId>`);
+// `resend` moves entries back into the spool and traces to
+// DIR/otlp-resend/, where the sidecar sends them at its next start; `drop`
+// deletes them. With IDs, only those; without, all. Exit 0, 1 when an ID is
+// not a dead letter, 2 on a usage error.
+import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEAD_LETTER } from './spool.mjs';
+import { OTLP_DEAD_LETTER, OTLP_RESEND } from './otlp-letters.mjs';
 
 export const DEAD_LETTERS_HELP = `Usage: workflow-telemetry dead-letters list|resend|drop --spool DIR [ID...]
 
 The child entries the ingest endpoint refused for good (see serve's
---max-refusals), kept in DIR/dead-letter/:
-  list     one line each: id, startedAt, and why it was refused
-  resend   move them back into the spool: the sidecar sends them at its
-           next start
+--max-refusals), kept in DIR/dead-letter/, and the OTLP traces the OTLP
+endpoint refused, kept in DIR/dead-letter/otlp/ (ids otlp:<traceId>):
+  list     one line each: id, start, and why it was refused
+  resend   move them back: the sidecar sends them at its next start
   drop     delete them
-With IDs, only those entries; without, all of them.`;
+With IDs, only those; without, all of them.`;
 
-async function letters(dir) {
-  let names;
+async function jsonFiles(dir) {
   try {
-    names = await readdir(dir);
+    return (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
   } catch (err) {
     if (err.code === 'ENOENT') return [];
     throw err;
   }
-  const out = [];
-  for (const file of names.filter((n) => n.endsWith('.json')).sort()) {
-    let entry = {};
-    try {
-      entry = JSON.parse(await readFile(join(dir, file), 'utf8'));
-    } catch {
-      // Listed all the same: its file name says which it is.
+}
+
+const readJson = (path) => readFile(path, 'utf8').then(JSON.parse).catch(() => ({}));
+const readReason = (path) => readFile(`${path}.reason`, 'utf8').then((r) => r.trim()).catch(() => '');
+
+/** A trace's start: its earliest span's, as an ISO instant. */
+function traceStart(request) {
+  let min;
+  for (const rs of request.resourceSpans ?? []) {
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) {
+        const ns = BigInt(span.startTimeUnixNano ?? 0);
+        if (min === undefined || ns < min) min = ns;
+      }
     }
-    const reason = (await readFile(join(dir, `${file}.reason`), 'utf8').catch(() => '')).trim();
-    out.push({ file, id: entry.id ?? file.replace(/\.json$/, ''), startedAt: entry.startedAt ?? '', reason });
+  }
+  return min === undefined ? '' : new Date(Number(min / 1000000n)).toISOString();
+}
+
+/** Every dead letter: entries, then traces; each { dir, file, to, id, start, reason }. */
+async function letters(spool) {
+  const out = [];
+  const entries = join(spool, DEAD_LETTER);
+  for (const file of await jsonFiles(entries)) {
+    // Listed even when unreadable: its file name says which it is.
+    const entry = await readJson(join(entries, file));
+    out.push({ dir: entries, file, to: spool, id: entry.id ?? file.replace(/\.json$/, ''), start: entry.startedAt ?? '', reason: await readReason(join(entries, file)) });
+  }
+  const traces = join(spool, OTLP_DEAD_LETTER);
+  for (const file of await jsonFiles(traces)) {
+    const request = await readJson(join(traces, file));
+    let start = '';
+    try {
+      start = traceStart(request);
+    } catch {
+      // A span without a usable start: listed all the same.
+    }
+    out.push({ dir: traces, file, to: join(spool, OTLP_RESEND), id: `otlp:${file.replace(/\.json$/, '')}`, start, reason: await readReason(join(traces, file)) });
   }
   return out;
 }
@@ -62,16 +93,17 @@ export async function deadLetters(argv, out = process.stdout, err = process.stde
     err.write(`workflow-telemetry dead-letters: ${spool ? `unknown action ${action}` : '--spool DIR is required'}\n${DEAD_LETTERS_HELP}\n`);
     return 2;
   }
-  const dir = join(spool, DEAD_LETTER);
-  const all = await letters(dir);
+  const all = await letters(spool);
   const chosen = ids.length ? all.filter((l) => ids.includes(l.id)) : all;
   const unknown = ids.filter((id) => !all.some((l) => l.id === id));
-  for (const id of unknown) err.write(`no dead letter ${id} in ${dir}\n`);
+  for (const id of unknown) err.write(`no dead letter ${id} in ${join(spool, DEAD_LETTER)}\n`);
   for (const l of chosen) {
-    if (action === 'list') out.write(`${l.id}\t${l.startedAt}\t${l.reason}\n`);
-    else if (action === 'resend') await rename(join(dir, l.file), join(spool, l.file));
-    else await unlink(join(dir, l.file));
-    if (action !== 'list') await unlink(join(dir, `${l.file}.reason`)).catch(() => {});
+    if (action === 'list') out.write(`${l.id}\t${l.start}\t${l.reason}\n`);
+    else if (action === 'resend') {
+      await mkdir(l.to, { recursive: true, mode: 0o700 });
+      await rename(join(l.dir, l.file), join(l.to, l.file));
+    } else await unlink(join(l.dir, l.file));
+    if (action !== 'list') await unlink(join(l.dir, `${l.file}.reason`)).catch(() => {});
   }
   if (action !== 'list') out.write(`${action === 'resend' ? 'moved back' : 'dropped'}: ${chosen.length}\n`);
   return unknown.length ? 1 : 0;

@@ -41,6 +41,10 @@ export function unhealthyReasons(s, o, now) {
   if (s.lastDeadLetterAt && now - s.lastDeadLetterAt < o.dropWindowMs) {
     reasons.push(`entries dead-lettered: ${s.deadLettered} refused for good by the ingest endpoint, the last ${seconds(now - s.lastDeadLetterAt)} ago (workflow-telemetry dead-letters list)`);
   }
+  const traces = s.otlp?.lastDeadLetterAt;
+  if (traces && now - traces < o.dropWindowMs) {
+    reasons.push(`traces dead-lettered: ${s.otlp.deadLetteredTraces} refused for good by the OTLP endpoint, the last ${seconds(now - traces)} ago (workflow-telemetry dead-letters list)`);
+  }
   if (s.lastDropAt !== null && now - s.lastDropAt < o.dropWindowMs) {
     reasons.push(`entries dropped: ${s.dropped} child entries could not be spooled, the last ${seconds(now - s.lastDropAt)} ago`);
   }
@@ -106,8 +110,9 @@ export function sidecarMetrics(prefix, s, healthy, now) {
     ['{endpoint="ingest"}', s.delivery ? inARow(s.delivery) : 0],
     ['{endpoint="otlp"}', s.otlp ? inARow(s.otlp) : 0],
   ]);
-  family('otlp_spans_total', 'counter', 'Spans of finished runs: exported, or dropped after a refusal.', [
+  family('otlp_spans_total', 'counter', 'Spans of finished runs: exported, dead-lettered after a refusal (kept in the spool\'s dead-letter/otlp), or dropped (refused with nowhere to keep them).', [
     ['{outcome="exported"}', s.otlp?.exportedSpans ?? 0],
+    ['{outcome="dead_lettered"}', s.otlp?.deadLetteredSpans ?? 0],
     ['{outcome="dropped"}', s.otlp?.droppedSpans ?? 0],
   ]);
   family('spool_entries', 'gauge', 'Child entries waiting in the spool.', one(s.spool?.size ?? 0));

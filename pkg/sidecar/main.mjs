@@ -10,6 +10,7 @@ import { sidecarMetrics, unhealthyReasons } from './health.mjs';
 import { IngestDelivery } from './delivery.mjs';
 import { SERVE_HELP, UsageError, parseServeArgs } from './options.mjs';
 import { OtlpExporter } from './otlp.mjs';
+import { TraceLetters } from './otlp-letters.mjs';
 import { createSidecarServer } from './server.mjs';
 import { Auth } from './auth.mjs';
 import { packagedViewer } from './static.mjs';
@@ -70,6 +71,8 @@ export async function startSidecar(opts) {
       timeoutMs: opts.timeoutMs,
       retryMinMs: opts.retryMinMs,
       retryMaxMs: opts.retryMaxMs,
+      letters: new TraceLetters(resolve(opts.spool)),
+      log,
     })
     : null;
 

@@ -115,7 +115,11 @@ Delivery of child entries (only with --ingest-endpoint):
                             104857600); a full disk counts as a full spool
 
 Delivery of spans (only with --otlp-endpoint):
-  --otlp-endpoint URL       POST URL/v1/traces, OTLP/JSON, once per finished run
+  --otlp-endpoint URL       POST URL/v1/traces, OTLP/JSON, once per finished
+                            run; a trace the endpoint refuses (a status
+                            other than 2xx, 429, 502, 503, 504) is kept in
+                            the --spool directory's dead-letter/otlp/, not
+                            retried (see workflow-telemetry dead-letters)
   --service-name NAME       service.name of the spans
                             (default workflow-telemetry)
 
@@ -132,8 +136,9 @@ Health (GET /healthz answers 503 with "reasons" while any holds):
                             failed (default 3), until one succeeds
   --health-spool-percent N  the spool holds N% of --spool-max-entries or more
                             (default 80)
-  --health-drop-window-ms N child entries were dropped (not spooled) within
-                            the last N ms (default 300000)
+  --health-drop-window-ms N child entries were dropped (not spooled), or
+                            entries or traces dead-lettered, within the
+                            last N ms (default 300000)
   --health-silence-ms N     no event arrived for N ms (default: not checked;
                             set it to the longest quiet time of your engines)
 

@@ -8,8 +8,15 @@
 // trace. Retries follow the OTLP spec: only 429, 502, 503 and 504 (and network
 // errors or timeouts, where nothing was received) are retried, honouring
 // Retry-After or else backing off exponentially with jitter; any other
-// non-2xx status is permanent, so those traces are dropped and counted. Spans
-// are not spooled: they are rebuilt from the run model at every attempt.
+// non-2xx status is permanent. A refused request of several traces is sent
+// again one trace per request, so that one trace the endpoint cannot take
+// does not take the others with it; a trace refused alone is not sent again
+// (the spec forbids retrying a permanent answer) but dead-lettered: kept in
+// <spool>/dead-letter/otlp/ (otlp-letters.mjs), counted, and re-sent at the
+// next start after `workflow-telemetry dead-letters resend`. Without a place
+// to keep it (`letters` null) it is dropped and counted. Spans are not
+// spooled before they are sent: they are rebuilt from the run model at every
+// attempt.
 import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs, untilDeadline } from './retry.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'abandoned']);
@@ -32,11 +39,19 @@ export class OtlpExporter {
   #stopped = false;
   #abort = new AbortController();
   #retryAt = 0;
+  /** Whether otlp-resend/ may hold traces to send (looked at once per start). */
+  #resend = true;
   stats = {
     exportedRuns: 0,
     exportedSpans: 0,
     droppedRuns: 0,
     droppedSpans: 0,
+    /** Traces refused alone and kept in the dead-letter directory. */
+    deadLetteredTraces: 0,
+    deadLetteredSpans: 0,
+    lastDeadLetterAt: null,
+    /** Dead letters moved back by `dead-letters resend` and accepted. */
+    resentTraces: 0,
     rejectedSpans: 0,
     attempts: 0,
     failures: 0,
@@ -60,6 +75,8 @@ export class OtlpExporter {
    * @param {number} o.retryMinMs
    * @param {number} o.retryMaxMs
    * @param {number} [o.maxTracesPerRequest]
+   * @param {import('./otlp-letters.mjs').TraceLetters | null} [o.letters]  where refused traces are kept
+   * @param {(line: string) => void} [o.log]
    */
   constructor(o) {
     this.#model = o.model;
@@ -91,7 +108,8 @@ export class OtlpExporter {
 
   #run(timeoutMs) {
     if (!this.#running) {
-      this.#running = this.#exportPending(timeoutMs).finally(() => {
+      const work = async () => (await this.#resendLetters(timeoutMs)) && this.#exportPending(timeoutMs);
+      this.#running = work().finally(() => {
         this.#running = null;
       });
     }
@@ -139,19 +157,16 @@ export class OtlpExporter {
       for (let i = 0; i < ready.length; i += this.#o.maxTracesPerRequest) {
         const batch = ready.slice(i, i + this.#o.maxTracesPerRequest);
         const outcome = await this.#send(buildRequest(request, batch), timeoutMs);
-        if (outcome === 'retry') {
-          this.#dirty = true;
-          return false;
+        if (outcome === 'retry') return this.#later();
+        if (outcome === 'ok' || batch.length === 1) {
+          await this.#settle(batch, outcome, request, terminal);
+          continue;
         }
-        const runs = batch.reduce((n, t) => n + t.roots.length, 0);
-        const spans = batch.reduce((n, t) => n + t.spanCount, 0);
-        for (const t of batch) for (const k of t.roots) this.#done.set(k, terminal.get(k));
-        if (outcome === 'ok') {
-          this.stats.exportedRuns += runs;
-          this.stats.exportedSpans += spans;
-        } else {
-          this.stats.droppedRuns += runs;
-          this.stats.droppedSpans += spans;
+        // Refused: each trace alone, so that only the one refused is kept back.
+        for (const trace of batch) {
+          const alone = await this.#send(buildRequest(request, [trace]), timeoutMs);
+          if (alone === 'retry') return this.#later();
+          await this.#settle([trace], alone, request, terminal);
         }
       }
       this.stats.pendingRuns = [...pending.keys()].filter((k) => this.#done.get(k) !== pending.get(k)).length;
@@ -160,6 +175,70 @@ export class OtlpExporter {
       // exportTraces/snapshot failing would be a bug in the core; report it, keep serving.
       this.stats.lastError = `export failed: ${err?.message ?? err}`;
       this.stats.lastErrorAt = new Date().toISOString();
+      return false;
+    }
+  }
+
+  /** A retryable failure: the rest waits for the next tick after the backoff. */
+  #later() {
+    this.#dirty = true;
+    return false;
+  }
+
+  /** Traces answered for good: exported, or refused (then each one alone was). */
+  async #settle(traces, outcome, request, terminal) {
+    for (const t of traces) for (const k of t.roots) this.#done.set(k, terminal.get(k));
+    const runs = traces.reduce((n, t) => n + t.roots.length, 0);
+    const spans = traces.reduce((n, t) => n + t.spanCount, 0);
+    if (outcome === 'ok') {
+      this.stats.exportedRuns += runs;
+      this.stats.exportedSpans += spans;
+      return;
+    }
+    const [trace] = traces;
+    if (this.#o.letters) {
+      try {
+        await this.#o.letters.put(trace.traceId, buildRequest(request, traces), this.stats.lastError);
+        this.stats.deadLetteredTraces += 1;
+        this.stats.deadLetteredSpans += spans;
+        this.stats.lastDeadLetterAt = Date.now();
+        this.#o.log?.(`dead letter: trace ${trace.traceId} (${spans} spans) refused by the OTLP endpoint (${this.stats.lastError}); kept in ${this.#o.letters.dir}`);
+        return;
+      } catch (err) {
+        this.#o.log?.(`otlp: cannot keep refused trace ${trace.traceId}: ${err.message}; dropped`);
+      }
+    }
+    this.stats.droppedRuns += runs;
+    this.stats.droppedSpans += spans;
+  }
+
+  /**
+   * Sends the traces `dead-letters resend` moved back, before anything else,
+   * once per start (and again after a retryable failure). Never rejects.
+   */
+  async #resendLetters(timeoutMs) {
+    if (!this.#resend || !this.#o.letters) return true;
+    try {
+      for (const { file, request } of await this.#o.letters.toResend()) {
+        const outcome = await this.#send(request, timeoutMs);
+        if (outcome === 'retry') return false;
+        const spans = (request.resourceSpans ?? []).reduce((n, rs) => n + (rs.scopeSpans ?? []).reduce((m, ss) => m + (ss.spans?.length ?? 0), 0), 0);
+        if (outcome === 'ok') {
+          await this.#o.letters.sent(file);
+          this.stats.resentTraces += 1;
+          this.stats.exportedSpans += spans;
+        } else {
+          await this.#o.letters.refusedAgain(file, this.stats.lastError);
+          this.stats.deadLetteredTraces += 1;
+          this.stats.deadLetteredSpans += spans;
+          this.stats.lastDeadLetterAt = Date.now();
+        }
+      }
+      this.#resend = false;
+      return true;
+    } catch (err) {
+      this.#o.log?.(`otlp: re-sending dead letters failed: ${err.message}`);
+      this.#resend = false;
       return false;
     }
   }
@@ -188,7 +267,7 @@ export class OtlpExporter {
       await discardBody(res);
       error = `HTTP ${res.status} from ${this.#url}`;
       if (!RETRYABLE.has(res.status)) {
-        this.#fail(`${error} (permanent, dropped)`);
+        this.#fail(`${error} (permanent, not retried)`);
         this.stats.consecutiveFailures = 0;
         this.stats.failedInARow += 1;
         return 'drop';

@@ -56,7 +56,7 @@ test('the packed tarball ships only the package files', () => {
     'package/bridge.inline.js', 'package/bridge.inline.cjs', 'package/loader.js',
     'package/index.d.ts', 'package/index.d.cts', 'package/inline.js', 'package/inline.cjs',
     'package/node.cjs', 'package/node.mjs', 'package/package.json',
-    ...['auth', 'core', 'deadletters', 'delivery', 'health', 'main', 'options', 'otlp', 'retry', 'server', 'spool', 'sse', 'static', 'tail']
+    ...['auth', 'core', 'deadletters', 'delivery', 'health', 'main', 'options', 'otlp', 'otlp-letters', 'retry', 'server', 'spool', 'sse', 'static', 'tail']
       .map((m) => `package/sidecar/${m}.mjs`),
     'package/viewer/index.html', 'package/viewer/style.css',
     ...readdirSync(join(ROOT, 'www', 'js')).map((f) => `package/viewer/js/${f}`),

@@ -1,10 +1,11 @@
 // Forwarding of finished runs' spans to an OTLP/HTTP endpoint on 127.0.0.1:
 // valid ExportTraceServiceRequest JSON at /v1/traces, each run once when it
-// has ended, 503 retried (honouring Retry-After), 400 dropped, not retried.
+// has ended, 503 retried (honouring Retry-After), a refused trace
+// dead-lettered (not retried) while the others in its request are exported.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAST, ROOT, cleanup, endpoint, install, sample, serve, sleep, tempDir, waitFor } from './helpers.mjs';
 
@@ -59,17 +60,55 @@ test('finished runs arrive once at /v1/traces as valid OTLP/JSON; 503 is retried
   assert.equal(h.otlp.pendingRuns, 0);
 });
 
-test('a 400 is permanent: dropped, counted, not retried', async () => {
-  const ep = await endpoint(() => ({ status: 400, body: '{"message":"bad"}' }));
-  const sc = await serve(pkg, ['--otlp-endpoint', ep.url, ...FAST]);
-  await sc.post(sample('tasker-checkout.ndjson'));
-  await waitFor(() => ep.requests.length === 1, { what: 'the export' });
-  await sleep(600); // many intervals and retry delays later
-  assert.equal(ep.requests.length, 1);
+test('a poison trace: a refused request is split, the refused trace dead-lettered (not retried), the other exported; dead-letters list and resend', async () => {
+  // The endpoint refuses (400) any request holding the Tasker run 4812.
+  const poisoned = (text) => text.includes('"4812"');
+  let accept = false;
+  const ep = await endpoint((req) => ({ status: poisoned(req.text) && !accept ? 400 : 200, body: '{}' }));
+  const spool = join(tempDir(), 'spool');
+  const sc = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', spool, ...FAST]);
+  // One body: both runs end before the first export, so they share a request.
+  await sc.post(`${sample('swamp-deploy.ndjson')}${sample('tasker-checkout.ndjson')}`);
+  await waitFor(async () => (await sc.health()).otlp.deadLetteredTraces === 1, { what: 'the dead letter' });
+  await sleep(600); // many intervals and retry delays later: nothing is sent again
+  assert.deepEqual(ep.requests.map((r) => [r.status, rootRuns(JSON.parse(r.text)).join()]), [
+    [400, '4812,run-7f3a'],
+    [200, 'run-7f3a'],
+    [400, '4812'],
+  ], 'the batch, then each trace alone; the refused one not retried');
   const h = await sc.health();
-  assert.equal(h.otlp.droppedRuns, 1);
-  assert.equal(h.otlp.exportedRuns, 0);
-  assert.match(h.otlp.lastError, /HTTP 400 .*permanent, dropped/);
+  assert.equal(h.otlp.exportedRuns, 1);
+  assert.equal(h.otlp.droppedRuns, 0);
+  assert.ok(h.otlp.deadLetteredSpans > 0);
+  assert.match(h.otlp.lastError, /HTTP 400 .*permanent, not retried/);
+  assert.ok(h.reasons.some((r) => r.startsWith('traces dead-lettered: 1 refused for good by the OTLP endpoint')), h.reasons.join('; '));
+  const metrics = await fetch(`${sc.url}/metrics`).then((r) => r.text());
+  assert.match(metrics, new RegExp(`^workflow_sidecar_otlp_spans_total\\{outcome="dead_lettered"\\} ${h.otlp.deadLetteredSpans}$`, 'm'));
+  assert.match(sc.stderr, /dead letter: trace [0-9a-f]{32} \(\d+ spans\) refused by the OTLP endpoint/);
+  const kept = join(spool, 'dead-letter', 'otlp');
+  const files = readdirSync(kept).sort();
+  assert.equal(files.length, 2, files.join());
+  const traceId = files[0].replace(/\.json$/, '');
+  assert.equal(readFileSync(join(kept, files[0]), 'utf8'), ep.requests[2].text, 'kept exactly as it was sent');
+  assert.match(readFileSync(join(kept, files[1]), 'utf8'), /^HTTP 400 from http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
+  assert.equal((await sc.stop()).code, 0);
+
+  const cli = (...args) => spawnSync(pkg.bin, ['dead-letters', ...args], { encoding: 'utf8', timeout: 10000 });
+  const list = cli('list', '--spool', spool);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^otlp:${traceId}\\t20\\d\\d-\\d\\d-\\d\\dT[0-9:.]+Z\\tHTTP 400 from `));
+  const resend = cli('resend', '--spool', spool, `otlp:${traceId}`);
+  assert.equal(resend.status, 0, resend.stderr);
+  assert.deepEqual(readdirSync(kept), []);
+
+  // The next start sends it first; the endpoint now takes it.
+  accept = true;
+  const again = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', spool, ...FAST]);
+  await waitFor(async () => (await again.health()).otlp.resentTraces === 1, { what: 'the re-sent trace' });
+  assert.equal(ep.requests.length, 4);
+  assert.equal(ep.requests[3].text, ep.requests[2].text);
+  assert.deepEqual(readdirSync(join(spool, 'otlp-resend')), []);
+  assert.equal(cli('list', '--spool', spool).stdout, '');
 });
 
 test('runs that ended are exported on shutdown, within the deadline', async () => {
