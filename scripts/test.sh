@@ -52,6 +52,7 @@ check() {
   fi
 }
 
+check "setup: 30 warm runs install nothing" bash scripts/setup-warm-check.sh
 check "lint: rustfmt"            cargo fmt --check -- --color never
 check "lint: clippy native"      cargo clippy --all-targets --quiet -- -D warnings
 check "lint: clippy wasm32"      cargo clippy --lib --tests --target wasm32-unknown-unknown --quiet -- -D warnings
