@@ -19,14 +19,21 @@ targets=("$@")
 # dialect targets about 3,000/s, run_model 4,300/s, the rest far faster.
 [ ${#targets[@]} -gt 0 ] || targets=(dialect_swamp dialect_orchestrator dialect_tasker
   dialect_github_actions run_model bridge_ndjson entry_decode timestamps)
-commit=$(git rev-parse --short HEAD)
+# The commit a chunk's build came from (scripts/fuzz.sh builds before every
+# chunk), marked +dirty when the fuzzed code differs from it.
+commit() {
+  local c
+  c=$(git rev-parse --short HEAD)
+  git diff --quiet HEAD -- src fuzz/fuzz_targets fuzz/Cargo.toml Cargo.toml || c="$c+dirty"
+  echo "$c"
+}
 
 done_runs() { # executions logged for target $1
   awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { print s + 0 }' "$log"
 }
 
 lane() { # runs the chunks of the targets given, in turn, until each reaches the goal
-  local left=1 t n
+  local left=1 t n c
   while [ "$left" = 1 ]; do
     left=0
     for t in "$@"; do
@@ -34,8 +41,9 @@ lane() { # runs the chunks of the targets given, in turn, until each reaches the
       [ "$n" -gt 0 ] || continue
       left=1
       [ "$n" -le "$chunk" ] || n=$chunk
+      c=$(commit)
       FUZZ_RUNS=$n bash scripts/fuzz.sh 0 "$t" \
-        | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $commit $line" | tee -a "$log"; done
+        | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $c $line" | tee -a "$log"; done
       [ "${PIPESTATUS[0]}" = 0 ] || return 1
     done
   done
@@ -45,7 +53,7 @@ even=() odd=()
 for i in "${!targets[@]}"; do
   if [ $((i % 2)) = 0 ]; then even+=("${targets[$i]}"); else odd+=("${targets[$i]}"); fi
 done
-echo "campaign $(date -u +%FT%TZ) at $commit: ${targets[*]} to $goal executions each"
+echo "campaign $(date -u +%FT%TZ) at $(commit): ${targets[*]} to $goal executions each"
 lane "${even[@]}" & a=$!
 status=0
 if [ ${#odd[@]} -gt 0 ]; then lane "${odd[@]}" || status=1; fi

@@ -94,8 +94,9 @@ fn random_inputs() -> Vec<Vec<u8>> {
 /// The per-dialect bodies check only what their scenarios reach: a
 /// generator that built nothing a dialect accepts, no run that ends, or no
 /// secret, would pass every input while testing nothing. Across 300 random
-/// inputs each must reach runs that complete and fail, steps, refused lines
-/// and accepted lines carrying secrets (the bodies assert none comes out).
+/// inputs each must reach runs that complete and fail, steps, refused lines,
+/// runs evicted, and accepted lines carrying secrets (the bodies assert none
+/// comes out).
 #[test]
 fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
     type Scenario = fn(&[u8]) -> fuzzing::Outcome;
@@ -118,6 +119,7 @@ fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
             total.failed += o.failed;
             total.abandoned += o.abandoned;
             total.steps += o.steps;
+            total.evicted += o.evicted;
         }
         eprintln!("{name}: {total:?}");
         assert!(total.accepted > 2 * total.refused, "{name}: {total:?}");
@@ -127,6 +129,10 @@ fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
             "{name}: {total:?}"
         );
         assert!(total.completed > 0 && total.failed > 0, "{name}: {total:?}");
+        assert!(
+            total.evicted > 0,
+            "{name}: retention never evicted: {total:?}"
+        );
         if name != "github_actions" {
             // GitHub's payloads carry no free text or payloads to filter.
             assert!(total.secrets > 100, "{name}: {total:?}");
