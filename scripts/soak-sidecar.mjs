@@ -15,8 +15,14 @@
 // sidecar makes those): run `soak-<n>` step `s<i>` has one entry, as the
 // bridge makes one per method step.
 //
-// Every loop is bounded: the producer and the chaos stop at the deadline, the
-// drain has its own deadline (SOAK_DRAIN_SECONDS, default 60).
+// Memory: after the kills, one sidecar goes on for SOAK_STEADY_SECONDS
+// (default 60) under the same load and the same flapping endpoint; its
+// resident memory is sampled every 100 ms, and the soak fails if the peak of
+// the last fifth of that time is over the first fifth's by more than half
+// plus 32 MiB (growth: a leak), or any sidecar's went past SOAK_MAX_RSS_MIB.
+//
+// Every loop is bounded: the producer and the chaos stop at their
+// deadlines, the drain has its own (SOAK_DRAIN_SECONDS, default 60).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
@@ -28,6 +34,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'pkg', 'cli.mjs');
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const DRAIN_SECONDS = Number(process.env.SOAK_DRAIN_SECONDS ?? 60);
+const STEADY_SECONDS = Number(process.env.SOAK_STEADY_SECONDS ?? 60);
 const MAX_RSS_MIB = Number(process.env.SOAK_MAX_RSS_MIB ?? 256);
 const MAX_REFUSALS = 3;
 
@@ -115,6 +122,8 @@ let sidecar = null;
 let kills = 0;
 let starts = 0;
 let peakRssKiB = 0;
+/** Resident memory of the steady sidecar: [ms since the phase began, KiB]. */
+const steady = { from: 0, samples: [] };
 
 async function start() {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-viewer',
@@ -154,6 +163,7 @@ function sampleRss() {
   try {
     const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     peakRssKiB = Math.max(peakRssKiB, kib);
+    if (steady.from) steady.samples.push([Date.now() - steady.from, kib]);
   } catch {
     // Gone between the check and the read: killed.
   }
@@ -214,7 +224,8 @@ async function main() {
   await endpointUp();
   await start();
   const began = Date.now();
-  const deadline = began + SECONDS * 1000;
+  const killsEnd = began + SECONDS * 1000;
+  const deadline = killsEnd + STEADY_SECONDS * 1000;
   const rss = setInterval(sampleRss, 100);
   const producer = (async () => {
     for (let n = 0; Date.now() < deadline; n++) await produce(n, deadline);
@@ -224,15 +235,19 @@ async function main() {
     while (Date.now() < deadline) {
       await sleep(between(100, 1200));
       await flap(MODES[between(0, MODES.length)]);
-      if (Date.now() >= nextKill && sidecar) {
+      if (Date.now() >= nextKill && sidecar && !steady.from) {
         await kill9();
         await sleep(between(0, 200));
         await start();
         nextKill = Date.now() + between(300, 3000);
       }
+      if (Date.now() >= killsEnd && !steady.from) steady.from = Date.now();
     }
   })();
   await Promise.all([producer, chaos]);
+  const fifth = (k) => Math.max(0, ...steady.samples.filter(([t]) => Math.floor((5 * t) / (STEADY_SECONDS * 1000)) === k).map(([, kib]) => kib)) / 1024;
+  const early = fifth(0);
+  const late = fifth(4);
 
   // Drain: the endpoint accepts everything; the sidecar (restarted once more,
   // as after a crash) sends what its spool holds.
@@ -287,6 +302,8 @@ async function main() {
     secretsSent: endpoint.leaks,
     endpointAnswers: endpoint.answers,
     peakRssMiB: Math.round(peakRssKiB / 1024),
+    steadySeconds: STEADY_SECONDS,
+    steadyRssMiB: { firstFifthPeak: Math.round(early), lastFifthPeak: Math.round(late) },
   };
   console.log(JSON.stringify(report, null, 2));
   rmSync(join(spool, '..'), { recursive: true, force: true });
@@ -295,12 +312,14 @@ async function main() {
   if (pending !== 0) failures.push(`the spool did not drain within ${DRAIN_SECONDS} s (${pending} left)`);
   if (endpoint.leaks) failures.push(`${endpoint.leaks} requests carried the secret`);
   if (peakRssKiB / 1024 > MAX_RSS_MIB) failures.push(`peak memory ${report.peakRssMiB} MiB over ${MAX_RSS_MIB} MiB`);
+  if (!(early > 0 && late > 0)) failures.push('the steady sidecar\'s memory was not sampled');
+  else if (late > early * 1.5 + 32) failures.push(`memory grew in ${STEADY_SECONDS} s without kills: ${Math.round(early)} MiB then ${Math.round(late)} MiB`);
   if (kills === 0 || acknowledged.size === 0) failures.push('nothing was soaked (no kill or no run acknowledged)');
   if (failures.length) {
     console.error(`soak: FAILED: ${failures.join('; ')} (SOAK_SEED=${SEED} replays the chaos schedule)`);
     process.exit(1);
   }
-  console.log(`soak: ${kills} kills, ${produced} entries produced, ${endpoint.delivered.size} delivered, ${dead.size} dead-lettered, 0 lost, peak ${report.peakRssMiB} MiB`);
+  console.log(`soak: ${kills} kills, ${produced} entries produced, ${endpoint.delivered.size} delivered, ${dead.size} dead-lettered, 0 lost, peak ${report.peakRssMiB} MiB (steady ${STEADY_SECONDS} s: ${Math.round(early)} then ${Math.round(late)} MiB)`);
 }
 
 main().catch((err) => {
