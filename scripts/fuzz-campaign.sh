@@ -29,7 +29,7 @@ commit() {
 }
 
 done_runs() { # executions logged for target $1
-  awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { print s + 0 }' "$log"
+  awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { printf "%d\n", s }' "$log"
 }
 
 lane() { # runs the chunks of the targets given, in turn, until each reaches the goal

@@ -13,7 +13,9 @@
 # Built without a sanitizer (`-s none`): the core's one `unsafe` block is a
 # `from_utf8_unchecked` that AddressSanitizer cannot judge, and ASan cost
 # 6.5x the executions (run_model on one corpus, 15 s each: 653/s with it,
-# 4,260/s without). Debug assertions and overflow checks stay on (`-O` in cargo-fuzz).
+# 4,260/s without). Debug assertions and overflow checks are on (`-a`:
+# cargo-fuzz's `-O` alone turns them off; with and without, dialect_swamp
+# ran 1,766-2,016/s and 1,592-1,991/s, alternating 12 s runs: no clear cost).
 # The dialect targets build choices into events themselves, so libFuzzer's
 # comparison tracing (which finds the vocabulary in raw-bytes targets) buys
 # them nothing and cost half their speed (1,052/s with it, 2,046/s without,
@@ -30,8 +32,8 @@ ALL=(bridge_ndjson run_model entry_decode timestamps
 
 flags() { # the build flags of target $1
   case "$1" in
-    dialect_*) echo "-O -s none --no-trace-compares --target-dir target/fast" ;;
-    *) echo "-O -s none" ;;
+    dialect_*) echo "-O -a -s none --no-trace-compares --target-dir target/fast" ;;
+    *) echo "-O -a -s none" ;;
   esac
 }
 # Inputs longer than this are not tried: a dialect scenario of 512 bytes is

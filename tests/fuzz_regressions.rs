@@ -95,8 +95,8 @@ fn random_inputs() -> Vec<Vec<u8>> {
 /// generator that built nothing a dialect accepts, no run that ends, or no
 /// secret, would pass every input while testing nothing. Across 300 random
 /// inputs each must reach runs that complete and fail, steps, refused lines,
-/// runs evicted, and accepted lines carrying secrets (the bodies assert none
-/// comes out).
+/// runs evicted, runs stalled, and accepted lines carrying secrets (the
+/// bodies assert none comes out).
 #[test]
 fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
     type Scenario = fn(&[u8]) -> fuzzing::Outcome;
@@ -120,6 +120,7 @@ fn each_dialect_scenario_reaches_runs_failures_refusals_and_secrets() {
             total.abandoned += o.abandoned;
             total.steps += o.steps;
             total.evicted += o.evicted;
+            total.stalled += o.stalled;
         }
         eprintln!("{name}: {total:?}");
         assert!(total.accepted > 2 * total.refused, "{name}: {total:?}");

@@ -8,9 +8,10 @@
 //! - after every batch, every line is accepted or reported (`accepted +
 //!   errors = lines`), and no secret is in the entries or the (redacted)
 //!   events it returns; every entry decodes to itself;
-//! - at the end, in the snapshot: each run's step counts add up and match its
-//!   steps, workflow aggregates cover every run held, no more runs are held
-//!   than retention allows, no duration is negative, and no secret appears.
+//! - at the end, in the snapshot: workflow aggregates cover every run held,
+//!   no more runs are held than retention allows, no duration is negative
+//!   (events state some: `duration_ms`, `execution_duration`), and no secret
+//!   appears.
 //!
 //! The snapshot is checked once, at the end, not after every batch: that
 //! made an execution 2.3 times slower (dialect_swamp, 1 KiB inputs: 451/s
@@ -25,13 +26,13 @@ use super::draw::Draw;
 use crate::clock::FixedClock;
 use crate::entry::TelemetryEntry;
 use crate::ndjson::lines;
-use crate::run::{
-    IngestOptions, Retention, RunModel, RunModelOptions, RunStatus, Snapshot, StepCounts,
-};
+use crate::run::{IngestOptions, Retention, RunModel, RunModelOptions, RunStatus, Snapshot};
 use crate::time::Timestamp;
 
-/// The scenarios' epoch (2026-02-05T10:00:00Z); the model's clock reads 15
-/// minutes later, so runs left open go stalled.
+/// The scenarios' epoch (2026-02-05T10:00:00Z). Event times lie within
+/// 255 s of it; the model's clock (read once per batch) starts there and
+/// advances 30 s a reading, so that runs left open go stalled and finished
+/// ones age out.
 const T0: i64 = 1_770_285_600_000;
 /// What every secret placed in an event contains; no output may.
 const SECRET: &str = "SEKRIT";
@@ -70,6 +71,8 @@ pub struct Outcome {
     pub steps: usize,
     /// Runs retention took out.
     pub evicted: u64,
+    /// Runs not ended and quiet for longer than the stall limit.
+    pub stalled: usize,
 }
 
 fn scenario(data: &[u8], event: Generator) -> Outcome {
@@ -87,8 +90,8 @@ fn scenario(data: &[u8], event: Generator) -> Outcome {
         retention,
         ..Default::default()
     };
-    let now = Timestamp::from_millis(T0 + 900_000).expect("in range");
-    let mut model = RunModel::new(options, FixedClock::new([now]));
+    let start = Timestamp::from_millis(T0).expect("in range");
+    let mut model = RunModel::new(options, FixedClock::stepping(start, 30_000, 64));
     let mut previous = String::new();
     for _ in 0..8 {
         if !d.more() {
@@ -129,6 +132,7 @@ fn scenario(data: &[u8], event: Generator) -> Outcome {
     outcome.evicted = snapshot.evicted.runs;
     for d in &snapshot.runs {
         outcome.steps += d.run.steps.len();
+        outcome.stalled += usize::from(d.run.stalled);
         match d.run.status {
             RunStatus::Completed => outcome.completed += 1,
             RunStatus::Failed => outcome.failed += 1,
@@ -596,17 +600,20 @@ fn github_job(d: &mut Draw, run_id: u64, attempt: i32) -> Value {
     Value::Object(job)
 }
 
-/// An entry closed by the events: it decodes back to itself, its duration is
-/// not negative.
+/// An entry closed by the events: it decodes back to itself, it does not end
+/// before it starts, and its duration is the span between.
 fn check_entry(entry: &TelemetryEntry) {
     let data = serde_json::to_value(entry).expect("serialisable");
     assert_eq!(&TelemetryEntry::from_data(&data).expect("decodes"), entry);
-    if let Some(ms) = data.pointer("/result/durationMs").and_then(Value::as_f64) {
-        assert!(ms >= 0.0, "negative entry duration: {data}");
-    }
+    let span = entry.completed_at.millis() - entry.started_at.millis();
+    assert!(span >= 0, "an entry that ends before it starts: {data}");
+    assert!(entry.duration_ms >= 0, "a negative entry duration: {data}");
 }
 
-/// What the model promises after every batch.
+/// What the model promises, in the snapshot at the end of a scenario. (Each
+/// run's step counts are built from its steps by the same code that would
+/// check them, so they are not checked here: the property tests hold them to
+/// independently generated scenarios.)
 fn check(snapshot: &Snapshot, retention: Retention) {
     if let Some(max) = retention.max_runs {
         assert!(
@@ -618,11 +625,9 @@ fn check(snapshot: &Snapshot, retention: Retention) {
     let text = serde_json::to_string(snapshot).expect("serialisable");
     assert!(!text.contains(SECRET), "a secret in the snapshot: {text}");
     for d in &snapshot.runs {
-        let c = d.summary.counts;
-        assert!(c.adds_up(), "run {}: {c:?}", d.run.id);
-        let mut tally = StepCounts::default();
+        // Durations the events state (`duration_ms`, `execution_duration`)
+        // included: a negative one must never come through.
         for s in &d.run.steps {
-            tally.add(s.status);
             assert!(
                 s.duration_ms.unwrap_or(0) >= 0,
                 "step {} of {}",
@@ -633,10 +638,12 @@ fn check(snapshot: &Snapshot, retention: Retention) {
                 assert!(a.duration_ms.unwrap_or(0) >= 0, "attempt of {}", s.id);
             }
         }
-        assert_eq!(c, tally, "run {}: counts against its steps", d.run.id);
-        assert_eq!(d.summary.violation_count, d.run.violations.len());
         assert!(d.summary.duration_ms.unwrap_or(0) >= 0, "run {}", d.run.id);
     }
     let runs: u32 = snapshot.workflows.iter().map(|w| w.runs).sum();
-    assert_eq!(runs as usize, snapshot.runs.len());
+    assert_eq!(
+        runs as usize,
+        snapshot.runs.len(),
+        "aggregates over the runs held"
+    );
 }
