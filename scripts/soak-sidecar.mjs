@@ -12,8 +12,8 @@
 // lost or memory went past SOAK_MAX_RSS_MIB (default 256).
 //
 // Entries are told apart by what the producer chose, not by their ids (the
-// sidecar makes those): run `soak-<n>` step `s<i>` has one entry, as the
-// bridge makes one per method step.
+// sidecar makes those): run `soak-<n>-<attempt>` step `s<i>` has one entry,
+// as the bridge makes one per method step.
 //
 // Memory: after the kills, one sidecar goes on for SOAK_STEADY_SECONDS
 // (default 60) under the same load and the same flapping endpoint; its
@@ -38,7 +38,8 @@ const STEADY_SECONDS = Number(process.env.SOAK_STEADY_SECONDS ?? 60);
 const MAX_RSS_MIB = Number(process.env.SOAK_MAX_RSS_MIB ?? 256);
 const MAX_REFUSALS = 3;
 
-// A seeded generator, so a soak can be replayed (SOAK_SEED).
+// A seeded generator (SOAK_SEED): the same choices again, though not at the
+// same moments (they follow the wall clock), so a rerun is alike, not equal.
 let seed = Number(process.env.SOAK_SEED ?? Date.now()) >>> 0 || 1;
 const SEED = seed;
 function random() {
@@ -119,6 +120,7 @@ async function flap(mode) {
 
 const spool = join(mkdtempSync(join(tmpdir(), 'wt-soak-')), 'spool');
 let sidecar = null;
+/** SIGKILLs during the chaos (the drain's restart is not one of them). */
 let kills = 0;
 let starts = 0;
 let peakRssKiB = 0;
@@ -154,7 +156,6 @@ async function kill9() {
   sidecar = null;
   s.child.kill('SIGKILL');
   await s.exited;
-  kills++;
 }
 
 function sampleRss() {
@@ -178,8 +179,8 @@ const acknowledged = new Map();
 let posts = 0;
 let postFailures = 0;
 
-function run(n, steps) {
-  const runId = `soak-${n}`;
+function run(id, steps, n) {
+  const runId = `soak-${id}`;
   const t0 = Date.parse('2026-12-07T00:00:00Z') + n * 1000;
   const lines = [{ kind: 'started', runId, workflowName: `soak-${n % 5}`, timestamp: t0 }];
   for (let i = 0; i < steps; i++) {
@@ -190,14 +191,20 @@ function run(n, steps) {
   return { runId, body: `${lines.map((l) => JSON.stringify(l)).join('\n')}\n` };
 }
 
-/** Posts run `n` until the sidecar acknowledges it (a killed sidecar's POST is posted again). */
+/**
+ * Posts run `n` until the sidecar acknowledges it. A POST not acknowledged
+ * (the sidecar killed while answering, a full spool) is posted again as a
+ * new run (`soak-<n>-<attempt>`): only acknowledged runs count, and the
+ * events of one that half went in never mix with the next try's.
+ */
 async function produce(n, deadline) {
   const steps = between(1, 6);
-  const { runId, body } = run(n, steps);
-  while (Date.now() < deadline) {
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const { runId, body } = run(`${n}-${attempt}`, steps, n);
     const s = sidecar;
     if (!s) {
       await sleep(10);
+      attempt--; // nothing was posted
       continue;
     }
     posts++;
@@ -237,6 +244,7 @@ async function main() {
       await flap(MODES[between(0, MODES.length)]);
       if (Date.now() >= nextKill && sidecar && !steady.from) {
         await kill9();
+        kills++;
         await sleep(between(0, 200));
         await start();
         nextKill = Date.now() + between(300, 3000);
@@ -316,7 +324,7 @@ async function main() {
   else if (late > early * 1.5 + 32) failures.push(`memory grew in ${STEADY_SECONDS} s without kills: ${Math.round(early)} MiB then ${Math.round(late)} MiB`);
   if (kills === 0 || acknowledged.size === 0) failures.push('nothing was soaked (no kill or no run acknowledged)');
   if (failures.length) {
-    console.error(`soak: FAILED: ${failures.join('; ')} (SOAK_SEED=${SEED} replays the chaos schedule)`);
+    console.error(`soak: FAILED: ${failures.join('; ')} (SOAK_SEED=${SEED} makes the same random choices; their timing is the wall clock's)`);
     process.exit(1);
   }
   console.log(`soak: ${kills} kills, ${produced} entries produced, ${endpoint.delivered.size} delivered, ${dead.size} dead-lettered, 0 lost, peak ${report.peakRssMiB} MiB (steady ${STEADY_SECONDS} s: ${Math.round(early)} then ${Math.round(late)} MiB)`);

@@ -96,7 +96,7 @@ export async function deadLetters(argv, out = process.stdout, err = process.stde
   const all = await letters(spool);
   const chosen = ids.length ? all.filter((l) => ids.includes(l.id)) : all;
   const unknown = ids.filter((id) => !all.some((l) => l.id === id));
-  for (const id of unknown) err.write(`no dead letter ${id} in ${join(spool, DEAD_LETTER)}\n`);
+  for (const id of unknown) err.write(`no dead letter ${id} in ${join(spool, id.startsWith('otlp:') ? OTLP_DEAD_LETTER : DEAD_LETTER)}\n`);
   for (const l of chosen) {
     if (action === 'list') out.write(`${l.id}\t${l.start}\t${l.reason}\n`);
     else if (action === 'resend') {

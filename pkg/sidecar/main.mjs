@@ -71,7 +71,7 @@ export async function startSidecar(opts) {
       timeoutMs: opts.timeoutMs,
       retryMinMs: opts.retryMinMs,
       retryMaxMs: opts.retryMaxMs,
-      letters: new TraceLetters(resolve(opts.spool)),
+      letters: new TraceLetters(resolve(opts.spool), { maxBytes: opts.spoolMaxBytes }),
       log,
     })
     : null;
@@ -155,7 +155,7 @@ export async function startSidecar(opts) {
         inFlight: model.inFlight,
       },
       runs: { held: model.runCount, evicted: model.evicted },
-      spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries, maxBytes: spool.maxBytes, quarantined: spool.quarantined } : null,
+      spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, deadLetterBytes: spool.deadLetterBytes, maxEntries: spool.maxEntries, maxBytes: spool.maxBytes, quarantined: spool.quarantined } : null,
       lastDeliveryError: delivery?.stats.lastError ?? null,
       delivery: delivery?.toJSON() ?? null,
       otlp: otlp?.toJSON() ?? null,

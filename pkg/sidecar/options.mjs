@@ -103,16 +103,19 @@ Delivery of child entries (only with --ingest-endpoint):
                             generated once and kept in the spool directory)
   --repo-id ID              sent as properties.$repo_id
   --batch-size N            entries per request (default 25)
-  --spool DIR               spool directory
-                            (default ./.workflow-telemetry-spool)
+  --spool DIR               spool directory, also where refused OTLP
+                            traces are kept (default
+                            ./.workflow-telemetry-spool)
   --spool-max-entries N     pending entries kept at most (default 10000)
   --max-refusals N          an entry the endpoint refuses (a status other
                             than 202 and 408, 425, 429, 500, 502, 503, 504)
                             this many times moves to the spool's
                             dead-letter/ directory, so it holds back nothing
                             (default 3; see workflow-telemetry dead-letters)
-  --spool-max-bytes N       bytes of pending entries kept at most (default
-                            104857600); a full disk counts as a full spool
+  --spool-max-bytes N       bytes of pending and dead-lettered entries kept
+                            at most, and of refused OTLP traces apart
+                            (default 104857600); a full disk counts as a
+                            full spool
 
 Delivery of spans (only with --otlp-endpoint):
   --otlp-endpoint URL       POST URL/v1/traces, OTLP/JSON, once per finished

@@ -2,15 +2,19 @@
 // the ExportTraceServiceRequest of one trace, as it was sent, in
 // <spool>/dead-letter/otlp/<traceId>.json with a .reason file beside it.
 // `workflow-telemetry dead-letters resend` moves them to <spool>/otlp-resend/,
-// which the sidecar sends at its next start before anything else: a trace the
-// model no longer holds (a restart empties it) can only come back from there.
+// which the sidecar sends at its next start: a trace the model no longer
+// holds (a restart empties it) can only come back from there.
 //
-// Traces are not spooled before they are sent (they are rebuilt from the
-// run model at every attempt), so these two directories are the only place
-// spans are written to disk.
+// Bounded: the kept traces' bytes stay within `maxBytes` (the sidecar passes
+// --spool-max-bytes); beyond it a refused trace is dropped and counted, so an
+// endpoint that refuses everything (a wrong URL or token) cannot fill the
+// disk. Traces are not spooled before they are sent (they are rebuilt from
+// the run model at every attempt), so these two directories are the only
+// place spans are written to disk.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { filesBytes } from './spool.mjs';
 
 /** Under the spool directory. */
 export const OTLP_DEAD_LETTER = join('dead-letter', 'otlp');
@@ -23,53 +27,84 @@ export function traceFileName(traceId) {
   return `${safe}.json`;
 }
 
+/** Thrown by `put` when keeping the trace would pass the byte budget. */
+export class LettersFull extends Error {}
+
 export class TraceLetters {
   #dead;
   #resend;
+  #maxBytes;
+  /** Bytes kept, counted from the directory at first use. */
+  #bytes = null;
 
-  constructor(spoolDir) {
+  constructor(spoolDir, { maxBytes = Infinity } = {}) {
     this.#dead = join(spoolDir, OTLP_DEAD_LETTER);
     this.#resend = join(spoolDir, OTLP_RESEND);
+    this.#maxBytes = maxBytes;
   }
 
   get dir() {
     return this.#dead;
   }
 
+  /** Counts what is kept, and removes writes a crash left half done. */
+  async #open() {
+    if (this.#bytes !== null) return;
+    const names = await readdir(this.#dead).catch(() => []);
+    for (const name of names) if (name.startsWith('.tmp-')) await unlink(join(this.#dead, name)).catch(() => {});
+    this.#bytes = await filesBytes(this.#dead);
+  }
+
   /** Keeps a refused trace's request with why; written whole or not at all. */
   async put(traceId, request, reason) {
+    await this.#open();
+    const text = JSON.stringify(request);
+    const bytes = Buffer.byteLength(text);
+    if (this.#bytes + bytes > this.#maxBytes) {
+      throw new LettersFull(`${this.#dead} holds ${this.#bytes} bytes; this trace's ${bytes} would pass the limit of ${this.#maxBytes}`);
+    }
     await mkdir(this.#dead, { recursive: true, mode: 0o700 });
     const file = traceFileName(traceId);
     const tmp = join(this.#dead, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
-      await writeFile(tmp, JSON.stringify(request), { mode: 0o600 });
+      await writeFile(tmp, text, { mode: 0o600 });
       await rename(tmp, join(this.#dead, file));
     } catch (err) {
       await unlink(tmp).catch(() => {});
       throw err;
     }
+    this.#bytes += bytes;
     await writeFile(join(this.#dead, `${file}.reason`), `${reason}\n`, { mode: 0o600 }).catch(() => {});
   }
 
-  /** The traces `dead-letters resend` moved back, oldest name first: { file, request }. */
+  /** The files `dead-letters resend` moved back, oldest name first. */
   async toResend() {
-    let names;
     try {
-      names = await readdir(this.#resend);
+      return (await readdir(this.#resend)).filter((n) => n.endsWith('.json')).sort();
     } catch (err) {
       if (err.code === 'ENOENT') return [];
       throw err;
     }
-    const out = [];
-    for (const file of names.filter((n) => n.endsWith('.json')).sort()) {
-      try {
-        out.push({ file, request: JSON.parse(await readFile(join(this.#resend, file), 'utf8')) });
-      } catch (err) {
-        // Unreadable: back to the dead letters, where it can be looked at.
-        await this.refusedAgain(file, `unreadable: ${err.message}`);
-      }
+  }
+
+  /**
+   * One moved-back trace's request; `null` when it is gone (another process
+   * took it) or unreadable (then it goes back to the dead letters).
+   */
+  async read(file) {
+    let text;
+    try {
+      text = await readFile(join(this.#resend, file), 'utf8');
+    } catch (err) {
+      if (err.code === 'ENOENT') return null;
+      throw err;
     }
-    return out;
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      await this.refusedAgain(file, `unreadable: ${err.message}`);
+      return null;
+    }
   }
 
   /** A re-sent trace the endpoint accepted. */
@@ -77,10 +112,17 @@ export class TraceLetters {
     await unlink(join(this.#resend, file)).catch(() => {});
   }
 
-  /** A re-sent trace refused again: a dead letter once more. */
+  /** A re-sent trace refused again: a dead letter once more (gone already: nothing to do). */
   async refusedAgain(file, reason) {
     await mkdir(this.#dead, { recursive: true, mode: 0o700 });
-    await rename(join(this.#resend, file), join(this.#dead, file));
+    await this.#open();
+    try {
+      await rename(join(this.#resend, file), join(this.#dead, file));
+    } catch (err) {
+      if (err.code === 'ENOENT') return;
+      throw err;
+    }
+    this.#bytes += await stat(join(this.#dead, file)).then((st) => st.size, () => 0);
     await writeFile(join(this.#dead, `${file}.reason`), `${reason}\n`, { mode: 0o600 }).catch(() => {});
   }
 }

@@ -8,19 +8,24 @@
 // trace. Retries follow the OTLP spec: only 429, 502, 503 and 504 (and network
 // errors or timeouts, where nothing was received) are retried, honouring
 // Retry-After or else backing off exponentially with jitter; any other
-// non-2xx status is permanent. A refused request of several traces is sent
-// again one trace per request, so that one trace the endpoint cannot take
-// does not take the others with it; a trace refused alone is not sent again
-// (the spec forbids retrying a permanent answer) but dead-lettered: kept in
-// <spool>/dead-letter/otlp/ (otlp-letters.mjs), counted, and re-sent at the
-// next start after `workflow-telemetry dead-letters resend`. Without a place
-// to keep it (`letters` null) it is dropped and counted. Spans are not
-// spooled before they are sent: they are rebuilt from the run model at every
-// attempt.
+// non-2xx status is permanent. A request of several traces refused for
+// its content (400, 413, 422) is sent again one trace per request, so that
+// one trace the endpoint cannot take does not take the others with it; any
+// other refusal (401, 403, 404, ...: the endpoint refuses every request) is
+// not split, which would only send it the same refusal once per trace. A
+// refused trace is not sent again (the spec forbids retrying a permanent
+// answer) but dead-lettered: kept in <spool>/dead-letter/otlp/
+// (otlp-letters.mjs, within --spool-max-bytes), counted, and re-sent at the
+// next start after `workflow-telemetry dead-letters resend`. With no place
+// to keep it (no `letters`, the budget spent, a failed write) it is dropped
+// and counted. Spans are not spooled before they are sent: they are rebuilt
+// from the run model at every attempt.
 import { backoffDelay, describeFetchError, discardBody, readBodyText, retryAfterMs, untilDeadline } from './retry.mjs';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'abandoned']);
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** Refusals of a request's content: another request with part of it may pass. */
+const SPLIT_ON = new Set([400, 413, 422]);
 /** Longest wait a Retry-After header may impose. */
 const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
 
@@ -41,6 +46,8 @@ export class OtlpExporter {
   #retryAt = 0;
   /** Whether otlp-resend/ may hold traces to send (looked at once per start). */
   #resend = true;
+  /** The status of the last refused request. */
+  #refusedWith = 0;
   stats = {
     exportedRuns: 0,
     exportedSpans: 0,
@@ -108,7 +115,12 @@ export class OtlpExporter {
 
   #run(timeoutMs) {
     if (!this.#running) {
-      const work = async () => (await this.#resendLetters(timeoutMs)) && this.#exportPending(timeoutMs);
+      // A moved-back trace that keeps failing must not hold back the runs
+      // that end meanwhile: the export goes on after the attempt.
+      const work = async () => {
+        await this.#resendLetters(timeoutMs);
+        return this.#exportPending(timeoutMs);
+      };
       this.#running = work().finally(() => {
         this.#running = null;
       });
@@ -158,11 +170,17 @@ export class OtlpExporter {
         const batch = ready.slice(i, i + this.#o.maxTracesPerRequest);
         const outcome = await this.#send(buildRequest(request, batch), timeoutMs);
         if (outcome === 'retry') return this.#later();
-        if (outcome === 'ok' || batch.length === 1) {
+        if (outcome === 'ok') {
           await this.#settle(batch, outcome, request, terminal);
           continue;
         }
-        // Refused: each trace alone, so that only the one refused is kept back.
+        if (batch.length === 1 || !SPLIT_ON.has(this.#refusedWith)) {
+          // Refused as a whole: each of its traces kept back, none sent again.
+          for (const trace of batch) await this.#settle([trace], outcome, request, terminal);
+          continue;
+        }
+        // Refused for its content: each trace alone, so that only the one
+        // refused is kept back.
         for (const trace of batch) {
           const alone = await this.#send(buildRequest(request, [trace]), timeoutMs);
           if (alone === 'retry') return this.#later();
@@ -185,7 +203,7 @@ export class OtlpExporter {
     return false;
   }
 
-  /** Traces answered for good: exported, or refused (then each one alone was). */
+  /** Traces answered for good: exported, or refused (then one trace at a time). */
   async #settle(traces, outcome, request, terminal) {
     for (const t of traces) for (const k of t.roots) this.#done.set(k, terminal.get(k));
     const runs = traces.reduce((n, t) => n + t.roots.length, 0);
@@ -205,7 +223,7 @@ export class OtlpExporter {
         this.#o.log?.(`dead letter: trace ${trace.traceId} (${spans} spans) refused by the OTLP endpoint (${this.stats.lastError}); kept in ${this.#o.letters.dir}`);
         return;
       } catch (err) {
-        this.#o.log?.(`otlp: cannot keep refused trace ${trace.traceId}: ${err.message}; dropped`);
+        this.#o.log?.(`otlp: cannot keep refused trace ${trace.traceId} (${err.message}); dropped`);
       }
     }
     this.stats.droppedRuns += runs;
@@ -213,21 +231,24 @@ export class OtlpExporter {
   }
 
   /**
-   * Sends the traces `dead-letters resend` moved back, before anything else,
-   * once per start (and again after a retryable failure). Never rejects.
+   * Sends the traces `dead-letters resend` moved back, once per start (and
+   * again after a retryable failure, at the next tick). Never rejects.
    */
   async #resendLetters(timeoutMs) {
-    if (!this.#resend || !this.#o.letters) return true;
+    if (!this.#resend || !this.#o.letters) return;
     try {
-      for (const { file, request } of await this.#o.letters.toResend()) {
+      for (const file of await this.#o.letters.toResend()) {
+        const request = await this.#o.letters.read(file);
+        if (request === null) continue;
         const outcome = await this.#send(request, timeoutMs);
-        if (outcome === 'retry') return false;
-        const spans = (request.resourceSpans ?? []).reduce((n, rs) => n + (rs.scopeSpans ?? []).reduce((m, ss) => m + (ss.spans?.length ?? 0), 0), 0);
+        if (outcome === 'retry') return;
+        const spans = countSpans(request);
         if (outcome === 'ok') {
           await this.#o.letters.sent(file);
           this.stats.resentTraces += 1;
           this.stats.exportedSpans += spans;
         } else {
+          // Counted again: it was refused again.
           await this.#o.letters.refusedAgain(file, this.stats.lastError);
           this.stats.deadLetteredTraces += 1;
           this.stats.deadLetteredSpans += spans;
@@ -235,11 +256,9 @@ export class OtlpExporter {
         }
       }
       this.#resend = false;
-      return true;
     } catch (err) {
       this.#o.log?.(`otlp: re-sending dead letters failed: ${err.message}`);
       this.#resend = false;
-      return false;
     }
   }
 
@@ -267,6 +286,7 @@ export class OtlpExporter {
       await discardBody(res);
       error = `HTTP ${res.status} from ${this.#url}`;
       if (!RETRYABLE.has(res.status)) {
+        this.#refusedWith = res.status;
         this.#fail(`${error} (permanent, not retried)`);
         this.stats.consecutiveFailures = 0;
         this.stats.failedInARow += 1;
@@ -357,4 +377,11 @@ export function buildRequest(request, traces) {
     if (scopeSpans.length) resourceSpans.push({ ...rs, scopeSpans });
   }
   return { resourceSpans };
+}
+
+/** The spans of an ExportTraceServiceRequest. */
+function countSpans(request) {
+  let n = 0;
+  for (const rs of request.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  return n;
 }

@@ -12,11 +12,17 @@
 //   dead-letter/         entries the endpoint refused for good (moved after
 //                        --max-refusals refusals, each with a .reason file);
 //                        `workflow-telemetry dead-letters` lists, re-sends or
-//                        drops them
+//                        drops them. Their bytes stay in --spool-max-bytes:
+//                        a disk budget for all the sidecar keeps, so an
+//                        endpoint that refuses everything (a wrong API key)
+//                        fills the spool loudly instead of the disk silently
+//   dead-letter/otlp/    OTLP traces the OTLP endpoint refused (otlp-letters.mjs)
+//   otlp-resend/         traces `dead-letters resend` moved back, sent first
+//                        at the next start
 //   distinct-id          the generated distinct id, when none is configured
 //   lock                 the pid of the sidecar using the directory: two
 //                        sidecars on one spool would send every entry twice
-import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -43,6 +49,8 @@ export class Spool {
   #queue = [];
   /** Bytes of the pending entries' files. */
   #bytes = 0;
+  /** Bytes of the dead letters (dead-letter/*.json): counted in the byte limit. */
+  #deadBytes = 0;
   #ids = new Set();
   /** Slots and bytes taken by writes in progress, so concurrent adds respect the limits. */
   #reserved = 0;
@@ -88,6 +96,11 @@ export class Spool {
     return this.#maxBytes;
   }
 
+  /** Bytes of the dead letters, as of the start and the moves since. */
+  get deadLetterBytes() {
+    return this.#deadBytes;
+  }
+
   /**
    * Creates the directory and loads what a previous process left pending,
    * oldest `startedAt` first (swamp's flush order). Unreadable files are moved
@@ -119,6 +132,7 @@ export class Spool {
     loaded.sort((a, b) => (a.entry.startedAt < b.entry.startedAt ? -1 : a.entry.startedAt > b.entry.startedAt ? 1 : 0));
     this.#queue = loaded;
     this.#bytes = loaded.reduce((n, item) => n + item.bytes, 0);
+    this.#deadBytes = await filesBytes(join(this.#dir, DEAD_LETTER));
     return loaded.length;
   }
 
@@ -186,7 +200,7 @@ export class Spool {
       const text = JSON.stringify(entry);
       const bytes = Buffer.byteLength(text);
       if (this.#queue.length + this.#reserved >= this.#maxEntries
-        || this.#bytes + this.#reservedBytes + bytes > this.#maxBytes) {
+        || this.#bytes + this.#deadBytes + this.#reservedBytes + bytes > this.#maxBytes) {
         full += 1;
         continue;
       }
@@ -271,6 +285,7 @@ export class Spool {
     this.#queue = this.#queue.filter((x) => x.id !== item.id);
     this.#ids.delete(item.id);
     this.#bytes -= item.bytes;
+    this.#deadBytes += item.bytes;
   }
 
   /** The oldest `n` pending entries, without removing them. */
@@ -317,4 +332,20 @@ function isAlive(pid) {
   } catch (err) {
     return err.code === 'EPERM';
   }
+}
+
+/** The bytes of the `.json` files directly in `dir` (0 when it does not exist). */
+export async function filesBytes(dir) {
+  let names;
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (err.code === 'ENOENT') return 0;
+    throw err;
+  }
+  let bytes = 0;
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    bytes += await stat(join(dir, name)).then((st) => (st.isFile() ? st.size : 0), () => 0);
+  }
+  return bytes;
 }

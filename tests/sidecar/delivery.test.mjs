@@ -208,6 +208,30 @@ test('(g2) a spool full by bytes: what fits is spooled, the rest reported; the b
   assert.match(r.body.warning, /limits 10000 entries, 1500 bytes, or the disk/);
 });
 
+test('(g4) dead letters stay in the byte budget: an endpoint that refuses everything fills the spool (reported), not the disk; a restart counts them again', async () => {
+  const ep = await endpoint(() => ({ status: 401 }));
+  const spool = join(tempDir(), 'spool');
+  const args = ['--ingest-endpoint', ep.url, '--spool', spool, '--spool-max-bytes', '1500', '--max-refusals', '1', ...FAST];
+  const sc = await serve(pkg, args);
+  const first = await sc.post(swampRun('d1', 2));
+  assert.equal(first.body.spooled, 2);
+  await waitFor(async () => (await sc.health()).entries.deadLettered === 2, { what: 'two dead letters' });
+  const dead = readdirSync(join(spool, 'dead-letter')).filter((f) => f.endsWith('.json'));
+  const deadBytes = dead.reduce((n, f) => n + readFileSync(join(spool, 'dead-letter', f)).length, 0);
+  let h = await sc.health();
+  assert.equal(h.spool.size, 0, 'nothing pending');
+  assert.equal(h.spool.deadLetterBytes, deadBytes);
+  // Two entries' worth of the 1,500 bytes is taken by the dead letters: a
+  // third run's two entries do not both fit any more.
+  const second = await sc.post(swampRun('d2', 2));
+  assert.ok(second.body.spooled < 2, `spooled ${second.body.spooled} with ${deadBytes} bytes of dead letters`);
+  assert.equal(second.body.notSpooled, 2 - second.body.spooled);
+  assert.equal((await sc.stop()).code, 0);
+  const again = await serve(pkg, args);
+  h = await again.health();
+  assert.ok(h.spool.deadLetterBytes >= deadBytes, 'counted from the directory at the start');
+});
+
 test('(g3) a disk that fills while spooling: answered as a full spool, nothing half-written, the sidecar goes on', async (t) => {
   // A real full file system: a 64 KiB tmpfs (mounting needs root, as the build machines run).
   if (process.getuid?.() !== 0) return t.skip('mounting a tmpfs needs root');

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FAST, ROOT, cleanup, endpoint, install, sample, serve, sleep, tempDir, waitFor } from './helpers.mjs';
 
@@ -71,11 +71,10 @@ test('a poison trace: a refused request is split, the refused trace dead-lettere
   await sc.post(`${sample('swamp-deploy.ndjson')}${sample('tasker-checkout.ndjson')}`);
   await waitFor(async () => (await sc.health()).otlp.deadLetteredTraces === 1, { what: 'the dead letter' });
   await sleep(600); // many intervals and retry delays later: nothing is sent again
-  assert.deepEqual(ep.requests.map((r) => [r.status, rootRuns(JSON.parse(r.text)).join()]), [
-    [400, '4812,run-7f3a'],
-    [200, 'run-7f3a'],
-    [400, '4812'],
-  ], 'the batch, then each trace alone; the refused one not retried');
+  const sent = ep.requests.map((r) => [r.status, rootRuns(JSON.parse(r.text)).join()]);
+  assert.deepEqual(sent[0], [400, '4812,run-7f3a'], 'one request with both');
+  assert.deepEqual(sent.slice(1).sort(), [[200, 'run-7f3a'], [400, '4812']], 'then each trace alone, once: the refused one not retried');
+  const refusedAlone = ep.requests.find((r, i) => i > 0 && r.status === 400);
   const h = await sc.health();
   assert.equal(h.otlp.exportedRuns, 1);
   assert.equal(h.otlp.droppedRuns, 0);
@@ -89,7 +88,7 @@ test('a poison trace: a refused request is split, the refused trace dead-lettere
   const files = readdirSync(kept).sort();
   assert.equal(files.length, 2, files.join());
   const traceId = files[0].replace(/\.json$/, '');
-  assert.equal(readFileSync(join(kept, files[0]), 'utf8'), ep.requests[2].text, 'kept exactly as it was sent');
+  assert.equal(readFileSync(join(kept, files[0]), 'utf8'), refusedAlone.text, 'kept exactly as it was sent');
   assert.match(readFileSync(join(kept, files[1]), 'utf8'), /^HTTP 400 from http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
   assert.equal((await sc.stop()).code, 0);
 
@@ -106,9 +105,45 @@ test('a poison trace: a refused request is split, the refused trace dead-lettere
   const again = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', spool, ...FAST]);
   await waitFor(async () => (await again.health()).otlp.resentTraces === 1, { what: 'the re-sent trace' });
   assert.equal(ep.requests.length, 4);
-  assert.equal(ep.requests[3].text, ep.requests[2].text);
+  assert.equal(ep.requests[3].text, refusedAlone.text);
   assert.deepEqual(readdirSync(join(spool, 'otlp-resend')), []);
   assert.equal(cli('list', '--spool', spool).stdout, '');
+});
+
+test('refused as a whole (401): not split, every trace kept back, none sent again; over --spool-max-bytes they are dropped, counted', async () => {
+  const ep = await endpoint(() => ({ status: 401, body: '{}' }));
+  const spool = join(tempDir(), 'spool');
+  const sc = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', spool, ...FAST]);
+  await sc.post(`${sample('swamp-deploy.ndjson')}${sample('tasker-checkout.ndjson')}`);
+  await waitFor(async () => (await sc.health()).otlp.deadLetteredTraces === 2, { what: 'two dead letters' });
+  await sleep(600);
+  assert.equal(ep.requests.length, 1, 'one request: a 401 is the same for any part of it');
+  assert.equal(readdirSync(join(spool, 'dead-letter', 'otlp')).filter((f) => f.endsWith('.json')).length, 2);
+  await sc.stop();
+
+  // A budget too small for any trace: refused traces are dropped, counted, logged.
+  const tight = join(tempDir(), 'spool');
+  const small = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', tight, '--spool-max-bytes', '200', ...FAST]);
+  await small.post(sample('tasker-checkout.ndjson'));
+  await waitFor(async () => (await small.health()).otlp.droppedRuns === 1, { what: 'the dropped trace' });
+  const h = await small.health();
+  assert.equal(h.otlp.deadLetteredTraces, 0);
+  assert.ok(h.otlp.droppedSpans > 0);
+  assert.match(small.stderr, /cannot keep refused trace [0-9a-f]{32} \(.*would pass the limit of 200\); dropped/);
+  assert.equal(existsSync(join(tight, 'dead-letter', 'otlp')) && readdirSync(join(tight, 'dead-letter', 'otlp')).length, false);
+});
+
+test('a moved-back trace that keeps failing does not hold back the runs ending meanwhile', async () => {
+  const spool = join(tempDir(), 'spool');
+  mkdirSync(join(spool, 'otlp-resend'), { recursive: true });
+  const stuck = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'x' }, spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'stuck-run', kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] };
+  writeFileSync(join(spool, 'otlp-resend', `${'ab'.repeat(16)}.json`), JSON.stringify(stuck));
+  const ep = await endpoint((req) => (req.text.includes('stuck-run') ? { status: 503 } : { status: 200, body: '{}' }));
+  const sc = await serve(pkg, ['--otlp-endpoint', ep.url, '--spool', spool, ...FAST]);
+  await sc.post(sample('tasker-checkout.ndjson'));
+  await waitFor(async () => (await sc.health()).otlp.exportedRuns === 1, { what: 'the new run exported' });
+  assert.ok(ep.requests.some((r) => r.text.includes('stuck-run') && r.status === 503), 'the moved-back trace was tried');
+  assert.deepEqual(readdirSync(join(spool, 'otlp-resend')), [`${'ab'.repeat(16)}.json`], 'and stays to be tried again');
 });
 
 test('runs that ended are exported on shutdown, within the deadline', async () => {
