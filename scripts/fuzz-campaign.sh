@@ -8,12 +8,27 @@
 # where it was at the next start, with the corpus grown so far (fuzz/corpus).
 # A crash stops its lane: scripts/fuzz.sh says where the input is.
 # Usage: scripts/fuzz-campaign.sh [TARGET...]
+#        scripts/fuzz-campaign.sh --report    the log's totals as a Markdown table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 goal=${FUZZ_RUNS:-10000000}
 chunk=${FUZZ_CHUNK:-1000000}
-log=fuzz/campaign.log
+log=${FUZZ_LOG:-fuzz/campaign.log}
 touch "$log"
+if [ "${1:-}" = --report ]; then
+  echo "| target | executions | chunks | fuzzing time | executions/s | crashes | commits |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
+  awk '$3 == "fuzz" { t = substr($4, 1, length($4) - 1); seen[t] = 1 }
+    $3 == "fuzz" && $5 == "FAILED" { x[t]++ }
+    $3 == "fuzz" && $6 == "executions" {
+      n[t] += $5; c[t]++; s[t] += substr($8, 1, length($8) - 1)
+      if (index(" " k[t] " ", " " $2 " ") == 0) k[t] = k[t] (k[t] ? " " : "") $2
+    }
+    function group(v,   out) { v = sprintf("%.0f", v); while (length(v) > 3) { out = "," substr(v, length(v) - 2) out; v = substr(v, 1, length(v) - 3) } return v out }
+    END { for (t in seen) printf "| `%s` | %s | %d | %d min | %s | %d | %s |\n", t, group(n[t]), c[t], s[t] / 60, group(n[t] / (s[t] ? s[t] : 1)), x[t], k[t] }' "$log" \
+    | LC_ALL=C sort
+  exit 0
+fi
 targets=("$@")
 # Slowest first within each lane (measured executions per second, alone):
 # dialect targets about 3,000/s, run_model 4,300/s, the rest far faster.
@@ -29,7 +44,7 @@ commit() {
 }
 
 done_runs() { # executions logged for target $1
-  awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { printf "%d\n", s }' "$log"
+  awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { printf "%.0f\n", s }' "$log"
 }
 
 lane() { # runs the chunks of the targets given, in turn, until each reaches the goal
