@@ -105,29 +105,39 @@ fn scenario(data: &[u8], event: Generator) -> Outcome {
             text.push('\n');
             previous = line;
         }
-        let report = model.ingest_ndjson_with(
-            &text,
-            IngestOptions {
-                source,
-                entries: true,
-                events: true,
-            },
-        );
-        assert_eq!(report.accepted + report.errors.len(), lines(&text).count());
-        outcome.accepted += report.accepted;
-        outcome.refused += report.errors.len();
-        let refused: Vec<usize> = report.errors.iter().map(|e| e.line).collect();
-        outcome.secrets += lines(&text)
-            .filter(|(n, body)| body.contains(SECRET) && !refused.contains(n))
-            .count();
-        for entry in report.entries.iter().flatten() {
-            check_entry(entry);
-        }
-        let returned = serde_json::to_string(&report).expect("serialisable");
-        assert!(!returned.contains(SECRET), "a secret returned: {returned}");
+        batch(&mut model, &text, source, &mut outcome);
     }
     let snapshot = model.snapshot();
     check(&snapshot, retention);
+    tally(&snapshot, &mut outcome);
+    outcome
+}
+
+/// One batch in, and what it returns checked: every line accounted for, no
+/// secret in the entries or events handed back, every entry sound.
+fn batch(model: &mut RunModel<FixedClock>, text: &str, source: &str, outcome: &mut Outcome) {
+    let options = IngestOptions {
+        source,
+        entries: true,
+        events: true,
+    };
+    let report = model.ingest_ndjson_with(text, options);
+    assert_eq!(report.accepted + report.errors.len(), lines(text).count());
+    outcome.accepted += report.accepted;
+    outcome.refused += report.errors.len();
+    let refused: Vec<usize> = report.errors.iter().map(|e| e.line).collect();
+    outcome.secrets += lines(text)
+        .filter(|(n, body)| body.contains(SECRET) && !refused.contains(n))
+        .count();
+    for entry in report.entries.iter().flatten() {
+        check_entry(entry);
+    }
+    let returned = serde_json::to_string(&report).expect("serialisable");
+    assert!(!returned.contains(SECRET), "a secret returned: {returned}");
+}
+
+/// What the scenario's end state holds, for [`Outcome`].
+fn tally(snapshot: &Snapshot, outcome: &mut Outcome) {
     outcome.runs = snapshot.runs.len();
     outcome.evicted = snapshot.evicted.runs;
     for d in &snapshot.runs {
@@ -140,7 +150,6 @@ fn scenario(data: &[u8], event: Generator) -> Outcome {
             _ => {}
         }
     }
-    outcome
 }
 
 /// One line: usually an event (sometimes broken), now and then the previous
