@@ -39,7 +39,7 @@ export function unhealthyReasons(s, o, now) {
     reasons.push(`spool filling: ${s.spool.size} of ${s.spool.maxEntries} entries pending (threshold ${o.spoolPercent}%)`);
   }
   if (s.lastDeadLetterAt && now - s.lastDeadLetterAt < o.dropWindowMs) {
-    reasons.push(`entries dead-lettered: ${s.deadLettered} refused for good by the ingest endpoint, the last ${seconds(now - s.lastDeadLetterAt)} ago (workflow-telemetry dead-letters list)`);
+    reasons.push(`entries dead-lettered: ${s.entries.deadLettered} refused for good by the ingest endpoint, the last ${seconds(now - s.lastDeadLetterAt)} ago (workflow-telemetry dead-letters list)`);
   }
   const traces = s.otlp?.lastDeadLetterAt;
   if (traces && now - traces < o.dropWindowMs) {
@@ -97,7 +97,7 @@ export function sidecarMetrics(prefix, s, healthy, now) {
     ['{reason="spool_error"}', s.entries.spoolErrors],
   ]);
   family('entries_dead_lettered_total', 'counter', 'Child entries the ingest endpoint refused for good, moved to the spool\'s dead-letter directory.',
-    one(s.deadLettered ?? 0));
+    one(s.entries.deadLettered));
   family('delivery_attempts_total', 'counter', 'Requests to the ingest and OTLP endpoints.', [
     ['{endpoint="ingest"}', s.delivery?.attempts ?? 0],
     ['{endpoint="otlp"}', s.otlp?.attempts ?? 0],

@@ -118,7 +118,6 @@ export async function startSidecar(opts) {
     startedAt: started,
     lastEventAt: pipeline.stats.lastEventAt,
     lastDropAt: pipeline.stats.lastDropAt,
-    deadLettered: delivery?.stats.deadLettered ?? 0,
     lastDeadLetterAt: delivery?.stats.lastDeadLetterAt ?? null,
     dropped: pipeline.stats.spoolFull + pipeline.stats.spoolErrors,
     events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
@@ -126,8 +125,11 @@ export async function startSidecar(opts) {
       produced: pipeline.stats.entriesProduced,
       spooled: pipeline.stats.entriesSpooled,
       delivered: delivery?.stats.delivered ?? 0,
+      failed: delivery?.stats.failedEntries ?? 0,
       spoolFull: pipeline.stats.spoolFull,
       spoolErrors: pipeline.stats.spoolErrors,
+      deadLettered: delivery?.stats.deadLettered ?? 0,
+      inFlight: model.inFlight,
     },
     spool: spool ? { size: spool.size, bytes: spool.bytes, maxEntries: spool.maxEntries } : null,
     delivery: delivery?.stats ?? null,
@@ -136,24 +138,16 @@ export async function startSidecar(opts) {
   });
   const health = () => {
     const now = Date.now();
-    const reasons = unhealthyReasons(state(), healthOptions, now);
+    const s = state();
+    const reasons = unhealthyReasons(s, healthOptions, now);
     return {
       status: stopping ? 'stopping' : reasons.length ? 'degraded' : 'ok',
       reasons,
       version: version(),
       uptimeMs: now - started,
       lastEventAt: pipeline.stats.lastEventAt === null ? null : new Date(pipeline.stats.lastEventAt).toISOString(),
-      events: { accepted: pipeline.stats.eventsAccepted, rejected: pipeline.stats.eventsRejected },
-      entries: {
-        produced: pipeline.stats.entriesProduced,
-        spooled: pipeline.stats.entriesSpooled,
-        delivered: delivery?.stats.delivered ?? 0,
-        failed: delivery?.stats.failedEntries ?? 0,
-        spoolFull: pipeline.stats.spoolFull,
-        spoolErrors: pipeline.stats.spoolErrors,
-        deadLettered: delivery?.stats.deadLettered ?? 0,
-        inFlight: model.inFlight,
-      },
+      events: s.events,
+      entries: s.entries,
       runs: { held: model.runCount, evicted: model.evicted },
       spool: spool ? { dir: spool.dir, size: spool.size, bytes: spool.bytes, deadLetterBytes: spool.deadLetterBytes, maxEntries: spool.maxEntries, maxBytes: spool.maxBytes, quarantined: spool.quarantined } : null,
       lastDeliveryError: delivery?.stats.lastError ?? null,
