@@ -283,12 +283,16 @@ async function main() {
     dead.add(`${w.runId}/${w.stepName}`);
   }
   let produced = 0;
+  let delivered = 0;
+  let deadLettered = 0;
   const lost = [];
   for (const [runId, steps] of acknowledged) {
     for (let i = 0; i < steps; i++) {
       produced++;
       const key = `${runId}/s${i}`;
-      if (!endpoint.delivered.has(key) && !dead.has(key)) lost.push(key);
+      if (endpoint.delivered.has(key)) delivered++;
+      else if (dead.has(key)) deadLettered++;
+      else lost.push(key);
     }
   }
   const deliveries = [...endpoint.delivered.values()].reduce((a, b) => a + b, 0);
@@ -300,12 +304,18 @@ async function main() {
     runsAcknowledged: acknowledged.size,
     posts,
     postsNotAcknowledged: postFailures,
+    // Of the entries of acknowledged runs: delivered at least once, else
+    // dead-lettered, else lost.
     entriesProduced: produced,
-    delivered: endpoint.delivered.size,
-    redelivered: deliveries - endpoint.delivered.size,
-    deadLettered: dead.size,
-    deliveredAndDeadLettered: [...dead].filter((k) => endpoint.delivered.has(k)).length,
+    delivered,
+    deadLettered,
     lost: lost.length,
+    // Over everything the endpoint saw, unacknowledged POSTs' entries too
+    // (spooled before the kill that cut the answer off).
+    deliveredAll: endpoint.delivered.size,
+    redelivered: deliveries - endpoint.delivered.size,
+    deadLetteredAll: dead.size,
+    deliveredAndDeadLettered: [...dead].filter((k) => endpoint.delivered.has(k)).length,
     leftInSpool: pending,
     secretsSent: endpoint.leaks,
     endpointAnswers: endpoint.answers,
@@ -327,7 +337,7 @@ async function main() {
     console.error(`soak: FAILED: ${failures.join('; ')} (SOAK_SEED=${SEED} makes the same random choices; their timing is the wall clock's)`);
     process.exit(1);
   }
-  console.log(`soak: ${kills} kills, ${produced} entries produced, ${endpoint.delivered.size} delivered, ${dead.size} dead-lettered, 0 lost, peak ${report.peakRssMiB} MiB (steady ${STEADY_SECONDS} s: ${Math.round(early)} then ${Math.round(late)} MiB)`);
+  console.log(`soak: ${kills} kills, ${produced} entries produced, ${delivered} delivered, ${deadLettered} dead-lettered, 0 lost, peak ${report.peakRssMiB} MiB (steady ${STEADY_SECONDS} s: ${Math.round(early)} then ${Math.round(late)} MiB)`);
 }
 
 main().catch((err) => {
