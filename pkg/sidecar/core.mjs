@@ -113,10 +113,13 @@ export class Pipeline {
     if (r.full + r.failed > 0) this.stats.lastDropAt = Date.now();
     if (r.full > 0) {
       this.stats.spoolFull += r.full;
-      warnings.push(`spool full (${this.#spool.size} entries, ${this.#spool.bytes} bytes pending; limits ${this.#spool.maxEntries} entries, ${this.#spool.maxBytes} bytes, or the disk): ${r.full} child entries were not spooled and will not be delivered`);
+      const dead = this.#spool.deadLetterBytes;
+      const held = `${this.#spool.size} entries, ${this.#spool.bytes} bytes pending${dead ? `, ${dead} bytes of dead letters` : ''}`;
+      warnings.push(`spool full (${held}; limits ${this.#spool.maxEntries} entries, ${this.#spool.maxBytes} bytes, or the disk): ${r.full} child entries were not spooled and will not be delivered`);
       if (!this.#spoolFullBurst) {
         this.#spoolFullBurst = true;
-        this.#log(`spool full: ${this.#spool.size} entries pending in ${this.#spool.dir} (limit ${this.#spool.maxEntries}); new child entries are not spooled until deliveries free space (counted as spoolFull in /healthz)`);
+        const free = dead ? 'deliveries or `workflow-telemetry dead-letters drop` free space' : 'deliveries free space';
+        this.#log(`spool full: ${held} in ${this.#spool.dir} (limits ${this.#spool.maxEntries} entries, ${this.#spool.maxBytes} bytes); new child entries are not spooled until ${free} (counted as spoolFull in /healthz)`);
       }
     } else if (r.spooled > 0) {
       this.#spoolFullBurst = false;

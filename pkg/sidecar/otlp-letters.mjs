@@ -36,6 +36,8 @@ export class TraceLetters {
   #maxBytes;
   /** Bytes kept, counted from the directory at first use. */
   #bytes = null;
+  /** When #bytes was last counted from the directory (Date.now()). */
+  #countedAt = 0;
 
   constructor(spoolDir, { maxBytes = Infinity } = {}) {
     this.#dead = join(spoolDir, OTLP_DEAD_LETTER);
@@ -52,7 +54,17 @@ export class TraceLetters {
     if (this.#bytes !== null) return;
     const names = await readdir(this.#dead).catch(() => []);
     for (const name of names) if (name.startsWith('.tmp-')) await unlink(join(this.#dead, name)).catch(() => {});
+    await this.#count();
+  }
+
+  async #count() {
     this.#bytes = await filesBytes(this.#dead);
+    this.#countedAt = Date.now();
+  }
+
+  /** The size of a kept file, 0 when there is none. */
+  #sizeOf(file) {
+    return stat(join(this.#dead, file)).then((st) => st.size, () => 0);
   }
 
   /** Keeps a refused trace's request with why; written whole or not at all. */
@@ -60,11 +72,17 @@ export class TraceLetters {
     await this.#open();
     const text = JSON.stringify(request);
     const bytes = Buffer.byteLength(text);
+    // `dead-letters drop` or `resend` may have freed space since: counted
+    // again (at most once a second) before refusing.
+    if (this.#bytes + bytes > this.#maxBytes && Date.now() - this.#countedAt > 1000) await this.#count();
     if (this.#bytes + bytes > this.#maxBytes) {
       throw new LettersFull(`${this.#dead} holds ${this.#bytes} bytes; this trace's ${bytes} would pass the limit of ${this.#maxBytes}`);
     }
     await mkdir(this.#dead, { recursive: true, mode: 0o700 });
     const file = traceFileName(traceId);
+    // The same trace kept again (its run ended again with another status):
+    // it replaces the earlier file, whose bytes go.
+    const replaced = await this.#sizeOf(file);
     const tmp = join(this.#dead, `.tmp-${randomBytes(6).toString('hex')}`);
     try {
       await writeFile(tmp, text, { mode: 0o600 });
@@ -73,7 +91,7 @@ export class TraceLetters {
       await unlink(tmp).catch(() => {});
       throw err;
     }
-    this.#bytes += bytes;
+    this.#bytes += bytes - replaced;
     await writeFile(join(this.#dead, `${file}.reason`), `${reason}\n`, { mode: 0o600 }).catch(() => {});
   }
 
@@ -116,13 +134,14 @@ export class TraceLetters {
   async refusedAgain(file, reason) {
     await mkdir(this.#dead, { recursive: true, mode: 0o700 });
     await this.#open();
+    const replaced = await this.#sizeOf(file);
     try {
       await rename(join(this.#resend, file), join(this.#dead, file));
     } catch (err) {
       if (err.code === 'ENOENT') return;
       throw err;
     }
-    this.#bytes += await stat(join(this.#dead, file)).then((st) => st.size, () => 0);
+    this.#bytes += (await this.#sizeOf(file)) - replaced;
     await writeFile(join(this.#dead, `${file}.reason`), `${reason}\n`, { mode: 0o600 }).catch(() => {});
   }
 }

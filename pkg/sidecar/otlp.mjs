@@ -26,6 +26,8 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'abandoned']);
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** Refusals of a request's content: another request with part of it may pass. */
 const SPLIT_ON = new Set([400, 413, 422]);
+/** Retryable failures after which the resend queue waits for the next start. */
+const RESEND_TRIES = 3;
 /** Longest wait a Retry-After header may impose. */
 const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
 
@@ -48,6 +50,8 @@ export class OtlpExporter {
   #resend = true;
   /** The status of the last refused request. */
   #refusedWith = 0;
+  /** Retryable failures of the resend queue in this start. */
+  #resendFailures = 0;
   stats = {
     exportedRuns: 0,
     exportedSpans: 0,
@@ -115,10 +119,12 @@ export class OtlpExporter {
 
   #run(timeoutMs) {
     if (!this.#running) {
-      // A moved-back trace that keeps failing must not hold back the runs
-      // that end meanwhile: the export goes on after the attempt.
       const work = async () => {
-        await this.#resendLetters(timeoutMs);
+        // A retryable failure's backoff (and Retry-After) holds for the
+        // export too; the resend queue gives up for this start after
+        // RESEND_TRIES such failures, so it never holds back for long the
+        // runs that end meanwhile.
+        if ((await this.#resendLetters(timeoutMs)) === 'retry') return false;
         return this.#exportPending(timeoutMs);
       };
       this.#running = work().finally(() => {
@@ -235,13 +241,18 @@ export class OtlpExporter {
    * again after a retryable failure, at the next tick). Never rejects.
    */
   async #resendLetters(timeoutMs) {
-    if (!this.#resend || !this.#o.letters) return;
+    if (!this.#resend || !this.#o.letters) return 'done';
     try {
       for (const file of await this.#o.letters.toResend()) {
         const request = await this.#o.letters.read(file);
         if (request === null) continue;
         const outcome = await this.#send(request, timeoutMs);
-        if (outcome === 'retry') return;
+        if (outcome === 'retry') {
+          if (++this.#resendFailures < RESEND_TRIES) return 'retry';
+          this.#o.log?.(`otlp: re-sending ${file} failed ${RESEND_TRIES} times (${this.stats.lastError}); the traces moved back wait in otlp-resend/ for the next start`);
+          this.#resend = false;
+          return 'done';
+        }
         const spans = countSpans(request);
         if (outcome === 'ok') {
           await this.#o.letters.sent(file);
@@ -260,6 +271,7 @@ export class OtlpExporter {
       this.#o.log?.(`otlp: re-sending dead letters failed: ${err.message}`);
       this.#resend = false;
     }
+    return 'done';
   }
 
   /** @returns {Promise<'ok' | 'drop' | 'retry'>} */
@@ -323,6 +335,8 @@ export class OtlpExporter {
   /** For shutdown: one last export of the runs that ended, bounded by the deadline. */
   async flush(deadline) {
     this.#stopped = true;
+    // The runs that ended come first; moved-back traces wait for a start.
+    this.#resend = false;
     clearTimeout(this.#timer);
     this.#timer = null;
     await untilDeadline(deadline, this.#abort, this.#running, async (left) => {

@@ -51,6 +51,8 @@ export class Spool {
   #bytes = 0;
   /** Bytes of the dead letters (dead-letter/*.json): counted in the byte limit. */
   #deadBytes = 0;
+  /** When #deadBytes was last counted from the directory (Date.now()). */
+  #deadCountedAt = 0;
   #ids = new Set();
   /** Slots and bytes taken by writes in progress, so concurrent adds respect the limits. */
   #reserved = 0;
@@ -132,7 +134,7 @@ export class Spool {
     loaded.sort((a, b) => (a.entry.startedAt < b.entry.startedAt ? -1 : a.entry.startedAt > b.entry.startedAt ? 1 : 0));
     this.#queue = loaded;
     this.#bytes = loaded.reduce((n, item) => n + item.bytes, 0);
-    this.#deadBytes = await filesBytes(join(this.#dir, DEAD_LETTER));
+    await this.#countDeadLetters();
     return loaded.length;
   }
 
@@ -192,6 +194,13 @@ export class Spool {
    * @returns {Promise<{ spooled: number, full: number, failed: number, error?: string }>}
    */
   async add(entries) {
+    // Dead letters that `dead-letters drop` or `resend` took away while this
+    // process runs free their bytes: counted again (at most once a second)
+    // when they are what stands in the way.
+    if (this.#deadBytes > 0 && Date.now() - this.#deadCountedAt > 1000) {
+      const incoming = entries.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+      if (this.#bytes + this.#deadBytes + this.#reservedBytes + incoming > this.#maxBytes) await this.#countDeadLetters();
+    }
     const accepted = [];
     let full = 0;
     let reservedBytes = 0;
@@ -257,6 +266,11 @@ export class Spool {
       throw err;
     }
     return { file, bytes: Buffer.byteLength(text) };
+  }
+
+  async #countDeadLetters() {
+    this.#deadBytes = await filesBytes(join(this.#dir, DEAD_LETTER));
+    this.#deadCountedAt = Date.now();
   }
 
   /** fsync of the directory; some file systems refuse it, which is not an error worth failing for. */
@@ -334,14 +348,17 @@ function isAlive(pid) {
   }
 }
 
-/** The bytes of the `.json` files directly in `dir` (0 when it does not exist). */
+/**
+ * The bytes of the `.json` files directly in `dir`: 0 when it does not exist
+ * or cannot be read (a budget that cannot be counted must not stop the
+ * sidecar; what cannot be read cannot be re-sent either).
+ */
 export async function filesBytes(dir) {
   let names;
   try {
     names = await readdir(dir);
-  } catch (err) {
-    if (err.code === 'ENOENT') return 0;
-    throw err;
+  } catch {
+    return 0;
   }
   let bytes = 0;
   for (const name of names.filter((n) => n.endsWith('.json'))) {
