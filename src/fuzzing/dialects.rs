@@ -625,10 +625,15 @@ fn check_entry(entry: &TelemetryEntry) {
 /// independently generated scenarios.)
 fn check(snapshot: &Snapshot, retention: Retention) {
     if let Some(max) = retention.max_runs {
+        let held: Vec<_> = snapshot
+            .runs
+            .iter()
+            .map(|d| (&d.run.id, &d.run.parent_run))
+            .collect();
         assert!(
-            snapshot.runs.len() <= max,
-            "{} runs held, at most {max}",
-            snapshot.runs.len()
+            held.len() <= max,
+            "{} runs held, at most {max}: {held:?}",
+            held.len()
         );
     }
     let text = serde_json::to_string(snapshot).expect("serialisable");

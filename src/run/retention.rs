@@ -86,14 +86,20 @@ impl<C: Clock> RunModel<C> {
                     .positions()
                     .find(|(_, s)| s.run.status.is_terminal() && top_level(self, s))
                     .map(|(i, _)| i);
-                let victim = oldest_finished.or_else(|| {
+                // The least recently active top-level run; failing that
+                // (runs nested in each other in a cycle, which the dialects
+                // refuse to make), any run, so that the bound always holds.
+                let least_active = |top: bool| {
                     self.core
                         .runs
                         .positions()
-                        .filter(|(_, s)| top_level(self, s))
+                        .filter(|(_, s)| !top || top_level(self, s))
                         .min_by_key(|(_, s)| (s.seen, s.seq))
                         .map(|(i, _)| i)
-                });
+                };
+                let victim = oldest_finished
+                    .or_else(|| least_active(true))
+                    .or_else(|| least_active(false));
                 match victim {
                     Some(i) => self.evict(i),
                     None => break,

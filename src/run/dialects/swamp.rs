@@ -528,6 +528,15 @@ fn apply_started(
     let Some((parent, host)) = &start.parent else {
         return;
     };
+    if nests_in(core, parent, id) {
+        // A re-started run inside one of its own nested runs: nesting it
+        // there would make a cycle, in which no run is top-level (retention
+        // could evict none of them; found by the dialect_swamp fuzz target).
+        let msg = format!("run {id} cannot nest in run {parent}, which nests in it");
+        let slot = core.run_slot(Dialect::Swamp, id, || placeholder(id));
+        slot.violation(&mv, None, None, msg);
+        return;
+    }
     let host = host.as_ref().map(|(j, s)| label(j, s));
     let mut parent_correlation = None;
     if let Some(pslot) = core.existing_run(Dialect::Swamp, parent) {
@@ -544,6 +553,26 @@ fn apply_started(
     }
     slot.run.parent_run = Some(parent.to_string());
     slot.run.parent_step = host;
+}
+
+/// Whether run `run` is `id` or nests, through its parents, in `id`.
+fn nests_in(core: &RunModelCore, run: &str, id: &str) -> bool {
+    let mut at = Some(run);
+    // Parents form no cycle (this check keeps it so); the bound is a guard.
+    for _ in 0..=core.runs.len() {
+        match at {
+            None => return false,
+            Some(a) if a == id => return true,
+            Some(a) => {
+                at = core
+                    .runs
+                    .position(Dialect::Swamp, a)
+                    .and_then(|p| core.runs.get(p))
+                    .and_then(|s| s.run.parent_run.as_deref());
+            }
+        }
+    }
+    true
 }
 
 /// A run that never ended (`message` says why it is taken for abandoned).
