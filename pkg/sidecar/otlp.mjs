@@ -253,7 +253,7 @@ export class OtlpExporter {
           this.#resend = false;
           return 'done';
         }
-        const spans = countSpans(request);
+        const spans = [...groupTraces(request).values()].reduce((n, t) => n + t.spanCount, 0);
         if (outcome === 'ok') {
           await this.#o.letters.sent(file);
           this.stats.resentTraces += 1;
@@ -393,9 +393,3 @@ export function buildRequest(request, traces) {
   return { resourceSpans };
 }
 
-/** The spans of an ExportTraceServiceRequest. */
-function countSpans(request) {
-  let n = 0;
-  for (const rs of request.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
-  return n;
-}
