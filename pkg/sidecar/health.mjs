@@ -119,6 +119,14 @@ export function sidecarMetrics(prefix, s, healthy, now) {
   family('spool_bytes', 'gauge', 'Bytes of the entries waiting in the spool.', one(s.spool?.bytes ?? 0));
   family('spool_max_entries', 'gauge', 'The spool limit (--spool-max-entries); 0 without an ingest endpoint.', one(s.spool?.maxEntries ?? 0));
   family('stream_clients', 'gauge', 'Open /events/stream connections.', one(s.streamClients));
+  if (s.limited) {
+    family('requests_limited_total', 'counter', 'Requests turned away at the edge limits: over --max-stream-clients or --max-concurrent-posts (503), past --headers-timeout-ms or --request-timeout-ms (408), not HTTP (400, 431).', [
+      ['{limit="stream_clients"}', s.limited.streamClients],
+      ['{limit="concurrent_posts"}', s.limited.concurrentPosts],
+      ['{limit="timed_out"}', s.limited.timedOut],
+      ['{limit="malformed"}', s.limited.malformed],
+    ]);
+  }
   if (s.lastEventAt !== null) {
     family('last_event_timestamp_seconds', 'gauge', 'When the last event was accepted (Unix time).', one(s.lastEventAt / 1000));
     family('last_event_age_seconds', 'gauge', 'Seconds since the last event was accepted.', one((now - s.lastEventAt) / 1000));

@@ -135,6 +135,7 @@ export async function startSidecar(opts) {
     delivery: delivery?.stats ?? null,
     otlp: otlp?.stats ?? null,
     streamClients: hub.clients,
+    limited: http.limited,
   });
   const health = () => {
     const now = Date.now();

@@ -94,8 +94,12 @@ export function createSidecarServer(o) {
   const pending = new Set();
   let accepting = true;
   let posting = 0;
-  /** Requests turned away at the edge limits, by limit. */
-  const limited = { streamClients: 0, concurrentPosts: 0 };
+  /**
+   * Requests turned away at the edge limits, by limit: over the stream or
+   * post caps (503), past the header or request deadline (408), or not HTTP
+   * (400, 431 for oversized headers).
+   */
+  const limited = { streamClients: 0, concurrentPosts: 0, timedOut: 0, malformed: 0 };
 
   async function postEvents(req, res, url) {
     const declared = Number(req.headers['content-length']);
@@ -266,6 +270,7 @@ export function createSidecarServer(o) {
     pending.add(job);
     job.finally(() => pending.delete(job));
   });
+  server.on('clientError', (err, socket) => answerClientError(err, socket, limited));
   server.keepAliveTimeout = 5000;
   // A client trickling its headers or body is cut off at these deadlines.
   server.headersTimeout = headersTimeout;
@@ -293,6 +298,29 @@ export function createSidecarServer(o) {
       await closed;
     },
   };
+}
+
+/**
+ * A connection Node gave up on before a request could be answered: past a
+ * deadline (408), headers too large (431), not HTTP (400). Node's own answer
+ * writes and destroys at once; a client still sending then gets a reset, which
+ * can overtake the answer in its receive buffer (seen in CI: the trickling
+ * client read ECONNRESET instead of the 408). So the answer is written and the
+ * sending side closed, and the socket destroyed a moment later, when the client
+ * has read it or is not listening anyway.
+ */
+function answerClientError(err, socket, limited) {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') limited.timedOut += 1;
+  else if (err.code !== 'ECONNRESET') limited.malformed += 1;
+  if (!socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+      : [400, 'Bad Request'];
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** `GET /runs` query parameters as a `RunModel.runs` query (the model validates them). */

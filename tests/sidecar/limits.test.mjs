@@ -11,15 +11,35 @@ let pkg;
 before(() => { pkg = install(); });
 after(cleanup);
 
-/** A raw connection: write text, and when the server closes it, what it answered. */
+/**
+ * A raw connection: write text, and when the server closes it, what it
+ * answered. A socket error (a write after the server closed, a reset) is kept
+ * in `error`, never thrown: `closed` resolves on close whatever happened, so a
+ * test cannot be left with a writer ticking forever.
+ */
 async function raw(url) {
   const { port } = new URL(url);
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   let answer = '';
+  const conn = { socket, error: null, get answer() { return answer; } };
+  socket.on('error', (err) => { conn.error ??= err; });
   socket.setEncoding('utf8').on('data', (d) => { answer += d; });
-  const closed = once(socket, 'close').then(() => answer);
-  return { socket, closed, get answer() { return answer; } };
+  conn.closed = new Promise((resolve) => socket.on('close', () => resolve(answer)));
+  return conn;
+}
+
+/** Writes `chunk` every 100 ms until the connection closes or `ms` pass; what it answered, or 'still open'. */
+async function trickle(conn, chunk, ms) {
+  const tick = setInterval(() => { if (conn.socket.writable) conn.socket.write(chunk); }, 100);
+  let timer;
+  try {
+    return await Promise.race([conn.closed, new Promise((r) => { timer = setTimeout(() => r('still open'), ms); })]);
+  } finally {
+    clearInterval(tick);
+    clearTimeout(timer);
+    conn.socket.destroy();
+  }
 }
 
 test('stream clients past --max-stream-clients are answered 503; a slot freed is taken again', async () => {
@@ -62,20 +82,23 @@ test('a client trickling its headers, or its body, is cut off at the deadlines',
   const t0 = Date.now();
   const headers = await raw(sc.url);
   headers.socket.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-  const tick = setInterval(() => headers.socket.write('X-Slow: 1\r\n'), 100); // never the blank line
-  const answer = await Promise.race([headers.closed, new Promise((r) => setTimeout(() => r('still open'), 8000))]);
-  clearInterval(tick);
+  const answer = await trickle(headers, 'X-Slow: 1\r\n', 8000); // never the blank line
   assert.notEqual(answer, 'still open');
-  assert.match(answer, /^HTTP\/1\.1 408/);
+  // Answered, not reset, though the client was still writing when it was cut off.
+  assert.match(answer, /^HTTP\/1\.1 408 /);
   assert.ok(Date.now() - t0 < 5000, `cut off after ${Date.now() - t0} ms`);
 
+  const t1 = Date.now();
   const slowBody = await raw(sc.url);
   slowBody.socket.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n{');
-  const tick2 = setInterval(() => slowBody.socket.write(' '), 100);
-  const answer2 = await Promise.race([slowBody.closed, new Promise((r) => setTimeout(() => r('still open'), 10000))]);
-  clearInterval(tick2);
+  const answer2 = await trickle(slowBody, ' ', 10000);
   assert.notEqual(answer2, 'still open', 'the body deadline cut it off');
-  // The sidecar goes on.
+  assert.match(answer2, /^HTTP\/1\.1 408 /);
+  assert.ok(Date.now() - t1 < 7000, `cut off after ${Date.now() - t1} ms`);
+  // Counted, on /healthz and /metrics; the sidecar goes on.
+  assert.equal((await sc.health()).limited.timedOut, 2);
+  const metrics = await (await fetch(`${sc.url}/metrics`)).text();
+  assert.match(metrics, /^workflow_sidecar_requests_limited_total\{limit="timed_out"\} 2$/m);
   assert.equal((await sc.post(swampRun('fine', 1))).status, 202);
 });
 
@@ -83,8 +106,13 @@ test('a request target no URL can be made of is a 400, and the sidecar goes on',
   const sc = await serve(pkg, []);
   const bad = await raw(sc.url);
   bad.socket.write('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-  const answer = await Promise.race([bad.closed, new Promise((r) => setTimeout(() => r('still open'), 5000))]);
+  const answer = await trickle(bad, '', 5000);
   assert.match(answer, /^HTTP\/1\.1 400/);
   assert.match(answer, /unreadable request target/);
+  // Not HTTP at all: Node's parser refuses it; answered 400 and counted.
+  const garbage = await raw(sc.url);
+  garbage.socket.write('HELLO THERE\r\n\r\n');
+  assert.match(await trickle(garbage, '', 5000), /^HTTP\/1\.1 400 Bad Request/);
+  assert.equal((await sc.health()).limited.malformed, 1);
   assert.equal((await sc.post(swampRun('after-bad', 1))).status, 202);
 });
