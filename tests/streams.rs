@@ -936,3 +936,67 @@ fn sources_are_bounded_and_the_quietest_goes_first() {
     );
     assert_eq!(m.run("r1").unwrap().run.status, RunStatus::Running);
 }
+
+/// Two producers reuse each other's run ids, and retention evicts a run one
+/// of them still has active. Source b nests r1 in r3 after the model evicted
+/// r3; source a then starts r1 again and r3 inside it. Nesting r3 there would
+/// close a cycle of parents (r1 in r3 in r1) with no top-level run, which
+/// retention could never evict: the cycle held on and every new run was
+/// evicted at once instead. Found by the `dialect_swamp` fuzz target (its
+/// input is in `fuzz/regressions/dialect_swamp/`); written out by hand here.
+#[test]
+fn a_run_started_inside_its_own_nested_run_is_refused_not_made_a_cycle() {
+    let mut m = model_with(RunModelOptions {
+        bridge: config(),
+        retention: Retention {
+            max_runs: Some(2),
+            max_finished_age_ms: None,
+        },
+        ..Default::default()
+    });
+    let on = |m: &mut RunModel<FixedClock>, source: &str, lines: &[String]| {
+        let options = IngestOptions {
+            source,
+            ..Default::default()
+        };
+        let report = m.ingest_ndjson_with(&text(lines), options);
+        assert_eq!(report.errors, vec![], "{source}");
+    };
+    on(
+        &mut m,
+        "b",
+        &[started("r3", "outer", 0), step_started("deploy", "host", 1)],
+    );
+    on(&mut m, "c", &[started("x", "other", 2)]);
+    on(&mut m, "d", &[started("y", "other", 3)]); // over 2: r3, the least active, goes
+    on(&mut m, "b", &[started("r1", "inner", 4)]); // nested in r3, active on b
+    on(
+        &mut m,
+        "a",
+        &[
+            started("r1", "inner", 5),
+            step_ev("step_started", Some("r1"), "build", "host", 6, json!({})),
+            started("r3", "outer", 7), // inside r1, which nests in r3
+        ],
+    );
+    let held = runs_of(&mut m);
+    let ids: Vec<&str> = held.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(ids, ["r1", "r3"], "{held:?}");
+    let r3 = m.run("r3").unwrap();
+    assert_eq!(r3.run.parent_run, None, "r3 is not nested in r1");
+    let said: Vec<&str> = r3
+        .run
+        .violations
+        .iter()
+        .map(|v| v.message.as_str())
+        .collect();
+    assert!(
+        said.contains(&"run r3 cannot nest in run r1, which nests in it"),
+        "{said:?}"
+    );
+    // r3 is top-level, so the next run evicts it (with r1, nested in it)
+    // rather than being evicted itself.
+    on(&mut m, "e", &[started("z", "newest", 8)]);
+    let ids: Vec<String> = runs_of(&mut m).into_iter().map(|r| r.0).collect();
+    assert_eq!(ids, ["z"]);
+}
