@@ -2,17 +2,19 @@
 # The long fuzzing campaign (not in `make test`): brings every target, or
 # those named, to FUZZ_RUNS executions in all (default 10,000,000), counted
 # from fuzz/campaign.log (committed), in chunks of FUZZ_CHUNK (default
-# 1,000,000), each logged with the commit it ran on as it ends. Two lanes
-# (the build machines' 2 cores), each taking its targets' chunks in turn, so
-# every target advances and a campaign cut short (a machine stopped) goes on
-# where it was at the next start, with the corpus grown so far (fuzz/corpus).
+# 500,000), each logged with the commit it ran on as it ends. Two lanes
+# (the build machines' 2 cores) take chunks from one queue, the least-fuzzed
+# target first, so every target advances, neither core idles while work is
+# left (fixed halves were 100 and 330 minutes of work), and a campaign cut
+# short (a machine stopped) loses at most a chunk per lane and goes on where
+# it was at the next start, with the corpus grown so far (fuzz/corpus).
 # A crash stops its lane: scripts/fuzz.sh says where the input is.
 # Usage: scripts/fuzz-campaign.sh [TARGET...]
 #        scripts/fuzz-campaign.sh --report    the log's totals as a Markdown table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 goal=${FUZZ_RUNS:-10000000}
-chunk=${FUZZ_CHUNK:-1000000}
+chunk=${FUZZ_CHUNK:-500000}
 log=${FUZZ_LOG:-fuzz/campaign.log}
 touch "$log"
 if [ "${1:-}" = --report ]; then
@@ -30,8 +32,6 @@ if [ "${1:-}" = --report ]; then
   exit 0
 fi
 targets=("$@")
-# Slowest first within each lane (measured executions per second, alone):
-# dialect targets about 3,000/s, run_model 4,300/s, the rest far faster.
 [ ${#targets[@]} -gt 0 ] || targets=(dialect_swamp dialect_orchestrator dialect_tasker
   dialect_github_actions run_model bridge_ndjson entry_decode timestamps)
 # The commit a chunk's build came from (scripts/fuzz.sh builds before every
@@ -47,31 +47,48 @@ done_runs() { # executions logged for target $1
   awk -v t="$1:" '$3 == "fuzz" && $4 == t && $6 == "executions" { s += $5 } END { printf "%.0f\n", s }' "$log"
 }
 
-lane() { # runs the chunks of the targets given, in turn, until each reaches the goal
-  local left=1 t n c
-  while [ "$left" = 1 ]; do
-    left=0
-    for t in "$@"; do
-      n=$((goal - $(done_runs "$t")))
-      [ "$n" -gt 0 ] || continue
-      left=1
-      [ "$n" -le "$chunk" ] || n=$chunk
-      c=$(commit)
-      FUZZ_RUNS=$n bash scripts/fuzz.sh 0 "$t" \
-        | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $c $line" | tee -a "$log"; done
-      [ "${PIPESTATUS[0]}" = 0 ] || return 1
-    done
+claims=$(mktemp -d)
+trap 'rm -rf "$claims"' EXIT
+
+# The target a free lane takes next: of those short of the goal, the one with
+# the fewest executions logged that the other lane is not running; when the
+# other lane holds the last one, that one too (two processes on one target
+# share its corpus directory, which libFuzzer allows), so neither core idles
+# while work is left. Prints nothing when every target has reached the goal.
+next_target() {
+  local t d free='' freed='' busy='' busyd=''
+  for t in "${targets[@]}"; do
+    d=$(done_runs "$t")
+    [ "$d" -lt "$goal" ] || continue
+    if [ -n "$(ls -A "$claims/$t" 2>/dev/null)" ]; then
+      if [ -z "$busy" ] || [ "$d" -lt "$busyd" ]; then busy=$t busyd=$d; fi
+    elif [ -z "$free" ] || [ "$d" -lt "$freed" ]; then
+      free=$t freed=$d
+    fi
+  done
+  echo "${free:-$busy}"
+}
+
+lane() { # lane $1 takes chunks, one at a time, until every target reaches the goal
+  local t n c
+  while t=$(next_target) && [ -n "$t" ]; do
+    mkdir -p "$claims/$t/$1"
+    n=$((goal - $(done_runs "$t")))
+    [ "$n" -le "$chunk" ] || n=$chunk
+    c=$(commit)
+    FUZZ_RUNS=$n bash scripts/fuzz.sh 0 "$t" \
+      | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $c $line" | tee -a "$log"; done
+    local rc=${PIPESTATUS[0]}
+    rmdir "$claims/$t/$1"
+    [ "$rc" = 0 ] || return 1
   done
 }
 
-even=() odd=()
-for i in "${!targets[@]}"; do
-  if [ $((i % 2)) = 0 ]; then even+=("${targets[$i]}"); else odd+=("${targets[$i]}"); fi
-done
 echo "campaign $(date -u +%FT%TZ) at $(commit): ${targets[*]} to $goal executions each"
-lane "${even[@]}" & a=$!
+lane 1 & a=$!
 status=0
-if [ ${#odd[@]} -gt 0 ]; then lane "${odd[@]}" || status=1; fi
+sleep 1 # the first lane claims its target first
+lane 2 || status=1
 wait "$a" || status=1
 for t in "${targets[@]}"; do echo "campaign total $t: $(done_runs "$t") executions"; done
 exit "$status"
