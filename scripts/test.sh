@@ -62,10 +62,16 @@ check "build: release wasm"      bash scripts/build.sh
 layer "wasm: node"               wasm-pack test --mode no-install --node
 layer "wasm: chrome"             wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver
 layer "wasm: firefox"            wasm-pack test --mode no-install --headless --firefox
-layer "js: packed package"       node --test --test-reporter=tap tests/js/
-layer "js: runtimes and bundlers" node --test --test-reporter=tap --test-concurrency=2 tests/packaging/
-layer "js: sidecar"              node --test --test-reporter=tap --test-concurrency=1 tests/sidecar/
-layer "browser: pages"           node --test --test-reporter=tap --test-concurrency=1 tests/e2e/
+# A test file that fails must not hang its layer: --test-force-exit ends a
+# file whose tests are done even if a failing one left a timer or socket
+# open (CI once waited out the layer's 900 s on such an interval), and
+# --test-timeout (per test and per file) fails a stuck file by name. Each
+# layer takes 20-80 s whole on a warm machine; 400 s leaves room for a slow one.
+NODE_TEST=(node --test --test-reporter=tap --test-force-exit --test-timeout=400000)
+layer "js: packed package"       "${NODE_TEST[@]}" tests/js/
+layer "js: runtimes and bundlers" "${NODE_TEST[@]}" --test-concurrency=2 tests/packaging/
+layer "js: sidecar"              "${NODE_TEST[@]}" --test-concurrency=1 tests/sidecar/
+layer "browser: pages"           "${NODE_TEST[@]}" --test-concurrency=1 tests/e2e/
 check "bench: wasm bridge = JS baseline, byte for byte" node bench/baseline-check.mjs
 check "fuzz: smoke (8 targets x 10 s)" bash scripts/fuzz.sh 10
 

@@ -14,8 +14,16 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SAMPLES = join(ROOT, 'www', 'samples');
 export const sample = (name) => readFileSync(join(SAMPLES, name), 'utf8');
 
-/** Fast timings for tests: short backoff, timeouts and batching delays. */
-export const FAST = ['--retry-min-ms', '50', '--retry-max-ms', '500', '--timeout-ms', '500', '--flush-interval-ms', '100'];
+/**
+ * Fast timings for tests: short backoff and batching delays. The request
+ * timeout is 3 s, not shorter: on a loaded machine a sidecar stalled past its
+ * timeout re-sends a batch the endpoint already took, and tests count
+ * requests (a test of the timeout itself sets its own).
+ */
+export const FAST = ['--retry-min-ms', '50', '--retry-max-ms', '500', '--timeout-ms', '3000', '--flush-interval-ms', '100'];
+
+/** A request to a sidecar under test: bounded, so a wedged one fails the test rather than hanging it. */
+export const bounded = (init = {}) => ({ signal: AbortSignal.timeout(15000), ...init });
 
 const children = new Set();
 const servers = new Set();
@@ -77,9 +85,9 @@ export async function serve(pkg, args, { env = {}, cwd } = {}) {
     exited,
     get stdout() { return stdout; },
     get stderr() { return stderr; },
-    json: (path, init) => fetch(url + path, init).then((r) => r.json()),
-    health: () => fetch(`${url}/healthz`).then((r) => r.json()),
-    post: (body, path = '/events') => fetch(url + path, { method: 'POST', body }).then(async (r) => ({ status: r.status, body: await r.json() })),
+    json: (path, init) => fetch(url + path, bounded(init)).then((r) => r.json()),
+    health: () => fetch(`${url}/healthz`, bounded()).then((r) => r.json()),
+    post: (body, path = '/events') => fetch(url + path, bounded({ method: 'POST', body })).then(async (r) => ({ status: r.status, body: await r.json() })),
     /** SIGTERM, then the exit; SIGKILL if it takes longer than 10 s. */
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return exited;

@@ -125,7 +125,8 @@ async function readStream(res, until) {
       let timer;
       const chunk = await Promise.race([reader.read(), new Promise((r) => { timer = setTimeout(() => r({ timeout: true }), left); })]);
       clearTimeout(timer);
-      if (chunk.timeout || chunk.done) continue;
+      if (chunk.done) throw new Error(`stream: ended with ${messages.length} messages`);
+      if (chunk.timeout) continue;
       buf += chunk.value;
       let cut;
       while ((cut = buf.indexOf('\n\n')) >= 0) {

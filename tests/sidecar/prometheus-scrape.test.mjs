@@ -54,6 +54,10 @@ function start(cmd, args, ready, timeoutMs = 20000) {
       clearTimeout(timer);
       fail(new Error(`${cmd} exited ${code}:\n${out}`));
     });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      fail(new Error(`${cmd} did not start: ${err.message}`));
+    });
   });
 }
 
@@ -89,7 +93,7 @@ test('Prometheus scrapes the sidecar and answers a query', async () => {
     `--web.listen-address=127.0.0.1:${port}`,
   ], /Server is ready to receive web requests/);
   promUrl = `http://127.0.0.1:${port}`;
-  query = async (q) => (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)).json();
+  query = async (q) => (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`, { signal: AbortSignal.timeout(15000) })).json();
   const result = async (q) => (await query(q)).data?.result ?? [];
   let series = [];
   for (let i = 0; i < 60 && series.length === 0; i++) { // bounded: at most about 30 s
@@ -113,7 +117,7 @@ test('Prometheus evaluates every alert rule on the scraped series without an err
   // down alert, pending while they were absent, then inactive).
   let rules = [];
   for (let i = 0; i < 40; i++) { // bounded: at most about 20 s
-    const groups = (await (await fetch(`${promUrl}/api/v1/rules`)).json()).data.groups;
+    const groups = (await (await fetch(`${promUrl}/api/v1/rules`, { signal: AbortSignal.timeout(15000) })).json()).data.groups;
     rules = groups.flatMap((g) => g.rules);
     if (rules.find((r) => r.name === 'WorkflowTelemetryDown')?.state === 'inactive') break;
     await new Promise((r) => setTimeout(r, 500));
@@ -142,7 +146,7 @@ test('every query of the Grafana dashboard runs against the scraped series', asy
   }
   // The variable's label_values() is the series API's label values.
   const match = /^label_values\((\w+), (\w+)\)$/.exec(variable);
-  const values = await (await fetch(`${promUrl}/api/v1/label/${match[2]}/values?match[]=${match[1]}`)).json();
+  const values = await (await fetch(`${promUrl}/api/v1/label/${match[2]}/values?match[]=${match[1]}`, { signal: AbortSignal.timeout(15000) })).json();
   assert.deepEqual(values.data.sort(), ['deploy-fleet', 'notify', 'web-shop']);
   // A panel that must show data with these samples loaded (once two
   // scrapes are in the window for increase()).

@@ -21,11 +21,16 @@ test('the live stream, deliveries, /runs, /metrics and spans are redacted', asyn
   const reading = (async () => {
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline && !streamed.includes('"kind":"error"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      streamed += Buffer.from(value).toString('utf8');
+      // Each read bounded too: the stream's heartbeat is 15 s apart.
+      let timer;
+      const left = new Promise((r) => { timer = setTimeout(() => r({ late: true }), Math.max(deadline - Date.now(), 0)); });
+      const chunk = await Promise.race([reader.read(), left]);
+      clearTimeout(timer);
+      if (chunk.late || chunk.done) break;
+      streamed += Buffer.from(chunk.value).toString('utf8');
     }
   })();
+  reading.catch(() => {}); // awaited below; a failed post must not leave it unhandled
   const extra = JSON.stringify({ kind: 'step_failed', jobId: 'deploy', stepId: 'rollout-us:east', error: 'late: password=LEAK-1' });
   const body = [sample('swamp-deploy.ndjson').trim(), sample('tasker-checkout.ndjson').trim(), sample('orchestrator-build.ndjson').trim(), extra].join('\n');
   const posted = await sc.post(body);
