@@ -27,13 +27,24 @@ export function launchChromium() {
 export async function openBrowser({ extra, dir = join(ROOT, 'www') } = {}) {
   const server = await startServer({ dir, port: 0, extra });
   const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await launchChromium();
+  let browser;
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    // No context to close later: a listening server would keep the file alive.
+    await new Promise((ok) => server.close(ok));
+    throw err;
+  }
   return {
     base,
     browser,
     async close() {
-      await browser.close();
-      await new Promise((ok) => server.close(ok));
+      // The server closes even when Chromium fails to.
+      try {
+        await browser.close();
+      } finally {
+        await new Promise((ok) => server.close(ok));
+      }
     },
   };
 }

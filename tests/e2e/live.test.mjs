@@ -66,8 +66,10 @@ test('live: a quiet unfinished run is marked stalled, rejected events keep their
     e({ kind: 'method_executing', jobId: 'main', stepId: 'wait', modelName: 'm', methodName: 'run' }),
     'not json',
   ]);
-  await page.waitForFunction(() => document.querySelector('#run-title')?.textContent === 'quiet', null, { timeout: 10000 });
-  assert.match(await page.textContent('#rejected'), /1 line rejected, 3 accepted/);
+  // The page takes pushed lines in 500 ms batches: the title (line 1) can show
+  // before line 4 is read, so wait for the count of all four.
+  await page.waitForFunction(() => /1 line rejected, 3 accepted/.test(document.querySelector('#rejected')?.textContent ?? ''), null, { timeout: 10000 });
+  assert.equal(await page.textContent('#run-title'), 'quiet');
   assert.match(await page.textContent('#rejected'), /line 4: invalid JSON/);
   await page.waitForSelector('#runs .run.stalled .stalled-note', { timeout: 10000 });
   assert.match(await page.textContent('#runs .stalled-note'), /^◔ stalled · no event for \d+(\.\d+)? s$/);

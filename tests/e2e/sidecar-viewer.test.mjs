@@ -14,8 +14,12 @@ before(async () => {
   browser = await launchChromium();
 });
 after(async () => {
-  await browser?.close();
-  await cleanup();
+  // The sidecars go even if Chromium fails to close: they would keep the file alive.
+  try {
+    await browser?.close();
+  } finally {
+    await cleanup();
+  }
 });
 
 test('the sidecar serves the packaged viewer, which follows its live stream', async () => {

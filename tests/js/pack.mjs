@@ -13,12 +13,16 @@ export function installPacked() {
   const dir = mkdtempSync(join(tmpdir(), 'wt-pack-'));
   const packDir = join(dir, 'tarball');
   mkdirSync(packDir);
-  execFileSync('npm', ['pack', '--pack-destination', packDir, '--loglevel=error'], { cwd: join(ROOT, 'pkg'), stdio: 'pipe' });
+  // Bounded, and no update check (a registry call): a stuck npm fails this run instead of hanging it.
+  execFileSync('npm', ['pack', '--pack-destination', packDir, '--loglevel=error', '--no-update-notifier'],
+    { cwd: join(ROOT, 'pkg'), stdio: 'pipe', timeout: 180_000 });
   const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz')));
   const project = join(dir, 'project');
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: project, stdio: 'pipe' });
+  // --offline: the package has no dependencies, so the local tarball is all npm needs.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier', '--offline', tarball],
+    { cwd: project, stdio: 'pipe', timeout: 180_000 });
   const require = createRequire(join(project, 'index.js'));
   return {
     project,

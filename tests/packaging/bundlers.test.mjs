@@ -38,23 +38,28 @@ function html(script) {
 async function runPage(dir, path = '/index.html') {
   const server = await startServer({ dir, port: 0 });
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const page = await browser.newPage();
   const problems = [];
   const wasm = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('request', (r) => {
-    if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('data:')) problems.push(`left the origin: ${r.url()}`);
-    if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
-  });
+  let page;
+  // newPage() inside the try: a crashed Chromium must not leave the server listening.
   try {
+    page = await browser.newPage();
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`${origin}/`) && !r.url().startsWith('data:')) problems.push(`left the origin: ${r.url()}`);
+      if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname);
+    });
     await page.goto(`${origin}${path}`);
     await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 30_000 });
     const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
     return { result, problems, wasm };
   } finally {
-    await page.close();
-    await new Promise((ok) => server.close(ok));
+    try {
+      await page?.close();
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
   }
 }
 

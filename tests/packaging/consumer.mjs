@@ -117,8 +117,22 @@ export async function runAsync(cmd, args, { cwd, env = {}, timeoutMs = 120_000 }
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await new Promise((ok) => child.on('close', (c, sig) => ok([c, sig])));
+  // Ends on 'exit', not 'close': a grandchild holding stdout open would keep
+  // 'close' from ever coming. 'close' normally follows within moments, with
+  // the last of the output; after a grace period the pipes are dropped.
+  const [code, signal, error] = await new Promise((ok) => {
+    child.on('error', (err) => ok([null, null, err]));
+    child.on('exit', (c, sig) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        ok([c, sig]);
+      }, 2_000);
+      child.on('close', () => { clearTimeout(grace); ok([c, sig]); });
+    });
+  });
   clearTimeout(timer);
+  assert.ifError(error);
   assert.equal(code, 0, `${cmd} ${args.join(' ')} exited ${code} ${signal ?? ''}\n${stdout}\n${stderr}`);
   return { stdout, stderr };
 }
