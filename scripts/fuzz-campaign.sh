@@ -8,7 +8,8 @@
 # left (fixed halves were 100 and 330 minutes of work), and a campaign cut
 # short (a machine stopped) loses at most a chunk per lane and goes on where
 # it was at the next start, with the corpus grown so far (fuzz/corpus).
-# A crash stops its lane: scripts/fuzz.sh says where the input is.
+# A crash stops its lane and its target (scripts/fuzz.sh says where the
+# input is); the other lane goes on with the other targets.
 # Usage: scripts/fuzz-campaign.sh [TARGET...]
 #        scripts/fuzz-campaign.sh --report    the log's totals as a Markdown table
 set -euo pipefail
@@ -50,37 +51,52 @@ done_runs() { # executions logged for target $1
 claims=$(mktemp -d)
 trap 'rm -rf "$claims"' EXIT
 
-# The target a free lane takes next: of those short of the goal, the one with
-# the fewest executions logged that the other lane is not running; when the
-# other lane holds the last one, that one too (two processes on one target
-# share its corpus directory, which libFuzzer allows), so neither core idles
-# while work is left. Prints nothing when every target has reached the goal.
+inflight() { # executions the chunks running now on target $1 will add
+  cat "$claims/$1"/* 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+left() { # executions target $1 still needs, beyond those logged and running
+  echo $((goal - $(done_runs "$1") - $(inflight "$1")))
+}
+
+# The target a free lane takes next: of those with executions left, the one
+# with the most left that the other lane is not running; failing that, the
+# one it is running (two processes on one target share its corpus directory,
+# which libFuzzer allows), so neither core idles while work is left. A target
+# that crashed is not taken again by this campaign. Prints nothing when no
+# work is left for this lane.
 next_target() {
-  local t d free='' freed='' busy='' busyd=''
+  local t n free='' freen=0 busy='' busyn=0
   for t in "${targets[@]}"; do
-    d=$(done_runs "$t")
-    [ "$d" -lt "$goal" ] || continue
+    [ ! -e "$claims/$t.crashed" ] || continue
+    n=$(left "$t")
     if [ -n "$(ls -A "$claims/$t" 2>/dev/null)" ]; then
-      if [ -z "$busy" ] || [ "$d" -lt "$busyd" ]; then busy=$t busyd=$d; fi
-    elif [ -z "$free" ] || [ "$d" -lt "$freed" ]; then
-      free=$t freed=$d
+      [ "$n" -le "$busyn" ] || busy=$t busyn=$n
+    else
+      [ "$n" -le "$freen" ] || free=$t freen=$n
     fi
   done
   echo "${free:-$busy}"
 }
 
-lane() { # lane $1 takes chunks, one at a time, until every target reaches the goal
-  local t n c
+lane() { # lane $1 takes chunks, one at a time, until no work is left for it
+  local t n c rc
   while t=$(next_target) && [ -n "$t" ]; do
-    mkdir -p "$claims/$t/$1"
-    n=$((goal - $(done_runs "$t")))
+    n=$(left "$t")
+    [ "$n" -gt 0 ] || continue # logged meanwhile by the other lane
     [ "$n" -le "$chunk" ] || n=$chunk
+    mkdir -p "$claims/$t"
+    echo "$n" > "$claims/$t/$1"
     c=$(commit)
+    rc=0
     FUZZ_RUNS=$n bash scripts/fuzz.sh 0 "$t" \
-      | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $c $line" | tee -a "$log"; done
-    local rc=${PIPESTATUS[0]}
-    rmdir "$claims/$t/$1"
-    [ "$rc" = 0 ] || return 1
+      | while IFS= read -r line; do echo "$(date -u +%FT%TZ) $c $line" | tee -a "$log"; done \
+      || rc=$? # pipefail: fuzz.sh's status; `||` so that set -e cannot skip what follows
+    rm -f "$claims/$t/$1"
+    if [ "$rc" != 0 ]; then
+      touch "$claims/$t.crashed"
+      return 1
+    fi
   done
 }
 

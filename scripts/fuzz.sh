@@ -55,7 +55,8 @@ build() {
 for t in "${targets[@]}"; do
   build "$t"
   mkdir -p "corpus/$t"
-  log="target/fuzz-$t.log"
+  # One log per process: the campaign's two lanes may run one target at once.
+  log="target/fuzz-$t.$$.log"
   if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="$seconds"); fi
   start=$SECONDS
   # shellcheck disable=SC2046
@@ -69,5 +70,6 @@ for t in "${targets[@]}"; do
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log" | tail -n1)
   rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log" | tail -n1)
   corpus=$(find "corpus/$t" -type f | wc -l)
+  rm -f "$log"
   echo "fuzz $t: ${runs:-?} executions in ${took}s (${rate:-?}/s), no crash (corpus ${corpus})"
 done
