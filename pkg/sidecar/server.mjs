@@ -300,25 +300,49 @@ export function createSidecarServer(o) {
   };
 }
 
+/** What Node's parser errors are answered with (Node's own choices). */
+const CLIENT_ERRORS = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
+};
+
+/** Sockets already answered here: what else goes wrong on them is not counted again. */
+const answered = new WeakSet();
+
 /**
- * A connection Node gave up on before a request could be answered: past a
- * deadline (408), headers too large (431), not HTTP (400). Node's own answer
- * writes and destroys at once; a client still sending then gets a reset, which
- * can overtake the answer in its receive buffer (seen in CI: the trickling
- * client read ECONNRESET instead of the 408). So the answer is written and the
- * sending side closed, and the socket destroyed a moment later, when the client
- * has read it or is not listening anyway.
+ * A connection Node gave up on: past a deadline (408), headers too large
+ * (431), not HTTP (400). Node's own answer writes and destroys at once; a
+ * client still sending then gets a reset, which can overtake the answer in
+ * its receive buffer (seen in CI: the trickling client read ECONNRESET
+ * instead of the 408). So reading stops (nothing more of a request cut off
+ * is parsed, let alone ingested after its 408), the answer is written and
+ * the sending side closed, and the socket destroyed a second later, when the
+ * client has read it or is not listening anyway.
+ *
+ * Counted: deadlines (`timedOut`) and what the parser refused (`malformed`).
+ * Not counted: a client that went away (a reset, a broken pipe, the end
+ * in the middle of a request: HPE_INVALID_EOF_STATE), which is no limit.
  */
 function answerClientError(err, socket, limited) {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') limited.timedOut += 1;
-  else if (err.code !== 'ECONNRESET') limited.malformed += 1;
-  if (!socket.writable || socket.bytesWritten > 0) {
+  if (answered.has(socket)) return; // its timer destroys it
+  const code = String(err.code ?? '');
+  const refused = code === 'ERR_HTTP_REQUEST_TIMEOUT' || (code.startsWith('HPE_') && code !== 'HPE_INVALID_EOF_STATE');
+  if (!refused) {
     socket.destroy();
     return;
   }
-  const [status, reason] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout']
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
-      : [400, 'Bad Request'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') limited.timedOut += 1;
+  else limited.malformed += 1;
+  // Node's own test: an answer can go out unless one has started on this
+  // connection (a keep-alive connection's earlier, finished answers do not count).
+  if (!socket.writable || socket._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  answered.add(socket);
+  const [status, reason] = CLIENT_ERRORS[code] ?? [400, 'Bad Request'];
+  socket.pause();
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   setTimeout(() => socket.destroy(), 1000).unref();
 }

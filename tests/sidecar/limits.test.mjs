@@ -17,9 +17,9 @@ after(cleanup);
  * in `error`, never thrown: `closed` resolves on close whatever happened, so a
  * test cannot be left with a writer ticking forever.
  */
-async function raw(url) {
+async function raw(url, { allowHalfOpen = false } = {}) {
   const { port } = new URL(url);
-  const socket = connect(port, '127.0.0.1');
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen });
   await once(socket, 'connect');
   let answer = '';
   const conn = { socket, error: null, get answer() { return answer; } };
@@ -95,11 +95,37 @@ test('a client trickling its headers, or its body, is cut off at the deadlines',
   assert.notEqual(answer2, 'still open', 'the body deadline cut it off');
   assert.match(answer2, /^HTTP\/1\.1 408 /);
   assert.ok(Date.now() - t1 < 7000, `cut off after ${Date.now() - t1} ms`);
-  // Counted, on /healthz and /metrics; the sidecar goes on.
-  assert.equal((await sc.health()).limited.timedOut, 2);
+  // Counted, once each, on /healthz and /metrics (the client closing on the
+  // answer, mid-request, is no second error); the sidecar goes on.
+  assert.deepEqual((await sc.health()).limited, { streamClients: 0, concurrentPosts: 0, timedOut: 2, malformed: 0 });
   const metrics = await (await fetch(`${sc.url}/metrics`)).text();
   assert.match(metrics, /^workflow_sidecar_requests_limited_total\{limit="timed_out"\} 2$/m);
   assert.equal((await sc.post(swampRun('fine', 1))).status, 202);
+});
+
+test('a request cut off at its deadline is not ingested when the rest arrives after the 408', async () => {
+  const sc = await serve(pkg, ['--headers-timeout-ms', '500', '--request-timeout-ms', '1000']);
+  const body = swampRun('too-late', 1);
+  // A client that keeps its sending side open after the server's answer.
+  const late = await raw(sc.url, { allowHalfOpen: true });
+  late.socket.write(`POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+  await waitFor(() => /^HTTP\/1\.1 408 /.test(late.answer), { what: 'the 408', timeout: 8000 });
+  late.socket.end(body.slice(10));
+  await late.closed;
+  const h = await sc.health();
+  assert.equal(h.events.accepted, 0, 'nothing of the cut-off request was ingested');
+  assert.equal(h.limited.timedOut, 1);
+});
+
+test('a keep-alive connection whose first request was answered still gets its 408', async () => {
+  const sc = await serve(pkg, ['--headers-timeout-ms', '500', '--request-timeout-ms', '1500']);
+  const conn = await raw(sc.url);
+  conn.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await waitFor(() => /^HTTP\/1\.1 200 [\s\S]*"status":"ok"[\s\S]*\}\s*$/.test(conn.answer), { what: `the first answer (so far: ${JSON.stringify(conn.answer)})` });
+  const first = conn.answer.length;
+  conn.socket.write('POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  const answer = await trickle(conn, 'X-Slow: 1\r\n', 8000);
+  assert.match(answer.slice(first), /^HTTP\/1\.1 408 /);
 });
 
 test('a request target no URL can be made of is a 400, and the sidecar goes on', async () => {
