@@ -81,12 +81,20 @@ next_target() {
 
 lane() { # lane $1 takes chunks, one at a time, until no work is left for it
   local t n c rc
-  while t=$(next_target) && [ -n "$t" ]; do
+  while :; do
+    # Choosing and claiming under one lock: two lanes free at once would
+    # otherwise both take the same chunk.
+    until mkdir "$claims/lock" 2>/dev/null; do sleep 0.2; done
+    t=$(next_target)
+    if [ -z "$t" ]; then
+      rmdir "$claims/lock"
+      return 0
+    fi
     n=$(left "$t")
-    [ "$n" -gt 0 ] || continue # logged meanwhile by the other lane
     [ "$n" -le "$chunk" ] || n=$chunk
     mkdir -p "$claims/$t"
     echo "$n" > "$claims/$t/$1"
+    rmdir "$claims/lock"
     c=$(commit)
     rc=0
     FUZZ_RUNS=$n bash scripts/fuzz.sh 0 "$t" \
@@ -103,7 +111,6 @@ lane() { # lane $1 takes chunks, one at a time, until no work is left for it
 echo "campaign $(date -u +%FT%TZ) at $(commit): ${targets[*]} to $goal executions each"
 lane 1 & a=$!
 status=0
-sleep 1 # the first lane claims its target first
 lane 2 || status=1
 wait "$a" || status=1
 for t in "${targets[@]}"; do echo "campaign total $t: $(done_runs "$t") executions"; done

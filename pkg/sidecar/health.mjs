@@ -120,10 +120,11 @@ export function sidecarMetrics(prefix, s, healthy, now) {
   family('spool_max_entries', 'gauge', 'The spool limit (--spool-max-entries); 0 without an ingest endpoint.', one(s.spool?.maxEntries ?? 0));
   family('stream_clients', 'gauge', 'Open /events/stream connections.', one(s.streamClients));
   if (s.limited) {
-    family('requests_limited_total', 'counter', 'Requests turned away at the edge limits: over --max-stream-clients or --max-concurrent-posts (503), past --headers-timeout-ms or --request-timeout-ms (408), not HTTP (400, 431).', [
+    family('requests_limited_total', 'counter', 'Requests turned away at the edge limits: over --max-stream-clients or --max-concurrent-posts (503), past --headers-timeout-ms or --request-timeout-ms (408), a body over --max-body-bytes (413), not a request (400, 431, 413).', [
       ['{limit="stream_clients"}', s.limited.streamClients],
       ['{limit="concurrent_posts"}', s.limited.concurrentPosts],
       ['{limit="timed_out"}', s.limited.timedOut],
+      ['{limit="body_too_large"}', s.limited.bodyTooLarge],
       ['{limit="malformed"}', s.limited.malformed],
     ]);
   }

@@ -33,8 +33,9 @@ HTTP API:
                         topLevel=true
   GET  /runs/<id>       one run (?dialect= when ids collide), or 404
   GET  /healthz         status ("ok", "degraded", "stopping"), reasons and
-                        counters (events, entries, spool, delivery, OTLP,
-                        tail): 200 when ok, 503 otherwise
+                        counters (events, entries, runs, spool, delivery,
+                        OTLP, tail, stream, auth, limited): 200 when ok,
+                        503 otherwise
   GET  /                the run viewer: the runs held, newest first, then
                         the live stream (unless --no-viewer)
 
@@ -53,8 +54,9 @@ Server:
   --max-concurrent-posts N  POST /events in progress at most (default 32;
                             beyond: 503 with Retry-After)
   --headers-timeout-ms N    a request's headers must arrive within this
-                            (default 30000; a client trickling them is cut off)
-  --request-timeout-ms N    the whole request, body included (default 120000)
+                            (default 30000; beyond: 408, the connection closed)
+  --request-timeout-ms N    the whole request, body included (default 120000;
+                            beyond: 408)
 
 Access (with any token set, every request needs "Authorization: Bearer T"):
   --auth-token-file F       the full token, every route (also: environment

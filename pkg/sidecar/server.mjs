@@ -96,15 +96,18 @@ export function createSidecarServer(o) {
   let posting = 0;
   /**
    * Requests turned away at the edge limits, by limit: over the stream or
-   * post caps (503), past the header or request deadline (408), or not HTTP
-   * (400, 431 for oversized headers).
+   * post caps (503), past the header or request deadline (408; a connection
+   * that sent nothing for that long too), a body over --max-body-bytes (413),
+   * or not a request (400; 431 headers too large, 413 chunk extensions too
+   * large).
    */
-  const limited = { streamClients: 0, concurrentPosts: 0, timedOut: 0, malformed: 0 };
+  const limited = { streamClients: 0, concurrentPosts: 0, timedOut: 0, bodyTooLarge: 0, malformed: 0 };
 
   async function postEvents(req, res, url) {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > o.maxBodyBytes + 16 * 1024 * 1024) {
       // Hopelessly large: answer now and close rather than read it all.
+      limited.bodyTooLarge += 1;
       res.on('finish', () => req.socket.destroy());
       sendError(res, 413, `body larger than ${o.maxBodyBytes} bytes`, { connection: 'close' });
       return;
@@ -123,6 +126,7 @@ export function createSidecarServer(o) {
     }
     const body = await readBody(req, o.maxBodyBytes);
     if (body === null) {
+      limited.bodyTooLarge += 1;
       sendError(res, 413, `body larger than ${o.maxBodyBytes} bytes`);
       return;
     }
@@ -240,6 +244,7 @@ export function createSidecarServer(o) {
     try {
       url = new URL(req.url ?? '/', 'http://sidecar.invalid');
     } catch {
+      limited.malformed += 1;
       sendError(res, 400, 'unreadable request target');
       req.resume();
       return;
@@ -311,8 +316,9 @@ const CLIENT_ERRORS = {
 const answered = new WeakSet();
 
 /**
- * A connection Node gave up on: past a deadline (408), headers too large
- * (431), not HTTP (400). Node's own answer writes and destroys at once; a
+ * A connection Node gave up on: past a deadline (408; also one that sent
+ * nothing for that long), headers too large (431), chunk extensions too
+ * large (413), not HTTP (400). Node's own answer writes and destroys at once; a
  * client still sending then gets a reset, which can overtake the answer in
  * its receive buffer (seen in CI: the trickling client read ECONNRESET
  * instead of the 408). So reading stops (nothing more of a request cut off
@@ -334,8 +340,10 @@ function answerClientError(err, socket, limited) {
   }
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') limited.timedOut += 1;
   else limited.malformed += 1;
-  // Node's own test: an answer can go out unless one has started on this
-  // connection (a keep-alive connection's earlier, finished answers do not count).
+  // An answer can go out unless one has started on this connection (a
+  // keep-alive connection's earlier, finished answers do not count). Node
+  // tests `_headerSent` (headers written); `headersSent` (headers made) is
+  // the public, slightly more cautious, form.
   if (!socket.writable || socket._httpMessage?.headersSent) {
     socket.destroy();
     return;

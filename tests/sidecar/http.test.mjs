@@ -83,6 +83,7 @@ test('limits and refusals: 413, 404, 405, cross-origin and foreign Host', async 
   const r = await fetch(`${sc.url}/events`, { method: 'POST', body: big });
   assert.equal(r.status, 413);
   assert.match((await r.json()).error, /larger than 65536 bytes/);
+  assert.equal((await sc.health()).limited.bodyTooLarge, 1, 'counted');
 
   for (const path of ['/nope', '/runs-x', '/metrics/extra', '/pkg/package.json']) {
     const res = await fetch(sc.url + path);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { cleanup, install, serve, swampRun, waitFor } from './helpers.mjs';
+import { bounded, cleanup, install, serve, swampRun, waitFor } from './helpers.mjs';
 
 let pkg;
 before(() => { pkg = install(); });
@@ -97,8 +97,8 @@ test('a client trickling its headers, or its body, is cut off at the deadlines',
   assert.ok(Date.now() - t1 < 7000, `cut off after ${Date.now() - t1} ms`);
   // Counted, once each, on /healthz and /metrics (the client closing on the
   // answer, mid-request, is no second error); the sidecar goes on.
-  assert.deepEqual((await sc.health()).limited, { streamClients: 0, concurrentPosts: 0, timedOut: 2, malformed: 0 });
-  const metrics = await (await fetch(`${sc.url}/metrics`)).text();
+  assert.deepEqual((await sc.health()).limited, { streamClients: 0, concurrentPosts: 0, timedOut: 2, bodyTooLarge: 0, malformed: 0 });
+  const metrics = await (await fetch(`${sc.url}/metrics`, bounded())).text();
   assert.match(metrics, /^workflow_sidecar_requests_limited_total\{limit="timed_out"\} 2$/m);
   assert.equal((await sc.post(swampRun('fine', 1))).status, 202);
 });
@@ -139,6 +139,6 @@ test('a request target no URL can be made of is a 400, and the sidecar goes on',
   const garbage = await raw(sc.url);
   garbage.socket.write('HELLO THERE\r\n\r\n');
   assert.match(await trickle(garbage, '', 5000), /^HTTP\/1\.1 400 Bad Request/);
-  assert.equal((await sc.health()).limited.malformed, 1);
+  assert.equal((await sc.health()).limited.malformed, 2, 'the unreadable target and the bytes that are not HTTP');
   assert.equal((await sc.post(swampRun('after-bad', 1))).status, 202);
 });
