@@ -75,10 +75,12 @@ test('the CLI piped into a reader that stops early exits quietly, its code sayin
     child.stdin.end(input);
     // Bounded: a CLI that outlives its closed pipe fails here (killed, so a
     // signal) instead of hanging the run.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    let late = false;
+    const timer = setTimeout(() => { late = true; child.kill('SIGKILL'); }, 30_000);
     const [code, signal] = await new Promise((ok) => child.on('close', (c, s) => ok([c, s])));
     clearTimeout(timer);
-    assert.equal(signal, null, `killed after 30 s: the CLI did not exit once its stdout closed\n${err}`);
+    assert.ok(!late, `killed after 30 s: the CLI did not exit once its stdout closed\n${err}`);
+    assert.equal(signal, null, `ended by ${signal}\n${err}`);
     if (typeof stderr === 'string') assert.equal(err, stderr); else assert.match(err, stderr);
     assert.equal(code, exit);
   }
